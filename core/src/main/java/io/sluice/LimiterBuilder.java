@@ -1,0 +1,133 @@
+package io.sluice;
+
+import io.sluice.internal.Args;
+import io.sluice.limit.LimitAlgorithm;
+import io.sluice.limit.VegasLimit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Configures and builds a {@link Limiter}. Every setter checks its argument at once and throws an
+ * {@link IllegalArgumentException} naming the parameter, the value and the allowed range.
+ *
+ * <table>
+ *   <caption>Defaults</caption>
+ *   <tr><th>setting</th><th>default</th></tr>
+ *   <tr><td>{@link #algorithm}</td><td>{@link VegasLimit} with its defaults</td></tr>
+ *   <tr><td>{@link #clock}</td><td>{@link NanoClock#system()}</td></tr>
+ *   <tr><td>{@link #window}</td><td>100 ms to 1 s, at least 20 samples</td></tr>
+ *   <tr><td>{@link #retryAfter}</td><td>10 ms to 60 s</td></tr>
+ *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
+ * </table>
+ *
+ * <p>Not thread-safe; build on one thread, then share the limiter.
+ */
+public final class LimiterBuilder {
+  private static final Duration MIN_WINDOW_FLOOR = Duration.ofMillis(1);
+  private static final Duration WINDOW_CEILING = Duration.ofHours(1);
+  private static final Duration RETRY_AFTER_CEILING = Duration.ofDays(1);
+
+  LimitAlgorithm algorithm;
+  NanoClock clock = NanoClock.system();
+  final List<LimitListener> listeners = new ArrayList<>();
+  long minWindowNanos = Duration.ofMillis(100).toNanos();
+  long maxWindowNanos = Duration.ofSeconds(1).toNanos();
+  int minWindowSamples = 20;
+  long minRetryAfterNanos = Duration.ofMillis(10).toNanos();
+  long maxRetryAfterNanos = Duration.ofSeconds(60).toNanos();
+  double retryAfterJitter = 0.5;
+  private LimitAlgorithm lastBuilt;
+
+  LimiterBuilder() {}
+
+  /**
+   * Sets the limit algorithm. An algorithm instance keeps per-limiter state: give each limiter its
+   * own instance.
+   */
+  public LimiterBuilder algorithm(LimitAlgorithm algorithm) {
+    this.algorithm = Args.notNull("algorithm", algorithm);
+    return this;
+  }
+
+  /** Sets the clock; tests pass a {@link ManualClock}. */
+  public LimiterBuilder clock(NanoClock clock) {
+    this.clock = Args.notNull("clock", clock);
+    return this;
+  }
+
+  /** Adds a listener told of every closed window; listeners run in the order added. */
+  public LimiterBuilder listener(LimitListener listener) {
+    listeners.add(Args.notNull("listener", listener));
+    return this;
+  }
+
+  /**
+   * Sets how windows are cut. A window closes when it is at least {@code min} old and holds at
+   * least {@code minSamples} samples (latency samples plus drops), or when it is {@code max} old and
+   * holds anything at all. A quiet window is therefore merged with the next period instead of being
+   * discarded, and the algorithm keeps adapting at low traffic.
+   *
+   * @param min in [1 ms, 1 h]
+   * @param max in [min, 1 h]
+   * @param minSamples in [1, 1000000]
+   */
+  public LimiterBuilder window(Duration min, Duration max, int minSamples) {
+    long minNanos = Args.nanosInRange("window min", min, MIN_WINDOW_FLOOR, WINDOW_CEILING);
+    long maxNanos = Args.nanosInRange("window max", max, min, WINDOW_CEILING);
+    this.minWindowSamples = Args.inRange("window minSamples", minSamples, 1, 1_000_000);
+    this.minWindowNanos = minNanos;
+    this.maxWindowNanos = maxNanos;
+    return this;
+  }
+
+  /**
+   * Sets the range of the Retry-After hint. The advertised hint, jitter included, never falls
+   * below {@code min} nor reaches beyond {@code max}.
+   *
+   * @param min in [0, 1 day]
+   * @param max in [min * (1 + jitter), 1 day]
+   */
+  public LimiterBuilder retryAfter(Duration min, Duration max) {
+    long minNanos = Args.nanosInRange("retryAfter min", min, Duration.ZERO, RETRY_AFTER_CEILING);
+    long maxNanos = Args.nanosInRange("retryAfter max", max, min, RETRY_AFTER_CEILING);
+    this.minRetryAfterNanos = minNanos;
+    this.maxRetryAfterNanos = maxNanos;
+    return this;
+  }
+
+  /**
+   * Sets the jitter: a rejection advertises the estimate times a uniform factor in
+   * {@code [1, 1 + jitter)}, so that refused clients do not come back in lock-step.
+   *
+   * @param jitter in [0, 1]
+   */
+  public LimiterBuilder retryAfterJitter(double jitter) {
+    this.retryAfterJitter = Args.inRange("retryAfterJitter", jitter, 0.0, 1.0);
+    return this;
+  }
+
+  /**
+   * Builds the limiter.
+   *
+   * @throws IllegalArgumentException if the Retry-After range cannot hold the jitter
+   * @throws IllegalStateException if this builder's algorithm instance was already used to build a
+   *     limiter
+   */
+  public Limiter build() {
+    LimitAlgorithm chosen = algorithm != null ? algorithm : VegasLimit.newBuilder().build();
+    if (chosen == lastBuilt) {
+      throw new IllegalStateException("the algorithm " + chosen + " already belongs to a limiter "
+          + "built by this builder; set a new algorithm instance before building another limiter");
+    }
+    long lowestMax = (long) Math.ceil(minRetryAfterNanos * (1.0 + retryAfterJitter));
+    if (maxRetryAfterNanos < lowestMax) {
+      throw new IllegalArgumentException("retryAfter max must be in [" + lowestMax + "ns, "
+          + RETRY_AFTER_CEILING.toNanos() + "ns] (min * (1 + jitter)) but was "
+          + maxRetryAfterNanos + "ns");
+    }
+    algorithm = chosen;
+    lastBuilt = chosen;
+    return new WindowedLimiter(this);
+  }
+}

@@ -1,0 +1,33 @@
+package io.sluice;
+
+/**
+ * Why work was not admitted. Every rejection carries one, together with a Retry-After hint.
+ *
+ * <p>The ordinal is encoded in rejection tickets (see {@link Ticket}); new reasons are only ever
+ * appended.
+ */
+public enum RejectReason {
+  /** In-flight work has reached the current concurrency limit. */
+  LIMIT_REACHED,
+  /** The admission queue is full. */
+  QUEUE_FULL,
+  /** The work waited in the admission queue longer than the queue discipline allows (CoDel). */
+  QUEUE_TIMEOUT,
+  /** The work's deadline has passed, or cannot be met given the expected wait and service time. */
+  DEADLINE,
+  /** The guard is shut down and takes no new work. */
+  SHUTDOWN,
+  /** Utilisation is high enough that work of this priority is shed to keep higher priorities flowing. */
+  PRIORITY_SHED,
+  /** A rate quota (tokens per second) is exhausted. */
+  RATE_LIMITED,
+  /** A circuit breaker is open: the downstream is failing and calls fail fast. */
+  CIRCUIT_OPEN;
+
+  private static final RejectReason[] VALUES = values();
+
+  /** Returns the reason with the given ordinal; used to decode tickets without allocating. */
+  static RejectReason ofOrdinal(int ordinal) {
+    return VALUES[ordinal];
+  }
+}

@@ -1,0 +1,393 @@
+package io.sluice;
+
+import io.sluice.limit.LimitAlgorithm;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+/*
+ * The limiter: a packed admission word, a table of permit slots, and a window aggregator.
+ *
+ * Admission word (`state`): the low 32 bits hold the in-flight units, the high 32 bits a wrapping
+ * count of releases. Acquire reads the word and the limit and compare-and-sets in-flight + cost
+ * only if the sum stays within the limit, so the check and the increment are one atomic step (no
+ * check-then-increment overshoot, also while the limit shrinks). Release subtracts the cost and
+ * adds one release with a single getAndAdd: the window closer derives the window's throughput from
+ * the high half without a separate counter on the hot path.
+ *
+ * Permit slots (`slots`): a power-of-two table of (state word, start time) pairs, at least twice
+ * as many as the largest possible number of permits (each holds at least one unit, so there are
+ * never more than maxLimit), so a free slot always exists and probes are short. A slot's state
+ * word is [generation:32 | cost:30 | timed:1 | busy:1]. Acquire claims a free slot by CAS, starting
+ * at a hash of the admission word it just installed (distinct for every admission), and returns the
+ * ticket [generation:32 | slot:24]. Release CASes the slot from (generation, busy) to
+ * (generation + 1, free): exactly one release of a ticket can win, a second one finds another
+ * generation and is counted as invalid. The start time is written by the acquirer after the claim
+ * and read by the releaser before its CAS; the caller's hand-over of the ticket orders the two.
+ *
+ * Sampling: a permit is timed (the clock is read at acquire and release) when its slot generation
+ * is a multiple of the sampling period, a power of two the window closer chooses so that a window
+ * holds about TARGET_SAMPLES samples, never above MAX_SAMPLING_PERIOD so that windows keep closing
+ * when traffic falls. DROPPED releases always read the clock, so a window full of drops closes on
+ * time.
+ *
+ * Windows: a timed release that finds the window old enough (minWindow and minSamples samples or
+ * drops, or maxWindow) tries to take the closing flag by CAS. The winner drains the aggregates,
+ * runs the algorithm once, publishes the limit and the Retry-After estimate, and restarts the
+ * window; the others carry on without waiting. Samples recorded while a window closes count in
+ * the next one. A window without enough samples is not discarded: it stays open (merging the next
+ * period's samples) until it has them or reaches maxWindow.
+ *
+ * Retry-After (Little's law): with X the smoothed throughput (completions per nanosecond), L the
+ * units in flight and B a backlog of refused work that halves every window and grows by the
+ * window's rejections (so it grows while overload persists and decays after), the estimate is
+ * clamp((L + B) / X, minRetryAfter, maxRetryAfter / (1 + jitter)): the time the server needs to
+ * serve what it holds plus what it recently refused. A rejection advertises the estimate plus a
+ * uniform jitter in [0, jitter * estimate), so refused clients come back spread out.
+ *
+ * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
+ * acquire and release, the read-mostly fields (limit, window start, Retry-After) only per window.
+ */
+final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
+  static final int TARGET_SAMPLES = 1024;
+  static final int MAX_SAMPLING_PERIOD = 64;
+
+  private static final VarHandle STATE;
+  private static final VarHandle MAX_IN_FLIGHT;
+  private static final VarHandle CLOSING;
+  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
+
+  private static final long COMPLETION_UNIT = 1L << 32;
+  private static final long BUSY = 1L;
+  private static final long TIMED = 2L;
+  private static final int COST_SHIFT = 2;
+  private static final long COST_MASK = ((1L << 30) - 1) << COST_SHIFT;
+  private static final int GEN_SHIFT = 32;
+  private static final long GEN_MASK = 0xFFFF_FFFFL;
+  private static final int SLOT_BITS = 24;
+  private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
+  private static final int LIMIT_REACHED = RejectReason.LIMIT_REACHED.ordinal();
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      STATE = lookup.findVarHandle(WindowedLimiterState.class, "state", long.class);
+      MAX_IN_FLIGHT = lookup.findVarHandle(WindowedLimiterFields.class, "maxInFlight", int.class);
+      CLOSING = lookup.findVarHandle(WindowedLimiterFields.class, "closing", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final NanoClock clock;
+  private final LimitAlgorithm algorithm;
+  private final LimitListener[] listeners;
+  private final int minLimit;
+  private final int maxLimit;
+  private final long minWindowNanos;
+  private final long maxWindowNanos;
+  private final int minWindowSamples;
+  private final long minRetryAfterNanos;
+  private final long maxRetryAfterBaseNanos;
+  private final double retryAfterJitter;
+
+  private final long[] slots;
+  private final int slotMask;
+  private final RttHistogram histogram = new RttHistogram();
+  private final LongAdder drops = new LongAdder();
+  private final LongAdder rejections = new LongAdder();
+  private final LongAdder invalidReleases = new LongAdder();
+
+  // Owned by the thread holding the closing flag.
+  private final WindowSnapshot window = new WindowSnapshot();
+  private int lastCompletionCount;
+  private long lastRejections;
+  private double throughputPerNano;
+  private double backlog;
+
+  WindowedLimiter(LimiterBuilder builder) {
+    this.clock = builder.clock;
+    this.algorithm = builder.algorithm;
+    this.listeners = builder.listeners.toArray(new LimitListener[0]);
+    this.minLimit = algorithm.minLimit();
+    this.maxLimit = algorithm.maxLimit();
+    this.minWindowNanos = builder.minWindowNanos;
+    this.maxWindowNanos = builder.maxWindowNanos;
+    this.minWindowSamples = builder.minWindowSamples;
+    this.minRetryAfterNanos = builder.minRetryAfterNanos;
+    this.retryAfterJitter = builder.retryAfterJitter;
+    this.maxRetryAfterBaseNanos = (long) (builder.maxRetryAfterNanos / (1.0 + retryAfterJitter));
+
+    int slotCount = Math.max(64, Integer.highestOneBit(maxLimit - 1 | 1) << 2);
+    this.slots = new long[slotCount << 1];
+    this.slotMask = slotCount - 1;
+
+    this.limit = Math.max(minLimit, Math.min(maxLimit, algorithm.initialLimit()));
+    this.windowStart = clock.nanoTime();
+    publishRetryAfter(minRetryAfterNanos);
+  }
+
+  @Override
+  public long tryAcquire() {
+    return tryAcquire(1);
+  }
+
+  @Override
+  public long tryAcquire(int cost) {
+    if (cost < 1 || cost > maxLimit) {
+      throw new IllegalArgumentException("cost must be in [1, " + maxLimit + "] but was " + cost);
+    }
+    long current = state;
+    for (;;) {
+      int inFlightAfter = (int) current + cost;
+      if (inFlightAfter > limit) {
+        return reject();
+      }
+      long next = current + cost;
+      long witness = (long) STATE.compareAndExchange(this, current, next);
+      if (witness == current) {
+        noteInFlight(inFlightAfter);
+        return claimSlot(next, cost);
+      }
+      current = witness;
+    }
+  }
+
+  private long reject() {
+    rejections.increment();
+    long base = retryAfterBase;
+    long span = retryAfterSpan;
+    long jitter = Math.multiplyHigh(ThreadLocalRandom.current().nextLong() >>> 1, span << 1);
+    return Ticket.encodeRejection(LIMIT_REACHED, base + jitter);
+  }
+
+  private void noteInFlight(int inFlightNow) {
+    int seen = maxInFlight;
+    while (inFlightNow > seen) {
+      int witness = (int) MAX_IN_FLIGHT.compareAndExchange(this, seen, inFlightNow);
+      if (witness == seen) {
+        return;
+      }
+      seen = witness;
+    }
+  }
+
+  private long claimSlot(long admissionWord, int cost) {
+    int mask = slotMask;
+    int slot = (int) ((admissionWord * 0x9E37_79B9_7F4A_7C15L) >>> 40) & mask;
+    long claimBits = ((long) cost << COST_SHIFT) | BUSY;
+    for (;;) {
+      int index = slot << 1;
+      long word = (long) SLOTS.getVolatile(slots, index);
+      if ((word & BUSY) == 0) {
+        long generation = word >>> GEN_SHIFT;
+        boolean timed = (generation & samplingMask) == 0;
+        long claimed = timed ? word | claimBits | TIMED : word | claimBits;
+        if (SLOTS.compareAndSet(slots, index, word, claimed)) {
+          if (timed) {
+            slots[index + 1] = clock.nanoTime();
+          }
+          return generation << SLOT_BITS | slot;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  @Override
+  public boolean release(long permit, Outcome outcome) {
+    if (outcome == null) {
+      throw new IllegalArgumentException("outcome must not be null");
+    }
+    int slot = (int) (permit & SLOT_MASK);
+    if (permit < 0 || slot > slotMask) {
+      invalidReleases.increment();
+      return false;
+    }
+    int index = slot << 1;
+    long generation = permit >>> SLOT_BITS;
+    long word = (long) SLOTS.getVolatile(slots, index);
+    if ((word & BUSY) == 0 || (word >>> GEN_SHIFT) != generation) {
+      invalidReleases.increment();
+      return false;
+    }
+    long startNanos = slots[index + 1];
+    long freed = ((generation + 1) & GEN_MASK) << GEN_SHIFT;
+    if (!SLOTS.compareAndSet(slots, index, word, freed)) {
+      invalidReleases.increment();
+      return false;
+    }
+    int cost = (int) ((word & COST_MASK) >>> COST_SHIFT);
+    STATE.getAndAdd(this, COMPLETION_UNIT - cost);
+    if (outcome == Outcome.DROPPED) {
+      drops.increment();
+      onClockedRelease(startNanos, false);
+    } else if ((word & TIMED) != 0) {
+      onClockedRelease(startNanos, outcome == Outcome.SUCCESS);
+    }
+    return true;
+  }
+
+  /** A release that reads the clock: records the sample, if any, and closes the window when due. */
+  private void onClockedRelease(long startNanos, boolean sample) {
+    long now = clock.nanoTime();
+    if (sample) {
+      histogram.record(now - startNanos);
+    }
+    long start = windowStart;
+    long elapsed = now - start;
+    if (elapsed >= minWindowNanos
+        && (elapsed >= maxWindowNanos
+            || histogram.liveCount() + (drops.sum() - lastDropsSeen) >= minWindowSamples)) {
+      tryCloseWindow(start, now);
+    }
+  }
+
+  private void tryCloseWindow(long start, long now) {
+    if (!CLOSING.compareAndSet(this, 0, 1)) {
+      return;
+    }
+    try {
+      if (windowStart == start) {
+        closeWindow(start, now);
+      }
+    } finally {
+      CLOSING.setRelease(this, 0);
+    }
+  }
+
+  private void closeWindow(long start, long now) {
+    WindowSnapshot w = window;
+    w.startNanos = start;
+    w.endNanos = now;
+    long word = state;
+    int completionCount = (int) (word >>> 32);
+    w.completions = Integer.toUnsignedLong(completionCount - lastCompletionCount);
+    lastCompletionCount = completionCount;
+    w.inFlight = (int) word;
+    long dropTotal = drops.sum();
+    w.drops = dropTotal - lastDropsSeen;
+    lastDropsSeen = dropTotal;
+    long rejectionTotal = rejections.sum();
+    w.rejections = rejectionTotal - lastRejections;
+    lastRejections = rejectionTotal;
+    w.rttSum = histogram.drainInto(w.rttCounts);
+    long samples = 0;
+    for (long c : w.rttCounts) {
+      samples += c;
+    }
+    w.samples = samples;
+    w.maxInFlight = (int) MAX_IN_FLIGHT.getAndSet(this, w.inFlight);
+    w.limit = limit;
+
+    // Restart the window before running user code, so a failure there is not retried per release.
+    samplingMask = samplingMaskFor(w.completions);
+    updateRetryAfter(w);
+    windowsClosed++;
+    windowStart = now;
+
+    int newLimit = Math.max(minLimit, Math.min(maxLimit, algorithm.update(w)));
+    limit = newLimit;
+    for (LimitListener listener : listeners) {
+      listener.onWindowClosed(w, newLimit);
+    }
+  }
+
+  private static int samplingMaskFor(long completionsPerWindow) {
+    long period = completionsPerWindow / TARGET_SAMPLES;
+    if (period <= 1) {
+      return 0;
+    }
+    return (int) Math.min(MAX_SAMPLING_PERIOD, Long.highestOneBit(period)) - 1;
+  }
+
+  private void updateRetryAfter(WindowSnapshot w) {
+    if (w.completions > 0) {
+      double x = (double) w.completions / w.durationNanos();
+      throughputPerNano = throughputPerNano == 0 ? x : 0.5 * throughputPerNano + 0.5 * x;
+    }
+    backlog = 0.5 * backlog + w.rejections;
+    double estimate;
+    if (throughputPerNano > 0) {
+      estimate = (w.inFlight + backlog) / throughputPerNano;
+    } else {
+      // Nothing has completed yet: double the estimate while refusals continue.
+      estimate = w.rejections > 0 ? 2.0 * retryAfterBase : retryAfterBase;
+    }
+    publishRetryAfter(estimate);
+  }
+
+  private void publishRetryAfter(double estimateNanos) {
+    long base = (long) Math.max(minRetryAfterNanos, Math.min(maxRetryAfterBaseNanos, estimateNanos));
+    retryAfterBase = base;
+    retryAfterSpan = (long) (base * retryAfterJitter);
+  }
+
+  @Override
+  public int limit() {
+    return limit;
+  }
+
+  @Override
+  public int inFlight() {
+    return (int) state;
+  }
+
+  @Override
+  public long retryAfterNanos() {
+    return retryAfterBase;
+  }
+
+  @Override
+  public long rejections() {
+    return rejections.sum();
+  }
+
+  @Override
+  public long invalidReleases() {
+    return invalidReleases.sum();
+  }
+
+  @Override
+  public long windowsClosed() {
+    return windowsClosed;
+  }
+
+  @Override
+  public String toString() {
+    return "Limiter[algorithm=" + algorithm + ", limit=" + limit() + ", inFlight=" + inFlight()
+        + ", retryAfterNanos=" + retryAfterNanos() + "]";
+  }
+}
+
+/** Padding before the admission word. */
+abstract class WindowedLimiterPad0 {
+  long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+}
+
+/** The admission word, alone on its cache lines. */
+abstract class WindowedLimiterState extends WindowedLimiterPad0 {
+  /** Low 32 bits: in-flight units; high 32 bits: wrapping release count. */
+  volatile long state;
+}
+
+/** Padding after the admission word. */
+abstract class WindowedLimiterPad1 extends WindowedLimiterState {
+  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+}
+
+/** Fields read on every call but written about once per window. */
+abstract class WindowedLimiterFields extends WindowedLimiterPad1 {
+  volatile int limit;
+  volatile int maxInFlight;
+  volatile int samplingMask;
+  volatile int closing;
+  volatile long windowStart;
+  volatile long retryAfterBase;
+  volatile long retryAfterSpan;
+  volatile long windowsClosed;
+  /** Drops already accounted to closed windows; read to decide whether a window has enough events. */
+  volatile long lastDropsSeen;
+  long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
+}

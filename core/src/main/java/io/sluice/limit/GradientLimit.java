@@ -1,0 +1,131 @@
+package io.sluice.limit;
+
+import io.sluice.internal.Args;
+
+/**
+ * Gradient limit: scales the limit by the ratio of the long-term (no-load) round-trip time to the
+ * short-term one, with a tolerance, in the manner of Envoy's adaptive concurrency filter.
+ *
+ * <p>Per window: {@code gradient = clamp(tolerance * baseline / rtt, 0.5, 1)}, with {@code rtt}
+ * the window's median and {@code baseline} the robust no-load median shared with
+ * {@link VegasLimit} (window medians only, falls at most 10% per window, re-measured every
+ * {@code probeInterval} with jitter). The target is {@code limit * gradient}, plus
+ * {@code sqrt(limit)} of headroom when latency is within tolerance and the window's peak demand
+ * reached half the limit; the limit moves {@code smoothing} of the way to it.
+ *
+ * <p>Unlike a pure latency gradient it reads drops: a window whose drop ratio exceeds
+ * {@code dropThreshold} multiplies the limit by {@code min(backoffRatio, 1 - dropRatio)} (at least
+ * 0.5), so when every request times out at the same latency (a gradient of 1) the limit falls
+ * instead of drifting to its maximum.
+ *
+ * <table>
+ *   <caption>Defaults and ranges</caption>
+ *   <tr><th>parameter</th><th>default</th><th>range</th></tr>
+ *   <tr><td>minLimit / initialLimit / maxLimit</td><td>1 / 20 / 1000</td><td>1 to 2^20, min &le; initial &le; max</td></tr>
+ *   <tr><td>tolerance</td><td>1.3</td><td>[1, 10]</td></tr>
+ *   <tr><td>smoothing</td><td>1.0</td><td>(0, 1]</td></tr>
+ *   <tr><td>backoffRatio</td><td>0.9</td><td>[0.5, 1)</td></tr>
+ *   <tr><td>dropThreshold</td><td>0 (any drop)</td><td>[0, 1)</td></tr>
+ *   <tr><td>probeInterval / probeJitter</td><td>30 s / 0.2</td><td>[1 s, 1 day] / [0, 0.5]</td></tr>
+ *   <tr><td>seed</td><td>0x5EED</td><td>any</td></tr>
+ * </table>
+ *
+ * <p>Not thread-safe by itself: the owning limiter calls it from one thread at a time.
+ */
+public final class GradientLimit implements LimitAlgorithm {
+  private final LimitBounds bounds;
+  private final double tolerance;
+  private final double smoothing;
+  private final double backoffRatio;
+  private final double dropThreshold;
+  private final RttBaseline baseline;
+
+  private GradientLimit(Builder b) {
+    this.bounds = new LimitBounds(b.bounds.min, b.bounds.initial, b.bounds.max);
+    this.tolerance = b.tolerance;
+    this.smoothing = b.smoothing;
+    this.backoffRatio = b.backoffRatio;
+    this.dropThreshold = b.dropThreshold;
+    this.baseline = b.newBaseline();
+  }
+
+  /** Returns a builder with the defaults above. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  @Override
+  public int initialLimit() {
+    return bounds.initial;
+  }
+
+  @Override
+  public int minLimit() {
+    return bounds.min;
+  }
+
+  @Override
+  public int maxLimit() {
+    return bounds.max;
+  }
+
+  /** Returns the current long-term (no-load) round-trip time in nanoseconds (0 until known). */
+  public long baselineRttNanos() {
+    return baseline.nanos();
+  }
+
+  @Override
+  public int update(WindowStats window) {
+    int held = baseline.observe(window, bounds.min);
+    if (held >= 0) {
+      return bounds.clamp(held);
+    }
+    int limit = window.limit();
+    if (window.drops() > 0 && window.dropRatio() > dropThreshold) {
+      return bounds.clamp(LimitBounds.afterDrops(limit, window.dropRatio(), backoffRatio));
+    }
+    long base = baseline.nanos();
+    if (window.sampleCount() < RttBaseline.MIN_SAMPLES || base == 0) {
+      return limit;
+    }
+    double shortRtt = Math.max(1.0, window.rttNanos(0.5));
+    double gradient = Math.max(0.5, Math.min(1.0, tolerance * base / shortRtt));
+    double target = limit * gradient;
+    if (gradient >= 1.0 && LimitBounds.mayGrow(window)) {
+      target += Math.max(1.0, Math.sqrt(limit));
+    }
+    return bounds.clamp(Math.rint(limit + smoothing * (target - limit)));
+  }
+
+  @Override
+  public String toString() {
+    return "GradientLimit[min=" + bounds.min + ", max=" + bounds.max + ", tolerance=" + tolerance
+        + ", baseline=" + baseline.nanos() + "ns]";
+  }
+
+  /** Builds a {@link GradientLimit}; each setter checks its argument. */
+  public static final class Builder extends BaselineBuilder<Builder> {
+    private double tolerance = 1.3;
+    private double smoothing = 1.0;
+
+    private Builder() {}
+
+    /** Sets how far the short-term latency may exceed the baseline before the limit falls, in [1, 10]. */
+    public Builder tolerance(double tolerance) {
+      this.tolerance = Args.inRange("tolerance", tolerance, 1.0, 10.0);
+      return this;
+    }
+
+    /** Sets the fraction of the way to its target the limit moves per window, in (0, 1]. */
+    public Builder smoothing(double smoothing) {
+      this.smoothing = Args.inOpenClosed("smoothing", smoothing, 0.0, 1.0);
+      return this;
+    }
+
+    /** Builds the algorithm; fails if the limits are not ordered min &le; initial &le; max. */
+    public GradientLimit build() {
+      bounds.validate();
+      return new GradientLimit(this);
+    }
+  }
+}

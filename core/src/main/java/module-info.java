@@ -1,0 +1,12 @@
+/**
+ * Sluice: in-process admission control. Adaptive concurrency limits that find what the protected
+ * resource can serve at low latency, rejections with a Retry-After hint, and a virtual-time
+ * simulator to evaluate and tune them.
+ */
+module io.sluice {
+  requires HdrHistogram;
+
+  exports io.sluice;
+  exports io.sluice.limit;
+  exports io.sluice.sim;
+}
