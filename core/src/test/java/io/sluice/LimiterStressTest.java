@@ -1,0 +1,200 @@
+package io.sluice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.limit.FixedLimit;
+import io.sluice.limit.LimitAlgorithm;
+import io.sluice.limit.WindowStats;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many threads acquire and release with random costs, outcomes, failures, double releases and
+ * hand-overs to other threads, for a bounded number of operations. Invariants: units admitted at
+ * once never exceed the limit; every admitted permit is released exactly once; every second
+ * release is refused and counted; in-flight returns to zero.
+ */
+class LimiterStressTest {
+  private static final int THREADS = 8;
+  private static final int OPERATIONS = 60_000;
+  private static final int HELD = 6;
+
+  /** A limit that jumps between a high and a low value every window, to exercise shrinking. */
+  static final class SwingingLimit implements LimitAlgorithm {
+    private final int low;
+    private final int high;
+
+    SwingingLimit(int low, int high) {
+      this.low = low;
+      this.high = high;
+    }
+
+    @Override
+    public int initialLimit() {
+      return high;
+    }
+
+    @Override
+    public int minLimit() {
+      return low;
+    }
+
+    @Override
+    public int maxLimit() {
+      return high;
+    }
+
+    @Override
+    public int update(WindowStats window) {
+      return window.limit() == high ? low : high;
+    }
+  }
+
+  /** What one run saw. */
+  record Totals(long admitted, long released, long doubleReleases, int maxActive, long windows) {}
+
+  private static Totals hammer(Limiter limiter, ManualClock clock, long seed) throws Exception {
+    AtomicInteger active = new AtomicInteger();
+    AtomicInteger maxActive = new AtomicInteger();
+    AtomicLong admitted = new AtomicLong();
+    AtomicLong released = new AtomicLong();
+    AtomicLong doubleReleases = new AtomicLong();
+    AtomicLong unexpected = new AtomicLong();
+    ConcurrentLinkedQueue<long[]> handOver = new ConcurrentLinkedQueue<>();
+    CountDownLatch start = new CountDownLatch(1);
+    Thread[] threads = new Thread[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+      SplittableRandom random = new SplittableRandom(seed + t);
+      threads[t] = new Thread(() -> {
+        // Each thread holds up to HELD permits at once, so demand is far above the limit.
+        long[][] held = new long[HELD][];
+        int holding = 0;
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        for (int i = 0; i < OPERATIONS; i++) {
+          clock.advanceNanos(random.nextInt(20_000));
+          long[] foreign = handOver.poll();
+          if (foreign != null) {
+            // A permit acquired by another thread: this thread completes it.
+            active.addAndGet((int) -foreign[1]);
+            if (limiter.release(foreign[0], Outcome.SUCCESS)) {
+              released.incrementAndGet();
+            } else {
+              unexpected.incrementAndGet();
+            }
+          }
+          if (holding == HELD || (holding > 0 && random.nextBoolean())) {
+            int k = random.nextInt(holding);
+            long[] permit = held[k];
+            held[k] = held[--holding];
+            finish(limiter, permit, random.nextInt(100), active, released, doubleReleases, unexpected);
+            continue;
+          }
+          int cost = 1 + random.nextInt(3);
+          long ticket = limiter.tryAcquire(cost);
+          if (Ticket.isRejection(ticket)) {
+            continue;
+          }
+          admitted.incrementAndGet();
+          int now = active.addAndGet(cost);
+          maxActive.accumulateAndGet(now, Math::max);
+          if (random.nextInt(10) == 0) {
+            handOver.add(new long[] {ticket, cost});
+          } else {
+            held[holding++] = new long[] {ticket, cost};
+          }
+        }
+        for (int k = 0; k < holding; k++) {
+          finish(limiter, held[k], 0, active, released, doubleReleases, unexpected);
+        }
+      });
+      threads[t].start();
+    }
+    start.countDown();
+    for (Thread thread : threads) {
+      thread.join(TimeUnit.MINUTES.toMillis(2));
+      assertThat(thread.isAlive()).as("worker finished").isFalse();
+    }
+    for (long[] left; (left = handOver.poll()) != null; ) {
+      active.addAndGet((int) -left[1]);
+      if (limiter.release(left[0], Outcome.SUCCESS)) {
+        released.incrementAndGet();
+      }
+    }
+    assertThat(unexpected.get()).as("releases refused or accepted against the contract").isZero();
+    assertThat(active.get()).isZero();
+    return new Totals(admitted.get(), released.get(), doubleReleases.get(), maxActive.get(),
+        limiter.windowsClosed());
+  }
+
+  /** Releases a held permit with a random outcome, sometimes after a failure, sometimes twice. */
+  private static void finish(Limiter limiter, long[] permit, int dice, AtomicInteger active,
+      AtomicLong released, AtomicLong doubleReleases, AtomicLong unexpected) {
+    Outcome outcome = dice < 60 ? Outcome.SUCCESS : dice < 80 ? Outcome.DROPPED : Outcome.IGNORED;
+    try {
+      if (dice >= 90) {
+        throw new IllegalStateException("work failed");
+      }
+    } catch (IllegalStateException e) {
+      outcome = Outcome.DROPPED;
+    } finally {
+      active.addAndGet((int) -permit[1]);
+      if (limiter.release(permit[0], outcome)) {
+        released.incrementAndGet();
+      } else {
+        unexpected.incrementAndGet();
+      }
+    }
+    if (dice % 7 == 0) {
+      // A buggy caller releases again: refused, counted, and in-flight is not decremented.
+      if (limiter.release(permit[0], Outcome.SUCCESS)) {
+        unexpected.incrementAndGet();
+      }
+      doubleReleases.incrementAndGet();
+    }
+  }
+
+  @RepeatedTest(3)
+  void aFixedLimitIsNeverExceededAndNoPermitIsLost() throws Exception {
+    ManualClock clock = new ManualClock();
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(12)).build();
+
+    Totals totals = hammer(limiter, clock, System.nanoTime());
+
+    assertThat(totals.maxActive()).isLessThanOrEqualTo(12);
+    assertThat(totals.admitted()).isGreaterThan(THREADS * OPERATIONS / 10);
+    assertThat(limiter.rejections()).as("demand exceeded the limit").isGreaterThan(THREADS * OPERATIONS / 20);
+    assertThat(totals.released()).isEqualTo(totals.admitted());
+    assertThat(limiter.invalidReleases()).isEqualTo(totals.doubleReleases());
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  void aShrinkingAndGrowingLimitIsNeverExceededAndInFlightReturnsToZero() throws Exception {
+    ManualClock clock = new ManualClock();
+    Limiter limiter = Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(new SwingingLimit(4, 24))
+        .window(Duration.ofMillis(1), Duration.ofMillis(10), 1)
+        .build();
+
+    Totals totals = hammer(limiter, clock, 7);
+
+    assertThat(totals.windows()).as("the limit swung many times").isGreaterThan(100);
+    assertThat(totals.maxActive()).isLessThanOrEqualTo(24);
+    assertThat(totals.released()).isEqualTo(totals.admitted());
+    assertThat(limiter.invalidReleases()).isEqualTo(totals.doubleReleases());
+    assertThat(limiter.inFlight()).isZero();
+  }
+}

@@ -1,0 +1,270 @@
+package io.sluice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sluice.limit.FixedLimit;
+import io.sluice.limit.LimitAlgorithm;
+import io.sluice.limit.WindowStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Single-threaded behaviour of the limiter, driven by a manual clock. */
+class LimiterTest {
+  private final ManualClock clock = new ManualClock();
+
+  /** An algorithm that returns whatever limit the test scripts, and records what it saw. */
+  static final class ScriptedLimit implements LimitAlgorithm {
+    final List<String> windows = new ArrayList<>();
+    final int max;
+    int next;
+
+    ScriptedLimit(int initial, int max) {
+      this.next = initial;
+      this.max = max;
+    }
+
+    @Override
+    public int initialLimit() {
+      return next;
+    }
+
+    @Override
+    public int minLimit() {
+      return 1;
+    }
+
+    @Override
+    public int maxLimit() {
+      return max;
+    }
+
+    @Override
+    public int update(WindowStats window) {
+      windows.add(window.completions() + "c/" + window.drops() + "d/" + window.rejections() + "r/"
+          + window.sampleCount() + "s/max" + window.maxInFlight());
+      return next;
+    }
+  }
+
+  private Limiter limiter(LimitAlgorithm algorithm) {
+    return Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(algorithm)
+        .window(Duration.ofMillis(100), Duration.ofSeconds(1), 5)
+        .build();
+  }
+
+  @Test
+  void admitsUpToTheLimitThenRejectsWithReasonAndRetryAfter() {
+    Limiter limiter = limiter(FixedLimit.of(3));
+    long a = limiter.tryAcquire();
+    long b = limiter.tryAcquire();
+    long c = limiter.tryAcquire();
+    long d = limiter.tryAcquire();
+
+    assertThat(Ticket.isPermit(a) && Ticket.isPermit(b) && Ticket.isPermit(c)).isTrue();
+    assertThat(Ticket.isRejection(d)).isTrue();
+    assertThat(Ticket.reason(d)).isEqualTo(RejectReason.LIMIT_REACHED);
+    assertThat(Ticket.retryAfterNanos(d)).isBetween(
+        Duration.ofMillis(10).toNanos(), Duration.ofMillis(15).toNanos());
+    assertThat(limiter.inFlight()).isEqualTo(3);
+    assertThat(limiter.rejections()).isEqualTo(1);
+  }
+
+  @Test
+  void releaseFreesRoomAndASecondReleaseIsACountedNoOp() {
+    Limiter limiter = limiter(FixedLimit.of(1));
+    long permit = limiter.tryAcquire();
+
+    assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
+    assertThat(limiter.release(permit, Outcome.SUCCESS)).isFalse();
+    assertThat(limiter.release(permit, Outcome.DROPPED)).isFalse();
+    assertThat(limiter.inFlight()).isZero();
+    assertThat(limiter.invalidReleases()).isEqualTo(2);
+
+    long next = limiter.tryAcquire();
+    assertThat(Ticket.isPermit(next)).isTrue();
+    // The old ticket names the same slot but an older generation: it must not free the new permit.
+    assertThat(limiter.release(permit, Outcome.SUCCESS)).isFalse();
+    assertThat(limiter.inFlight()).isEqualTo(1);
+  }
+
+  @Test
+  void rejectionsAndForeignTicketsCannotBeReleased() {
+    Limiter limiter = limiter(FixedLimit.of(1));
+    long permit = limiter.tryAcquire();
+    long rejection = limiter.tryAcquire();
+
+    assertThat(limiter.release(rejection, Outcome.SUCCESS)).isFalse();
+    assertThat(limiter.release(Long.MAX_VALUE, Outcome.SUCCESS)).isFalse();
+    assertThat(limiter.release(permit + 1, Outcome.SUCCESS)).isFalse();
+    assertThat(limiter.inFlight()).isEqualTo(1);
+    assertThat(limiter.invalidReleases()).isEqualTo(3);
+    assertThatThrownBy(() -> limiter.release(permit, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outcome");
+  }
+
+  @Test
+  void weightedAcquireTakesCostUnits() {
+    Limiter limiter = limiter(FixedLimit.of(10));
+    long heavy = limiter.tryAcquire(7);
+    assertThat(limiter.inFlight()).isEqualTo(7);
+    assertThat(Ticket.isRejection(limiter.tryAcquire(4))).isTrue();
+    long light = limiter.tryAcquire(3);
+    assertThat(Ticket.isPermit(light)).isTrue();
+    assertThat(limiter.inFlight()).isEqualTo(10);
+
+    limiter.release(heavy, Outcome.SUCCESS);
+    assertThat(limiter.inFlight()).isEqualTo(3);
+    limiter.release(light, Outcome.IGNORED);
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  void costOutsideItsRangeFailsNamingTheRange() {
+    Limiter limiter = limiter(FixedLimit.of(10));
+    assertThatThrownBy(() -> limiter.tryAcquire(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cost must be in [1, 10] but was 0");
+    assertThatThrownBy(() -> limiter.tryAcquire(11))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cost must be in [1, 10] but was 11");
+  }
+
+  @Test
+  void nothingIsAdmittedWhileInFlightExceedsAShrunkenLimit() {
+    ScriptedLimit script = new ScriptedLimit(10, 100);
+    Limiter limiter = limiter(script);
+    long[] permits = new long[8];
+    for (int i = 0; i < permits.length; i++) {
+      permits[i] = limiter.tryAcquire();
+    }
+    script.next = 5;
+    clock.advance(Duration.ofMillis(150));
+    // Five timed releases: enough samples to close the window, which shrinks the limit to 5.
+    for (int i = 0; i < 5; i++) {
+      limiter.release(permits[i], Outcome.SUCCESS);
+    }
+    assertThat(limiter.limit()).isEqualTo(5);
+    assertThat(limiter.inFlight()).isEqualTo(3);
+    assertThat(Ticket.isPermit(limiter.tryAcquire())).isTrue();
+    assertThat(Ticket.isPermit(limiter.tryAcquire())).isTrue();
+    assertThat(Ticket.isRejection(limiter.tryAcquire())).isTrue();
+    assertThat(limiter.inFlight()).isEqualTo(5);
+  }
+
+  @Test
+  void aWindowClosesOnTimeAndSamplesAndFeedsItsCountsToTheAlgorithm() {
+    ScriptedLimit script = new ScriptedLimit(4, 100);
+    Limiter limiter = limiter(script);
+    long[] permits = new long[4];
+    for (int i = 0; i < 4; i++) {
+      permits[i] = limiter.tryAcquire();
+    }
+    limiter.tryAcquire(); // rejected
+    clock.advance(Duration.ofMillis(10));
+    limiter.release(permits[0], Outcome.SUCCESS);
+    limiter.release(permits[1], Outcome.DROPPED);
+    assertThat(limiter.windowsClosed()).isZero();
+
+    clock.advance(Duration.ofMillis(200));
+    limiter.release(permits[2], Outcome.IGNORED);
+    // Only one latency sample and one drop so far: below minSamples (5), the window stays open.
+    assertThat(limiter.windowsClosed()).isZero();
+
+    clock.advance(Duration.ofSeconds(1));
+    limiter.release(permits[3], Outcome.SUCCESS);
+    // The window reached its maximum length: it closes with everything it merged.
+    assertThat(limiter.windowsClosed()).isEqualTo(1);
+    assertThat(script.windows).containsExactly("4c/1d/1r/2s/max4");
+  }
+
+  @Test
+  void aWindowFullOfDropsClosesWithoutLatencySamples() {
+    ScriptedLimit script = new ScriptedLimit(10, 100);
+    Limiter limiter = limiter(script);
+    long[] permits = new long[6];
+    for (int i = 0; i < permits.length; i++) {
+      permits[i] = limiter.tryAcquire();
+    }
+    clock.advance(Duration.ofMillis(150));
+    for (long permit : permits) {
+      limiter.release(permit, Outcome.DROPPED);
+    }
+    assertThat(script.windows).containsExactly("5c/5d/0r/0s/max6");
+  }
+
+  @Test
+  void retryAfterFollowsLittlesLawAndGrowsWhileOverloadPersists() {
+    ScriptedLimit script = new ScriptedLimit(10, 100);
+    Limiter limiter = Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(script)
+        .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1)
+        .retryAfter(Duration.ofMillis(1), Duration.ofSeconds(60))
+        .retryAfterJitter(0.0)
+        .build();
+    // Each 100 ms window: 10 requests complete, 50 are refused, then one more request arrives and
+    // completes at once, closing the window: 11 completions per 100 ms, nothing left in flight.
+    List<Long> estimates = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      long[] permits = new long[10];
+      for (int i = 0; i < 10; i++) {
+        permits[i] = limiter.tryAcquire();
+      }
+      for (int i = 0; i < 50; i++) {
+        assertThat(Ticket.isRejection(limiter.tryAcquire())).isTrue();
+      }
+      clock.advance(Duration.ofMillis(50));
+      for (long permit : permits) {
+        limiter.release(permit, Outcome.SUCCESS);
+      }
+      clock.advance(Duration.ofMillis(50));
+      limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
+      assertThat(limiter.windowsClosed()).isEqualTo(w + 1);
+      estimates.add(limiter.retryAfterNanos());
+    }
+    // The backlog of refused work after k overloaded windows is 50 * (2 - 2^(1-k)); it drains at
+    // 110 per second, so the estimate is backlog / 110 s and rises while the overload lasts.
+    double[] backlog = {50, 75, 87.5, 93.75};
+    for (int k = 0; k < 4; k++) {
+      assertThat(estimates.get(k)).isCloseTo((long) (backlog[k] / 110 * 1e9), within(2L));
+    }
+    assertThat(estimates).isSorted();
+  }
+
+  @Test
+  void retryAfterIsJitteredWithinItsBoundsAndClampedToTheRange() {
+    Limiter limiter = Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(FixedLimit.of(1))
+        .retryAfter(Duration.ofMillis(100), Duration.ofMillis(300))
+        .retryAfterJitter(1.0)
+        .build();
+    limiter.tryAcquire();
+    long min = Long.MAX_VALUE;
+    long max = 0;
+    for (int i = 0; i < 10_000; i++) {
+      long hint = Ticket.retryAfterNanos(limiter.tryAcquire());
+      min = Math.min(min, hint);
+      max = Math.max(max, hint);
+    }
+    assertThat(min).isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
+    assertThat(max).isLessThan(Duration.ofMillis(200).toNanos());
+    // Spread, not lock-step: the hints cover most of their range.
+    assertThat(max - min).isGreaterThan(Duration.ofMillis(90).toNanos());
+  }
+
+  @Test
+  void anAlgorithmInstanceCannotServeTwoLimitersFromOneBuilder() {
+    LimiterBuilder builder = Limiter.newBuilder().algorithm(new ScriptedLimit(1, 1));
+    builder.build();
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already belongs to a limiter");
+  }
+}
