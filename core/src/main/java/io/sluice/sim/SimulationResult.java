@@ -108,27 +108,23 @@ public final class SimulationResult {
   }
 
   /**
-   * Returns how many windows after {@code fromNanos} the limit took to enter {@code [low, high]}
-   * and stay there until {@code toNanos}, ignoring windows in which the limit sat below the band
-   * for at most {@code probeWindows} consecutive windows (a baseline re-measurement); -1 if it never
-   * settled.
+   * Returns the number of windows closed in {@code [fromNanos, toNanos)} before the limit settled in
+   * {@code [low, high]}: the first window that lies in the band and from which at least
+   * {@code fraction} of the remaining windows of the period lie in it too (a sawtooth or a baseline re-measurement may leave it
+   * briefly); 1 means the first window after {@code fromNanos}, -1 that it never settled.
    */
-  public int windowsToSettle(long fromNanos, long toNanos, double low, double high, int probeWindows) {
+  public int windowsToSettle(long fromNanos, long toNanos, double low, double high, double fraction) {
     List<LimitPoint> points = limitsBetween(fromNanos, toNanos);
+    int inBandFromHere = 0;
     int settledAt = -1;
-    int belowRun = 0;
-    for (int i = 0; i < points.size(); i++) {
+    for (int i = points.size() - 1; i >= 0; i--) {
       int limit = points.get(i).limit();
-      if (limit >= low && limit <= high) {
-        if (settledAt < 0) {
-          settledAt = i + 1;
-        }
-        belowRun = 0;
-      } else if (settledAt >= 0 && limit < low && ++belowRun <= probeWindows) {
-        continue;
-      } else {
-        settledAt = -1;
-        belowRun = 0;
+      boolean inBand = limit >= low && limit <= high;
+      if (inBand) {
+        inBandFromHere++;
+      }
+      if (inBand && inBandFromHere >= fraction * (points.size() - i)) {
+        settledAt = i + 1;
       }
     }
     return settledAt;

@@ -1,0 +1,191 @@
+package io.sluice.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Each algorithm as a pure function of window statistics: one step at a time, no clock, no threads. */
+class AlgorithmTest {
+  private static final long MS = 1_000_000L;
+
+  @Test
+  void fixedNeverMoves() {
+    FixedLimit fixed = FixedLimit.of(7);
+    assertThat(fixed.update(TestWindow.of(7).drops(50))).isEqualTo(7);
+    assertThat(fixed.update(TestWindow.of(7).samples(100, MS))).isEqualTo(7);
+    assertThat(fixed.minLimit()).isEqualTo(7);
+    assertThat(fixed.maxLimit()).isEqualTo(7);
+  }
+
+  @Nested
+  class Aimd {
+    private final AimdLimit aimd = AimdLimit.newBuilder()
+        .timeout(Duration.ofMillis(100)).latencyQuantile(0.9).maxLimit(1000).build();
+
+    @Test
+    void backsOffOnADrop() {
+      assertThat(aimd.update(TestWindow.of(100).samples(99, 10 * MS).drops(1))).isEqualTo(90);
+    }
+
+    @Test
+    void backsOffWhenTheQuantileSignificantlyExceedsTheTimeout() {
+      // 100 samples, 10% expected above the p90: 30 above is far beyond chance.
+      TestWindow slow = TestWindow.of(100).samples(70, 10 * MS).samples(30, 200 * MS);
+      assertThat(aimd.update(slow)).isEqualTo(90);
+    }
+
+    @Test
+    void ignoresTailNoiseWithinChance() {
+      // 12 of 100 above the timeout where 10 are expected for a p90 objective: within two sigma.
+      TestWindow noisy = TestWindow.of(100).samples(88, 10 * MS).samples(12, 200 * MS);
+      assertThat(aimd.update(noisy)).isGreaterThan(100);
+    }
+
+    @Test
+    void growsBySqrtAboveTheLastCongestionPointAndHalvesTheGapBelowIt() {
+      assertThat(aimd.update(TestWindow.of(100).samples(50, MS))).isEqualTo(110);
+      assertThat(aimd.update(TestWindow.of(110).drops(5))).isEqualTo(99);
+      // Below the congestion point (110): half the gap, at least one.
+      assertThat(aimd.update(TestWindow.of(99).samples(50, MS))).isEqualTo(105);
+      assertThat(aimd.update(TestWindow.of(105).samples(50, MS))).isEqualTo(108);
+      assertThat(aimd.update(TestWindow.of(108).samples(50, MS))).isEqualTo(109);
+      assertThat(aimd.update(TestWindow.of(109).samples(50, MS))).isEqualTo(110);
+      assertThat(aimd.update(TestWindow.of(110).samples(50, MS))).isEqualTo(120);
+    }
+
+    @Test
+    void growsAtLowLoadWhileDemandReachesHalfTheLimitButNotBeyond() {
+      assertThat(aimd.update(TestWindow.of(1).samples(3, MS).maxInFlight(1))).isEqualTo(2);
+      assertThat(aimd.update(TestWindow.of(4).samples(3, MS).maxInFlight(2))).isEqualTo(6);
+      assertThat(aimd.update(TestWindow.of(8).samples(3, MS).maxInFlight(2))).isEqualTo(8);
+    }
+
+    @Test
+    void aWindowWithoutSamplesOrDropsChangesNothing() {
+      assertThat(aimd.update(TestWindow.of(40))).isEqualTo(40);
+    }
+
+    @Test
+    void staysWithinItsBounds() {
+      AimdLimit bounded = AimdLimit.newBuilder().minLimit(5).initialLimit(5).maxLimit(6).build();
+      assertThat(bounded.update(TestWindow.of(5).drops(10))).isEqualTo(5);
+      assertThat(bounded.update(TestWindow.of(6).samples(10, MS))).isEqualTo(6);
+    }
+  }
+
+  @Nested
+  class Vegas {
+    private final VegasLimit vegas = VegasLimit.newBuilder()
+        .probeInterval(Duration.ofHours(1)).maxLimit(1000).build();
+
+    /** Feeds windows at 10 ms median, 1000 completions per second: the baseline becomes 10 ms. */
+    private void learnBaseline(int limit) {
+      for (int i = 0; i < 3; i++) {
+        vegas.update(TestWindow.of(limit).samples(100, 10 * MS));
+      }
+      assertThat(vegas.baselineRttNanos()).isEqualTo(10 * MS);
+    }
+
+    @Test
+    void growsWhileThereIsNoQueue() {
+      learnBaseline(40);
+      assertThat(vegas.update(TestWindow.of(40).samples(100, 10 * MS))).isEqualTo(46);
+    }
+
+    @Test
+    void removesTheEstimatedExcessQueueInOneStep() {
+      learnBaseline(40);
+      // 1000 completions/s with a median 30 ms above the baseline: by Little's law 30 queued.
+      // The target queue is (3 + 6) / 2 = 4.5, so 25.5 of the 40 units are removed.
+      TestWindow queued = TestWindow.of(40).samples(100, 40 * MS);
+      assertThat(vegas.update(queued)).isEqualTo(20);
+    }
+
+    @Test
+    void holdsInsideTheQueueBand() {
+      learnBaseline(40);
+      // 1000/s and 4 ms above the baseline: 4 queued, between alpha 3 and beta 6.
+      assertThat(vegas.update(TestWindow.of(40).samples(100, 14 * MS))).isEqualTo(40);
+    }
+
+    @Test
+    void oneFastRequestDoesNotMoveTheBaseline() {
+      learnBaseline(40);
+      vegas.update(TestWindow.of(40).samples(99, 10 * MS).samples(1, 1_000));
+      assertThat(vegas.baselineRttNanos()).isEqualTo(10 * MS);
+      // Nor does a quiet window holding only that one fast sample.
+      vegas.update(TestWindow.of(40).samples(1, 1_000).maxInFlight(1));
+      assertThat(vegas.baselineRttNanos()).isEqualTo(10 * MS);
+    }
+
+    @Test
+    void aWindowOfFastRequestsLowersTheBaselineByAtMostTenPercent() {
+      learnBaseline(40);
+      vegas.update(TestWindow.of(40).samples(100, 1_000));
+      assertThat(vegas.baselineRttNanos()).isEqualTo(9 * MS);
+    }
+
+    @Test
+    void dropsShrinkTheLimitEvenAtUnchangedLatency() {
+      learnBaseline(40);
+      assertThat(vegas.update(TestWindow.of(40).samples(90, 10 * MS).drops(10))).isEqualTo(36);
+      // Everything timed out: the limit halves.
+      assertThat(vegas.update(TestWindow.of(36).drops(100))).isEqualTo(18);
+    }
+
+    @Test
+    void reMeasuresTheBaselineAtHalfTheLimitThenRestoresIt() {
+      VegasLimit probing = VegasLimit.newBuilder()
+          .probeInterval(Duration.ofSeconds(1)).probeJitter(0.0).build();
+      // First probe after 1 s of windows (10 x 100 ms); demand below half the limit keeps it still.
+      int limit = 40;
+      for (int i = 0; i < 9; i++) {
+        limit = probing.update(TestWindow.of(limit).samples(100, 14 * MS).maxInFlight(10));
+      }
+      assertThat(limit).isEqualTo(40);
+      assertThat(probing.update(TestWindow.of(40).samples(100, 14 * MS).maxInFlight(10))).isEqualTo(20);
+      // Draining window, then the measuring window whose median becomes the baseline.
+      assertThat(probing.update(TestWindow.of(20).samples(100, 12 * MS))).isEqualTo(20);
+      assertThat(probing.update(TestWindow.of(20).samples(100, 11 * MS))).isEqualTo(40);
+      assertThat(probing.baselineRttNanos()).isEqualTo(11 * MS);
+    }
+  }
+
+  @Nested
+  class Gradient {
+    private final GradientLimit gradient = GradientLimit.newBuilder()
+        .probeInterval(Duration.ofHours(1)).tolerance(1.5).build();
+
+    private void learnBaseline(int limit) {
+      for (int i = 0; i < 3; i++) {
+        gradient.update(TestWindow.of(limit).samples(100, 10 * MS));
+      }
+      assertThat(gradient.baselineRttNanos()).isEqualTo(10 * MS);
+    }
+
+    @Test
+    void growsWithinToleranceAndShrinksByTheGradientBeyondIt() {
+      learnBaseline(100);
+      assertThat(gradient.update(TestWindow.of(100).samples(100, 14 * MS))).isEqualTo(110);
+      // 1.5 * 10 / 20 = 0.75.
+      assertThat(gradient.update(TestWindow.of(100).samples(100, 20 * MS))).isEqualTo(75);
+      // The gradient never cuts more than half per window.
+      assertThat(gradient.update(TestWindow.of(100).samples(100, 100 * MS))).isEqualTo(50);
+    }
+
+    @Test
+    void allRequestsTimingOutAtTheSameLatencyDriveTheLimitDown() {
+      learnBaseline(100);
+      int limit = 100;
+      for (int i = 0; i < 5; i++) {
+        // Every request ends at the 1 s timeout, so short-term latency equals itself each window.
+        int next = gradient.update(TestWindow.of(limit).drops(200));
+        assertThat(next).isLessThan(limit);
+        limit = next;
+      }
+      assertThat(limit).isLessThanOrEqualTo(4);
+    }
+  }
+}
