@@ -4,43 +4,54 @@ import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
 import io.sluice.limit.VegasLimit;
-import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
- * The README's quick start, compiled and run by the examples' tests: guard a call with a limiter,
- * release the permit with the call's outcome, and turn a rejection into an exception carrying the
- * reason and a Retry-After.
+ * The README's quick start, compiled and run by the examples' tests (which also check that the
+ * README shows these very lines): guard a call with a limiter, release the permit with the call's
+ * outcome, and turn a rejection into an exception carrying the reason and a Retry-After.
  */
 public final class QuickStart {
-  private QuickStart() {}
+  private final Consumer<String> handler;
 
-  /** Builds the limiter of the quick start. */
-  public static Limiter newLimiter() {
-    return Limiter.newBuilder()
-        .algorithm(VegasLimit.newBuilder().maxLimit(200).build())
-        .build();
+  /** Creates a quick start whose backend work is {@code handler}. */
+  public QuickStart(Consumer<String> handler) {
+    this.handler = handler;
   }
 
-  /** Runs {@code call} if the limiter admits it; otherwise throws the rejection. */
-  public static <T> T guarded(Limiter limiter, Callable<T> call) throws Exception {
+  /** Builds a limiter and serves one request through it; returns the limiter. */
+  public Limiter serveOne(String request) {
+    Limiter limiter = Limiter.newBuilder()
+        .algorithm(VegasLimit.newBuilder().maxLimit(200).build())
+        .build();
+
+    serve(limiter, request);
+    return limiter;
+  }
+
+  /** Serves one request through {@code limiter}; throws the rejection if it is not admitted. */
+  public void serve(Limiter limiter, String request) {
     long ticket = limiter.tryAcquire();
     if (Ticket.isRejection(ticket)) {
-      throw Ticket.toException(ticket); // reason + Retry-After: answer 503 with it
+      throw Ticket.toException(ticket);        // reason + Retry-After: answer 503 with it
     }
-    Outcome outcome = Outcome.DROPPED; // a failure or timeout tells the limit to shrink
+    Outcome outcome = Outcome.DROPPED;         // a failure or timeout tells the limit to shrink
     try {
-      T result = call.call();
+      handle(request);
       outcome = Outcome.SUCCESS;
-      return result;
     } finally {
       limiter.release(ticket, outcome);
     }
   }
 
-  /** Guards one call and prints what happened. */
-  public static void main(String[] args) throws Exception {
-    Limiter limiter = newLimiter();
-    String answer = guarded(limiter, () -> "served");
-    System.out.println(answer + "; limit " + limiter.limit() + ", in flight " + limiter.inFlight());
+  private void handle(String request) {
+    handler.accept(request);
+  }
+
+  /** Serves one request and prints the limiter's state. */
+  public static void main(String[] args) {
+    Limiter limiter = new QuickStart(request -> System.out.println("served " + request))
+        .serveOne("GET /");
+    System.out.println("limit " + limiter.limit() + ", in flight " + limiter.inFlight());
   }
 }

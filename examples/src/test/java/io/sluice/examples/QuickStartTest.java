@@ -6,43 +6,71 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.RejectReason;
+import io.sluice.Ticket;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class QuickStartTest {
 
   @Test
-  void aGuardedCallRunsAndReleasesItsPermit() throws Exception {
-    Limiter limiter = QuickStart.newLimiter();
-    assertThat(QuickStart.guarded(limiter, () -> 42)).isEqualTo(42);
+  void aGuardedCallRunsAndReleasesItsPermit() {
+    List<String> served = new ArrayList<>();
+    Limiter limiter = new QuickStart(served::add).serveOne("GET /");
+    assertThat(served).containsExactly("GET /");
     assertThat(limiter.inFlight()).isZero();
   }
 
   @Test
   void aFailingCallStillReleasesItsPermit() {
-    Limiter limiter = QuickStart.newLimiter();
-    assertThatThrownBy(() -> QuickStart.guarded(limiter, () -> {
-      throw new IOException("backend down");
-    })).isInstanceOf(IOException.class);
+    QuickStart quickStart = new QuickStart(request -> {
+      throw new UncheckedIOException(new IOException("backend down"));
+    });
+    Limiter limiter = Limiter.newBuilder().build();
+    assertThatThrownBy(() -> quickStart.serve(limiter, "GET /")).isInstanceOf(UncheckedIOException.class);
     assertThat(limiter.inFlight()).isZero();
   }
 
   @Test
-  void aCallBeyondTheLimitIsRejectedWithReasonAndRetryAfter() throws Exception {
-    Limiter limiter = QuickStart.newLimiter();
-    int limit = limiter.limit();
-    for (int i = 0; i < limit; i++) {
-      assertThat(io.sluice.Ticket.isPermit(limiter.tryAcquire())).isTrue();
+  void aCallBeyondTheLimitIsRejectedWithReasonAndRetryAfter() {
+    Limiter limiter = Limiter.newBuilder().build();
+    for (int i = 0; i < limiter.limit(); i++) {
+      assertThat(Ticket.isPermit(limiter.tryAcquire())).isTrue();
     }
-    assertThatThrownBy(() -> QuickStart.guarded(limiter, () -> "never runs"))
+    List<String> served = new ArrayList<>();
+    assertThatThrownBy(() -> new QuickStart(served::add).serve(limiter, "GET /"))
         .isInstanceOfSatisfying(AdmissionRejectedException.class, e -> {
           assertThat(e.reason()).isEqualTo(RejectReason.LIMIT_REACHED);
           assertThat(e.retryAfterNanos()).isPositive();
         });
+    assertThat(served).isEmpty();
   }
 
   @Test
-  void theMainMethodsRun() throws Exception {
+  void theReadmeQuickStartIsTheCodeThatRuns() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int start = readme.indexOf("```java", readme.indexOf("## Quick start")) + "```java".length();
+    String snippet = readme.substring(start, readme.indexOf("```", start));
+    String source = Files.readString(
+        Path.of("src", "main", "java", "io", "sluice", "examples", "QuickStart.java"));
+    List<String> sourceLines = source.lines().map(String::strip).toList();
+    int from = 0;
+    for (String line : snippet.strip().lines().map(String::strip).toList()) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      int at = sourceLines.subList(from, sourceLines.size()).indexOf(line);
+      assertThat(at).as("README line in QuickStart.java, in order: %s", line).isNotNegative();
+      from += at + 1;
+    }
+  }
+
+  @Test
+  void theMainMethodRuns() {
     QuickStart.main(new String[0]);
   }
 }
