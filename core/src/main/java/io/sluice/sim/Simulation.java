@@ -19,7 +19,9 @@ import org.HdrHistogram.Histogram;
  * A deterministic, virtual-time model of a server: open-loop arrivals, a limiter in front, and a
  * backend of {@code c} workers with a FIFO queue and a service-time distribution. It runs in a
  * single thread on a {@link ManualClock}, so a minute of overload takes a fraction of a second and
- * the same seed gives the same result.
+ * the same seed gives the same result. The one exception is the jitter of Retry-After hints, which
+ * limiters draw from a thread-local generator (so that concurrent rejections spread); it does not
+ * feed back into the run.
  *
  * <p>Arrivals form a Poisson process at the configured rate, whatever happens to earlier requests
  * (open loop: rejected or slow requests do not slow the arrivals, as with real clients). An
