@@ -32,20 +32,15 @@ import java.time.Duration;
  *
  * <p>Not thread-safe by itself: the owning limiter calls it from one thread at a time.
  */
-public final class AimdLimit implements LimitAlgorithm {
-  private final LimitBounds bounds;
+public final class AimdLimit extends AdaptiveLimit {
   private final long timeoutNanos;
   private final double latencyQuantile;
-  private final double backoffRatio;
-  private final double dropThreshold;
   private int congestionPoint;
 
   private AimdLimit(Builder b) {
-    this.bounds = new LimitBounds(b.bounds.min, b.bounds.initial, b.bounds.max);
+    super(b);
     this.timeoutNanos = b.timeoutNanos;
     this.latencyQuantile = b.latencyQuantile;
-    this.backoffRatio = b.backoffRatio;
-    this.dropThreshold = b.dropThreshold;
   }
 
   /** Returns a builder with the defaults above. */
@@ -54,26 +49,9 @@ public final class AimdLimit implements LimitAlgorithm {
   }
 
   @Override
-  public int initialLimit() {
-    return bounds.initial;
-  }
-
-  @Override
-  public int minLimit() {
-    return bounds.min;
-  }
-
-  @Override
-  public int maxLimit() {
-    return bounds.max;
-  }
-
-  @Override
   public int update(WindowStats window) {
     int limit = window.limit();
-    boolean dropped = window.drops() > 0 && window.dropRatio() > dropThreshold;
-    boolean slow = tooManySlow(window);
-    if (dropped || slow) {
+    if (dropped(window) || tooManySlow(window)) {
       congestionPoint = limit;
       return bounds.clamp(Math.floor(limit * backoffRatio));
     }

@@ -32,21 +32,14 @@ import io.sluice.internal.Args;
  *
  * <p>Not thread-safe by itself: the owning limiter calls it from one thread at a time.
  */
-public final class GradientLimit implements LimitAlgorithm {
-  private final LimitBounds bounds;
+public final class GradientLimit extends BaselineLimit {
   private final double tolerance;
   private final double smoothing;
-  private final double backoffRatio;
-  private final double dropThreshold;
-  private final RttBaseline baseline;
 
   private GradientLimit(Builder b) {
-    this.bounds = new LimitBounds(b.bounds.min, b.bounds.initial, b.bounds.max);
+    super(b);
     this.tolerance = b.tolerance;
     this.smoothing = b.smoothing;
-    this.backoffRatio = b.backoffRatio;
-    this.dropThreshold = b.dropThreshold;
-    this.baseline = b.newBaseline();
   }
 
   /** Returns a builder with the defaults above. */
@@ -55,52 +48,20 @@ public final class GradientLimit implements LimitAlgorithm {
   }
 
   @Override
-  public int initialLimit() {
-    return bounds.initial;
-  }
-
-  @Override
-  public int minLimit() {
-    return bounds.min;
-  }
-
-  @Override
-  public int maxLimit() {
-    return bounds.max;
-  }
-
-  /** Returns the current long-term (no-load) round-trip time in nanoseconds (0 until known). */
-  public long baselineRttNanos() {
-    return baseline.nanos();
-  }
-
-  @Override
-  public int update(WindowStats window) {
-    int held = baseline.observe(window, bounds.min);
-    if (held >= 0) {
-      return bounds.clamp(held);
-    }
-    int limit = window.limit();
-    if (window.drops() > 0 && window.dropRatio() > dropThreshold) {
-      return bounds.clamp(LimitBounds.afterDrops(limit, window.dropRatio(), backoffRatio));
-    }
-    long base = baseline.nanos();
-    if (window.sampleCount() < RttBaseline.MIN_SAMPLES || base == 0) {
-      return limit;
-    }
+  double fromLatency(WindowStats window, int limit, long baselineNanos) {
     double shortRtt = Math.max(1.0, window.rttNanos(0.5));
-    double gradient = Math.max(0.5, Math.min(1.0, tolerance * base / shortRtt));
+    double gradient = Math.max(0.5, Math.min(1.0, tolerance * baselineNanos / shortRtt));
     double target = limit * gradient;
     if (gradient >= 1.0 && LimitBounds.mayGrow(window)) {
       target += Math.max(1.0, Math.sqrt(limit));
     }
-    return bounds.clamp(Math.rint(limit + smoothing * (target - limit)));
+    return Math.rint(limit + smoothing * (target - limit));
   }
 
   @Override
   public String toString() {
     return "GradientLimit[min=" + bounds.min + ", max=" + bounds.max + ", tolerance=" + tolerance
-        + ", baseline=" + baseline.nanos() + "ns]";
+        + ", baseline=" + baselineRttNanos() + "ns]";
   }
 
   /** Builds a {@link GradientLimit}; each setter checks its argument. */

@@ -33,21 +33,14 @@ import io.sluice.internal.Args;
  *
  * <p>Not thread-safe by itself: the owning limiter calls it from one thread at a time.
  */
-public final class VegasLimit implements LimitAlgorithm {
-  private final LimitBounds bounds;
+public final class VegasLimit extends BaselineLimit {
   private final double alpha;
   private final double beta;
-  private final double backoffRatio;
-  private final double dropThreshold;
-  private final RttBaseline baseline;
 
   private VegasLimit(Builder b) {
-    this.bounds = new LimitBounds(b.bounds.min, b.bounds.initial, b.bounds.max);
+    super(b);
     this.alpha = b.alpha;
     this.beta = b.beta;
-    this.backoffRatio = b.backoffRatio;
-    this.dropThreshold = b.dropThreshold;
-    this.baseline = b.newBaseline();
   }
 
   /** Returns a builder with the defaults above. */
@@ -56,47 +49,15 @@ public final class VegasLimit implements LimitAlgorithm {
   }
 
   @Override
-  public int initialLimit() {
-    return bounds.initial;
-  }
-
-  @Override
-  public int minLimit() {
-    return bounds.min;
-  }
-
-  @Override
-  public int maxLimit() {
-    return bounds.max;
-  }
-
-  /** Returns the current no-load round-trip time estimate in nanoseconds (0 until known). */
-  public long baselineRttNanos() {
-    return baseline.nanos();
-  }
-
-  @Override
-  public int update(WindowStats window) {
-    int held = baseline.observe(window, bounds.min);
-    if (held >= 0) {
-      return bounds.clamp(held);
-    }
-    int limit = window.limit();
-    if (window.drops() > 0 && window.dropRatio() > dropThreshold) {
-      return bounds.clamp(LimitBounds.afterDrops(limit, window.dropRatio(), backoffRatio));
-    }
-    long base = baseline.nanos();
-    if (window.sampleCount() < RttBaseline.MIN_SAMPLES || base == 0) {
-      return limit;
-    }
+  double fromLatency(WindowStats window, int limit, long baselineNanos) {
     double queue =
-        Math.max(0.0, window.throughputPerSecond() * (window.rttNanos(0.5) - base) * 1e-9);
+        Math.max(0.0, window.throughputPerSecond() * (window.rttNanos(0.5) - baselineNanos) * 1e-9);
     if (queue > beta) {
       double from = Math.min(limit, window.maxInFlight());
-      return bounds.clamp(Math.max(limit * 0.5, from - (queue - (alpha + beta) / 2)));
+      return Math.max(limit * 0.5, from - (queue - (alpha + beta) / 2));
     }
     if (queue < alpha && LimitBounds.mayGrow(window)) {
-      return bounds.clamp(limit + Math.max(1.0, Math.floor(Math.sqrt(limit))));
+      return limit + Math.max(1.0, Math.floor(Math.sqrt(limit)));
     }
     return limit;
   }
@@ -104,7 +65,7 @@ public final class VegasLimit implements LimitAlgorithm {
   @Override
   public String toString() {
     return "VegasLimit[min=" + bounds.min + ", max=" + bounds.max + ", alpha=" + alpha + ", beta="
-        + beta + ", baseline=" + baseline.nanos() + "ns]";
+        + beta + ", baseline=" + baselineRttNanos() + "ns]";
   }
 
   /** Builds a {@link VegasLimit}; each setter checks its argument. */
