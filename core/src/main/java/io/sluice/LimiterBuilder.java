@@ -19,6 +19,7 @@ import java.util.List;
  *   <tr><td>{@link #window}</td><td>100 ms to 1 s, at least 20 samples</td></tr>
  *   <tr><td>{@link #retryAfter}</td><td>10 ms to 60 s</td></tr>
  *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
+ *   <tr><td>{@link #maxSamplingPeriod}</td><td>64</td></tr>
  * </table>
  *
  * <p>Not thread-safe; build on one thread, then share the limiter.
@@ -37,6 +38,7 @@ public final class LimiterBuilder {
   long minRetryAfterNanos = Duration.ofMillis(10).toNanos();
   long maxRetryAfterNanos = Duration.ofSeconds(60).toNanos();
   double retryAfterJitter = 0.5;
+  int maxSamplingPeriod = 64;
   private LimitAlgorithm lastBuilt;
 
   LimiterBuilder() {}
@@ -104,6 +106,24 @@ public final class LimiterBuilder {
    */
   public LimiterBuilder retryAfterJitter(double jitter) {
     this.retryAfterJitter = Args.inRange("retryAfterJitter", jitter, 0.0, 1.0);
+    return this;
+  }
+
+  /**
+   * Sets the largest sampling period: at high traffic the limiter times one request in {@code 2^k}
+   * (reading the clock at acquire and release), with {@code 2^k} chosen per window so that a window
+   * holds about a thousand latency samples, and never above this period. 1 times every request.
+   * Counts and drops are always exact.
+   *
+   * @param period a power of two in [1, 1024]
+   */
+  public LimiterBuilder maxSamplingPeriod(int period) {
+    Args.inRange("maxSamplingPeriod", period, 1, 1024);
+    if (Integer.bitCount(period) != 1) {
+      throw new IllegalArgumentException(
+          "maxSamplingPeriod must be a power of two in [1, 1024] but was " + period);
+    }
+    this.maxSamplingPeriod = period;
     return this;
   }
 

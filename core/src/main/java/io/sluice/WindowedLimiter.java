@@ -26,11 +26,13 @@ import java.util.concurrent.atomic.LongAdder;
  * generation and is counted as invalid. The start time is written by the acquirer after the claim
  * and read by the releaser before its CAS; the caller's hand-over of the ticket orders the two.
  *
- * Sampling: a permit is timed (the clock is read at acquire and release) when its slot generation
- * is a multiple of the sampling period, a power of two the window closer chooses so that a window
- * holds about TARGET_SAMPLES samples, never above MAX_SAMPLING_PERIOD so that windows keep closing
- * when traffic falls. DROPPED releases always read the clock, so a window full of drops closes on
- * time.
+ * Sampling: a permit is timed (the clock is read at acquire and release) when bits of a hash of its
+ * admission word are zero under the sampling mask. The admission word differs for every admission,
+ * so timed permits are spread evenly over time; keying on slot generations instead made them come in
+ * bursts, since all generations start at zero and advance together. The period is a power of two
+ * the window closer chooses so that a window holds about TARGET_SAMPLES samples, never above the
+ * configured maximum (64 by default) so that windows keep closing when traffic falls. DROPPED
+ * releases always read the clock, so a window full of drops closes on time.
  *
  * Windows: a timed release that finds the window old enough (minWindow and minSamples samples or
  * drops, or maxWindow) tries to take the closing flag by CAS. The winner drains the aggregates,
@@ -51,7 +53,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   static final int TARGET_SAMPLES = 1024;
-  static final int MAX_SAMPLING_PERIOD = 64;
 
   private static final VarHandle STATE;
   private static final VarHandle MAX_IN_FLIGHT;
@@ -91,6 +92,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   private final long minRetryAfterNanos;
   private final long maxRetryAfterBaseNanos;
   private final double retryAfterJitter;
+  private final int maxSamplingPeriod;
 
   private final long[] slots;
   private final int slotMask;
@@ -118,6 +120,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     this.minRetryAfterNanos = builder.minRetryAfterNanos;
     this.retryAfterJitter = builder.retryAfterJitter;
     this.maxRetryAfterBaseNanos = (long) (builder.maxRetryAfterNanos / (1.0 + retryAfterJitter));
+    this.maxSamplingPeriod = builder.maxSamplingPeriod;
 
     int slotCount = Math.max(64, Integer.highestOneBit(maxLimit - 1 | 1) << 2);
     this.slots = new long[slotCount << 1];
@@ -175,15 +178,18 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
 
   private long claimSlot(long admissionWord, int cost) {
     int mask = slotMask;
-    int slot = (int) ((admissionWord * 0x9E37_79B9_7F4A_7C15L) >>> 40) & mask;
-    long claimBits = ((long) cost << COST_SHIFT) | BUSY;
+    // Fibonacci hash of the admission word, which is distinct for every admission: its top bits
+    // pick the first slot to probe, bits 30-39 decide sampling. Both are uniform over admissions.
+    long hash = (admissionWord ^ (admissionWord >>> 32)) * 0x9E37_79B9_7F4A_7C15L;
+    int slot = (int) (hash >>> 40) & mask;
+    boolean timed = ((int) (hash >>> 30) & samplingMask) == 0;
+    long claimBits = timed ? ((long) cost << COST_SHIFT) | BUSY | TIMED : ((long) cost << COST_SHIFT) | BUSY;
     for (;;) {
       int index = slot << 1;
       long word = (long) SLOTS.getVolatile(slots, index);
       if ((word & BUSY) == 0) {
         long generation = word >>> GEN_SHIFT;
-        boolean timed = (generation & samplingMask) == 0;
-        long claimed = timed ? word | claimBits | TIMED : word | claimBits;
+        long claimed = word | claimBits;
         if (SLOTS.compareAndSet(slots, index, word, claimed)) {
           if (timed) {
             slots[index + 1] = clock.nanoTime();
@@ -294,12 +300,12 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     }
   }
 
-  private static int samplingMaskFor(long completionsPerWindow) {
+  private int samplingMaskFor(long completionsPerWindow) {
     long period = completionsPerWindow / TARGET_SAMPLES;
     if (period <= 1) {
       return 0;
     }
-    return (int) Math.min(MAX_SAMPLING_PERIOD, Long.highestOneBit(period)) - 1;
+    return (int) Math.min(maxSamplingPeriod, Long.highestOneBit(period)) - 1;
   }
 
   private void updateRetryAfter(WindowSnapshot w) {

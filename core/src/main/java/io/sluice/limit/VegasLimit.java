@@ -9,10 +9,15 @@ import io.sluice.internal.Args;
  *
  * <p>Per window, by Little's law the queue is {@code q = X * (rtt - baseline)}, with {@code X} the
  * window's throughput, {@code rtt} its median round-trip time and {@code baseline} the no-load
- * median (see below). If {@code q > beta} the limit falls to {@code min(limit, peak in-flight) - (q
- * - (alpha + beta) / 2)}, at most by half: the excess queue is removed in one step. If
- * {@code q < alpha} and the window's peak demand reached half the limit, the limit grows by
- * {@code max(1, sqrt(limit))}, which climbs from a small limit in a few windows. Drops above
+ * median (see below). The band {@code [alpha, beta]} is widened by the noise of that estimate,
+ * {@code slack = 2 * X * noise(rtt)} (the standard error of the median from the window's
+ * interquartile range and sample count, combined with the 3% precision of its percentiles): at
+ * high throughput a queue of a few requests cannot be told from noise, and a band narrower than the
+ * noise would make the limit chase it. If {@code q > beta + slack} the limit falls to
+ * {@code min(limit, peak in-flight) - (q - (alpha + beta) / 2 - slack)}, at most by half: the
+ * excess queue is removed in one step. If {@code q < alpha + slack} and the window's peak demand
+ * reached half the limit, the limit grows by {@code max(1, sqrt(limit))}, which climbs from a small
+ * limit in a few windows. Drops above
  * {@code dropThreshold} multiply the limit by {@code min(backoffRatio, 1 - dropRatio)}, at least 0.5.
  *
  * <p>The baseline is robust: it follows window medians (never single samples, so one fast request
@@ -50,16 +55,32 @@ public final class VegasLimit extends BaselineLimit {
 
   @Override
   double fromLatency(WindowStats window, int limit, long baselineNanos) {
-    double queue =
-        Math.max(0.0, window.throughputPerSecond() * (window.rttNanos(0.5) - baselineNanos) * 1e-9);
-    if (queue > beta) {
+    double throughput = window.throughputPerSecond() * 1e-9;
+    double median = window.rttNanos(0.5);
+    double queue = Math.max(0.0, throughput * (median - baselineNanos));
+    double slack = 2 * throughput * medianNoiseNanos(window, median);
+    double low = alpha + slack;
+    double high = beta + slack;
+    if (queue > high) {
       double from = Math.min(limit, window.maxInFlight());
-      return Math.max(limit * 0.5, from - (queue - (alpha + beta) / 2));
+      return Math.max(limit * 0.5, from - (queue - (low + high) / 2));
     }
-    if (queue < alpha && LimitBounds.mayGrow(window)) {
+    if (queue < low && LimitBounds.mayGrow(window)) {
       return limit + Math.max(1.0, Math.floor(Math.sqrt(limit)));
     }
     return limit;
+  }
+
+  /**
+   * The uncertainty of the window's median in nanoseconds: its standard error (1.25 times a robust
+   * standard deviation, the interquartile range over 1.349, over the square root of the sample
+   * count) combined with the 3% precision of the window's percentiles.
+   */
+  private static double medianNoiseNanos(WindowStats window, double median) {
+    double spread = (window.rttNanos(0.75) - window.rttNanos(0.25)) / 1.349;
+    double standardError = 1.2533 * spread / Math.sqrt(window.sampleCount());
+    double resolution = median / 32;
+    return Math.sqrt(standardError * standardError + resolution * resolution);
   }
 
   @Override
