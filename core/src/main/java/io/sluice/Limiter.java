@@ -60,7 +60,7 @@ public interface Limiter {
   /**
    * Releases a permit with the outcome of its work. Returns {@code true} if this call released it;
    * {@code false} (and nothing else happens) if the ticket was already released, is a rejection,
-   * or was not issued by this limiter.
+   * or was not issued by this limiter (detected but for a 2^-32 chance per foreign ticket).
    *
    * @throws IllegalArgumentException if {@code outcome} is null
    */

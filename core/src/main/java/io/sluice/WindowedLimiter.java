@@ -3,6 +3,7 @@ package io.sluice;
 import io.sluice.limit.LimitAlgorithm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  * at a hash of the admission word it just installed (distinct for every admission), and returns the
  * ticket [generation:32 | slot:24]. Release CASes the slot from (generation, busy) to
  * (generation + 1, free): exactly one release of a ticket can win, a second one finds another
- * generation and is counted as invalid. The start time is written by the acquirer after the claim
+ * generation and is counted as invalid. Generations start at a random offset per limiter, so a
+ * ticket of another limiter is refused too (but for a 2^-32 chance). The start time is written by the acquirer after the claim
  * and read by the releaser before its CAS; the caller's hand-over of the ticket orders the two.
  *
  * Sampling: a permit is timed (the clock is read at acquire and release) when bits of a hash of its
@@ -125,6 +127,12 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     int slotCount = Math.max(64, Integer.highestOneBit(maxLimit - 1 | 1) << 2);
     this.slots = new long[slotCount << 1];
     this.slotMask = slotCount - 1;
+    // Generations start at a random offset per limiter, so a ticket of another limiter matches a
+    // busy slot's generation only by a 2^-32 chance instead of by construction.
+    long firstGeneration = (new SplittableRandom().nextLong() & GEN_MASK) << GEN_SHIFT;
+    for (int i = 0; i < slotCount; i++) {
+      slots[i << 1] = firstGeneration;
+    }
 
     this.limit = Math.max(minLimit, Math.min(maxLimit, algorithm.initialLimit()));
     this.windowStart = clock.nanoTime();

@@ -110,6 +110,43 @@ class LimiterTest {
   }
 
   @Test
+  void aTicketOfAnotherLimiterReleasesNothing() {
+    for (int i = 0; i < 100; i++) {
+      Limiter a = limiter(FixedLimit.of(4));
+      Limiter b = limiter(FixedLimit.of(4));
+      long fromA = a.tryAcquire();
+      b.tryAcquire();
+      // Both limiters issued their first permit from the same state: same slot, not same ticket.
+      assertThat(b.release(fromA, Outcome.SUCCESS)).isFalse();
+      assertThat(b.inFlight()).isEqualTo(1);
+      assertThat(a.release(fromA, Outcome.SUCCESS)).isTrue();
+    }
+  }
+
+  @Test
+  void aListenerFailurePropagatesToTheReleaseThatClosedTheWindowAfterTheLimitIsSet() {
+    ScriptedLimit script = new ScriptedLimit(4, 100);
+    script.next = 9;
+    Limiter limiter = Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(script)
+        .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1)
+        .listener((window, newLimit) -> {
+          throw new IllegalStateException("listener bug");
+        })
+        .build();
+    long permit = limiter.tryAcquire();
+    clock.advance(Duration.ofMillis(100));
+    assertThatThrownBy(() -> limiter.release(permit, Outcome.SUCCESS))
+        .isInstanceOf(IllegalStateException.class).hasMessage("listener bug");
+    assertThat(limiter.inFlight()).isZero();
+    assertThat(limiter.limit()).isEqualTo(9);
+    assertThat(limiter.windowsClosed()).isEqualTo(1);
+    // The window restarted: the next releases do not run into the failure again until it is due.
+    assertThat(limiter.release(limiter.tryAcquire(), Outcome.SUCCESS)).isTrue();
+  }
+
+  @Test
   void weightedAcquireTakesCostUnits() {
     Limiter limiter = limiter(FixedLimit.of(10));
     long heavy = limiter.tryAcquire(7);
