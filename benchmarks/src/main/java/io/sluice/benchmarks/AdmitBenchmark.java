@@ -16,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -67,14 +68,16 @@ public class AdmitBenchmark {
     SEMAPHORE {
       @Override
       RoundTrip create() {
-        return new JdkSemaphore(new Semaphore(25));
+        Semaphore semaphore = new Semaphore(25);
+        return new AcquireRelease(semaphore::tryAcquire, semaphore::release);
       }
     },
     /** Resilience4j's semaphore {@link Bulkhead} with its defaults (25 concurrent calls). */
     RESILIENCE4J_BULKHEAD {
       @Override
       RoundTrip create() {
-        return new Resilience4jBulkhead(Bulkhead.ofDefaults("benchmark"));
+        Bulkhead bulkhead = Bulkhead.ofDefaults("benchmark");
+        return new AcquireRelease(bulkhead::tryAcquirePermission, bulkhead::onComplete);
       }
     },
     /** Netflix's {@code SimpleLimiter} with {@code VegasLimit} and its defaults. */
@@ -134,6 +137,7 @@ public class AdmitBenchmark {
   public Contender contender;
 
   private RoundTrip roundTrip;
+  private final LongAdder rejected = new LongAdder();
 
   @Setup
   public void setUp() {
@@ -142,119 +146,78 @@ public class AdmitBenchmark {
 
   @TearDown
   public void checkNothingWasRejected() {
-    long rejected = roundTrip.rejections();
-    if (rejected != 0) {
-      throw new IllegalStateException(contender + " rejected " + rejected + " acquisitions: its "
-          + "limit bound, so this figure mixes in the reject path and is not an admit round trip");
+    if (rejected.sum() != 0) {
+      throw new IllegalStateException(contender + " rejected " + rejected.sum() + " acquisitions: "
+          + "its limit bound, so this figure mixes in the reject path and is not an admit round trip");
     }
   }
 
   @Benchmark
-  public long admitRoundTrip() {
-    return roundTrip.admitAndComplete();
+  public boolean admitRoundTrip() {
+    boolean admitted = roundTrip.admitAndComplete();
+    if (!admitted) {
+      rejected.increment();
+    }
+    return admitted;
   }
 
   /** One contender's admit round trip; implementations are shared by all benchmark threads. */
+  @FunctionalInterface
   interface RoundTrip {
 
-    /** Acquires, and on admission completes with success; returns something to consume. */
-    long admitAndComplete();
-
-    /** Returns how many acquisitions were rejected. */
-    long rejections();
+    /** Acquires, and on admission completes with success; returns whether it was admitted. */
+    boolean admitAndComplete();
   }
 
-  /** The floor; never rejects. */
+  /** The floor: it always admits. */
   static final class Floor implements RoundTrip {
     private final AtomicInteger inFlight = new AtomicInteger();
 
     @Override
-    public long admitAndComplete() {
+    public boolean admitAndComplete() {
       long start = System.nanoTime();
       inFlight.incrementAndGet();
       inFlight.decrementAndGet();
-      return System.nanoTime() - start;
-    }
-
-    @Override
-    public long rejections() {
-      return 0;
+      return System.nanoTime() - start >= 0;
     }
   }
 
-  /** The JDK semaphore. */
-  static final class JdkSemaphore implements RoundTrip {
-    private final Semaphore semaphore;
-    private final LongAdder rejected = new LongAdder();
+  /** A baseline that only counts: a try-acquire and a release, no limit algorithm. */
+  static final class AcquireRelease implements RoundTrip {
+    private final BooleanSupplier tryAcquire;
+    private final Runnable release;
 
-    JdkSemaphore(Semaphore semaphore) {
-      this.semaphore = semaphore;
+    AcquireRelease(BooleanSupplier tryAcquire, Runnable release) {
+      this.tryAcquire = tryAcquire;
+      this.release = release;
     }
 
     @Override
-    public long admitAndComplete() {
-      if (semaphore.tryAcquire()) {
-        semaphore.release();
-        return 1;
+    public boolean admitAndComplete() {
+      if (tryAcquire.getAsBoolean()) {
+        release.run();
+        return true;
       }
-      rejected.increment();
-      return 0;
-    }
-
-    @Override
-    public long rejections() {
-      return rejected.sum();
-    }
-  }
-
-  /** Resilience4j's bulkhead. */
-  static final class Resilience4jBulkhead implements RoundTrip {
-    private final Bulkhead bulkhead;
-    private final LongAdder rejected = new LongAdder();
-
-    Resilience4jBulkhead(Bulkhead bulkhead) {
-      this.bulkhead = bulkhead;
-    }
-
-    @Override
-    public long admitAndComplete() {
-      if (bulkhead.tryAcquirePermission()) {
-        bulkhead.onComplete();
-        return 1;
-      }
-      rejected.increment();
-      return 0;
-    }
-
-    @Override
-    public long rejections() {
-      return rejected.sum();
+      return false;
     }
   }
 
   /** Netflix concurrency-limits: {@code SimpleLimiter} around a limit algorithm. */
   static final class Netflix implements RoundTrip {
     private final SimpleLimiter<Void> limiter;
-    private final LongAdder rejected = new LongAdder();
 
     Netflix(com.netflix.concurrency.limits.Limit limit) {
       this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
     }
 
     @Override
-    public long admitAndComplete() {
+    public boolean admitAndComplete() {
       Optional<com.netflix.concurrency.limits.Limiter.Listener> listener = limiter.acquire(null);
       if (listener.isPresent()) {
         listener.get().onSuccess();
-        return 1;
+        return true;
       }
-      rejected.increment();
-      return 0;
-    }
-
-    @Override
-    public long rejections() {
-      return rejected.sum();
+      return false;
     }
   }
 
@@ -267,15 +230,9 @@ public class AdmitBenchmark {
     }
 
     @Override
-    public long admitAndComplete() {
-      long ticket = limiter.tryAcquire();
-      limiter.release(ticket, Outcome.SUCCESS);
-      return ticket;
-    }
-
-    @Override
-    public long rejections() {
-      return limiter.rejections();
+    public boolean admitAndComplete() {
+      // Releasing a rejection does nothing and returns false.
+      return limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
     }
   }
 }
