@@ -4,7 +4,8 @@ package io.sluice.limit;
  * An adaptive algorithm that compares latency with the robust no-load baseline of
  * {@link RttBaseline}. Each window: a running re-measurement holds the limit; otherwise drops back
  * off; otherwise, when the window has enough samples and the baseline is known, the subclass turns
- * the window's latency into a new limit.
+ * the window's latency into a new limit; a window too thin to judge latency grows the limit by one
+ * if it refused work, so that a small limit at low traffic is not stuck.
  */
 abstract class BaselineLimit extends AdaptiveLimit {
   private final RttBaseline baseline;
@@ -31,7 +32,9 @@ abstract class BaselineLimit extends AdaptiveLimit {
     }
     long base = baseline.nanos();
     if (window.sampleCount() < RttBaseline.MIN_SAMPLES || base == 0) {
-      return limit;
+      // Too few samples to judge latency (a small limit at low traffic), but demand exceeded the
+      // limit and nothing dropped: probe upward by one rather than stay stuck.
+      return window.rejections() > 0 && LimitBounds.mayGrow(window) ? bounds.clamp(limit + 1) : limit;
     }
     return bounds.clamp(fromLatency(window, limit, base));
   }
