@@ -7,6 +7,7 @@ module io.sluice {
   requires HdrHistogram;
 
   exports io.sluice;
+  exports io.sluice.executor;
   exports io.sluice.limit;
   exports io.sluice.sim;
 }
