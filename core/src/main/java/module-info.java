@@ -9,5 +9,6 @@ module io.sluice {
   exports io.sluice;
   exports io.sluice.executor;
   exports io.sluice.limit;
+  exports io.sluice.pool;
   exports io.sluice.sim;
 }
