@@ -360,9 +360,13 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
     drain();
   }
 
-  /** Called when a task is cancelled while queued; the dispatcher drops it when it reaches it. */
+  /**
+   * Called when a task is cancelled while queued; the pass this triggers (now or by the current
+   * dispatcher) drops it once it is at the oldest end of its queue.
+   */
   void cancelledWhileQueued() {
     leave();
+    drain();
   }
 
   Outcome classify(Throwable failure) {
