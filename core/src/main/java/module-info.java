@@ -1,7 +1,7 @@
 /**
  * Sluice: in-process admission control. Adaptive concurrency limits that find what the protected
- * resource can serve at low latency, rejections with a Retry-After hint, and a virtual-time
- * simulator to evaluate and tune them.
+ * resource can serve at low latency, rejections with a Retry-After hint, guards that put them in
+ * front of executors and resource pools, and a virtual-time simulator to evaluate and tune them.
  */
 module io.sluice {
   requires HdrHistogram;

@@ -18,13 +18,6 @@ public enum Priority {
   /** Background and best-effort work, shed first (batch jobs, prefetches, analytics). */
   SHEDDABLE;
 
-  private static final Priority[] VALUES = values();
-
   /** The number of levels. */
-  public static final int LEVELS = VALUES.length;
-
-  /** Returns the level with the given ordinal, without allocating. */
-  public static Priority ofOrdinal(int ordinal) {
-    return VALUES[ordinal];
-  }
+  public static final int LEVELS = values().length;
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -514,6 +515,26 @@ class AdmissionExecutorTest {
 
     assertThat(returned).containsExactly(last);
     assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
+  void invokeAllAndInvokeAnyGoThroughAdmission() throws Exception {
+    RecordingLimiter limiter = limiter(2);
+    AdmissionExecutor executor = AdmissionExecutor.newBuilder(Runnable::run).clock(clock)
+        .limiter(limiter).build();
+    List<Callable<String>> tasks = List.of(task("x"), task("y"), task("z"));
+
+    List<String> all = new ArrayList<>();
+    for (Future<String> f : executor.invokeAll(tasks)) {
+      all.add(f.get());
+    }
+    String any = executor.invokeAny(tasks);
+
+    assertThat(all).containsExactly("x", "y", "z");
+    assertThat(any).isIn("x", "y", "z");
+    assertThat(limiter.outcomes).as("each task held a permit").hasSizeGreaterThanOrEqualTo(4)
+        .containsOnly(Outcome.SUCCESS);
+    assertThat(limiter.inFlight()).isZero();
   }
 
   @Test
