@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.LongAdder;
  * (or the newest while the queue stands, if adaptive LIFO is on) until the limiter refuses. A
  * refusal by the limiter stops the pass for all lower levels (strict priority); a refusal by the
  * long-task sub-limit stops only the long class. Lower levels are still purged. The clock is read
- * once per pass.
+ * once per pass, and not at all when every queue is empty (the common case of a release).
  *
  * The control word `ctl` packs SHUTDOWN and STOP bits with the count of accepted tasks that are
  * not yet settled (run, shed, cancelled or returned by shutdownNow). Submission increments it with
@@ -330,9 +330,12 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
       delegate.execute(task);
     } catch (RuntimeException refused) {
       if (task.transition(AdmissionTask.ADMITTED, AdmissionTask.DONE)) {
-        releaseUnits(task, Outcome.DROPPED);
-        shed(task, RejectReason.QUEUE_FULL,
-            retryAfter(task.options.priority().ordinal()), refused);
+        try {
+          releaseUnits(task, Outcome.DROPPED);
+        } finally {
+          shed(task, RejectReason.QUEUE_FULL,
+              retryAfter(task.options.priority().ordinal()), refused);
+        }
       }
     }
   }
@@ -344,20 +347,26 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
 
   /** Called by a task's run() when it has finished. */
   void finished(AdmissionTask<?> task, Outcome outcome) {
-    long now = clock.nanoTime();
-    releaseUnits(task, outcome);
-    if (outcome == Outcome.SUCCESS) {
-      recordService(task.longTask, now - task.dispatchedNanos);
+    try {
+      if (outcome == Outcome.SUCCESS) {
+        recordService(task.longTask, clock.nanoTime() - task.dispatchedNanos);
+      }
+      releaseUnits(task, outcome);
+    } finally {
+      // Even if a limit listener throws from release(): settle the task and dispatch the next.
+      leave();
+      drain();
     }
-    leave();
-    drain();
   }
 
   /** Called when a task is cancelled after it was admitted but before it ran. */
   void cancelledWhileAdmitted(AdmissionTask<?> task) {
-    releaseUnits(task, Outcome.IGNORED);
-    leave();
-    drain();
+    try {
+      releaseUnits(task, Outcome.IGNORED);
+    } finally {
+      leave();
+      drain();
+    }
   }
 
   /**
@@ -411,15 +420,17 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
       collectStopped();
       return;
     }
-    if (queues[0] == null) {
-      return;
-    }
-    long now = clock.nanoTime();
+    long now = 0;
+    boolean clockRead = false;
     boolean blocked = false;
     for (int i = 0; i < queues.length; i++) {
       TaskQueue queue = queues[i];
       if (queue == null || queue.count() == 0) {
         continue;
+      }
+      if (!clockRead) {
+        now = clock.nanoTime(); // once per pass, and only when something waits
+        clockRead = true;
       }
       queue.transfer();
       purge(queue, now);

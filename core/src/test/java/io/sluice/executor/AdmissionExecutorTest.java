@@ -518,6 +518,30 @@ class AdmissionExecutorTest {
   }
 
   @Test
+  void aThrowingLimitListenerNeitherStrandsQueuedTasksNorTermination() {
+    Limiter throwing = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1))
+        .window(Duration.ofMillis(1), Duration.ofMillis(1), 1)
+        .listener((window, limit) -> {
+          throw new IllegalStateException("listener bug");
+        })
+        .build();
+    AdmissionExecutor executor = builder(throwing).build();
+    submit(executor, "a", Priority.CRITICAL);
+    CompletableFuture<String> b = submit(executor, "b", Priority.CRITICAL);
+    executor.shutdown();
+
+    clock.advanceNanos(2 * MS); // a's release closes a window: the listener throws
+    assertThatThrownBy(pool::runNext).hasMessage("listener bug");
+    assertThat(pool.pending()).as("b was dispatched all the same").isEqualTo(1);
+    clock.advanceNanos(2 * MS);
+    assertThatThrownBy(pool::runNext).hasMessage("listener bug");
+
+    assertThat(b).isCompletedWithValue("b");
+    assertThat(throwing.inFlight()).isZero();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
   void invokeAllAndInvokeAnyGoThroughAdmission() throws Exception {
     RecordingLimiter limiter = limiter(2);
     AdmissionExecutor executor = AdmissionExecutor.newBuilder(Runnable::run).clock(clock)
