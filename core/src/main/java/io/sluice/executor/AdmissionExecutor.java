@@ -77,7 +77,9 @@ import java.util.concurrent.ExecutorService;
  * or {@code LIMIT_REACHED} when the queue capacity is zero. A task accepted and shed later has its
  * future completed exceptionally with the exception (and the {@link ShedListener} told); nothing
  * waits forever for a shed task. The Retry-After is the limiter's estimate plus the time to drain
- * the tasks queued at the task's level and above, times a jitter factor in {@code [1, 1 + jitter)}.
+ * the tasks queued at the task's level and above, times a jitter factor in {@code [1, 1 + jitter)};
+ * {@code LIMIT_REACHED} carries the limiter's own hint, and {@code SHUTDOWN} zero (this executor
+ * will not take work again).
  *
  * <h2>Shutdown</h2>
  * After {@link #shutdown()}, new tasks are rejected with {@code SHUTDOWN} and queued tasks still
@@ -85,7 +87,9 @@ import java.util.concurrent.ExecutorService;
  * they were submitted, and completes their futures exceptionally with {@code SHUTDOWN}; it does not
  * interrupt running tasks. The wrapped executor is never shut down: it belongs to you. Every task
  * accepted by submit or execute either runs, or is shed with its future completed exceptionally,
- * or is returned by {@code shutdownNow}.
+ * or is returned by {@code shutdownNow}. (A submission that races {@code shutdownNow} is either
+ * rejected with {@code SHUTDOWN}, returned, or shed with {@code SHUTDOWN} if it reached the queue
+ * after the returned list was taken.)
  *
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread, including from tasks. Submission never blocks and
