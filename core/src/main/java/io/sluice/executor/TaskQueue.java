@@ -47,7 +47,7 @@ final class TaskQueue {
   TaskQueue(int capacity, long nowNanos) {
     this.capacity = capacity;
     this.ring = new MpmcRing<>(Math.max(2, capacity));
-    this.staged = new ArrayDeque<>(capacity);
+    this.staged = new ArrayDeque<>(Math.min(capacity, 64)); // grows (rarely) up to capacity
     this.emptyAt = nowNanos;
   }
 
