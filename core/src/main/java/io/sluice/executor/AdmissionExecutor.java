@@ -1,0 +1,160 @@
+package io.sluice.executor;
+
+import io.sluice.AdmissionRejectedException;
+import io.sluice.Limiter;
+import io.sluice.Priority;
+import io.sluice.RejectReason;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * An {@link ExecutorService} that admits tasks to an executor you already have (a
+ * {@code ThreadPoolExecutor}, a {@code ForkJoinPool}, a virtual-thread-per-task executor) through a
+ * {@link Limiter}, holds the excess in a bounded lock-free queue, and sheds what cannot be served in
+ * time with an {@link AdmissionRejectedException} that carries the reason and a Retry-After.
+ *
+ * <pre>{@code
+ * AdmissionExecutor executor = AdmissionExecutor.newBuilder(threadPool).limiter(limiter).build();
+ * CompletableFuture<Response> f = executor.submit(() -> handle(request), TaskOptions.of(Priority.SHEDDABLE));
+ * }</pre>
+ *
+ * <h2>Admission</h2>
+ * A task holds {@link TaskOptions#cost()} units of the limiter from the moment it is handed to the
+ * wrapped executor until it returns. When the limiter admits it at once, it goes straight to the
+ * wrapped executor. Otherwise it waits in the queue of its priority; when a permit is released, the
+ * thread that released it (or the next submitter) dispatches queued tasks, highest priority first.
+ *
+ * <h2>Queue discipline</h2>
+ * Each priority level has its own queue, bounded by {@code queueCapacity} tasks: a lock-free ring
+ * that submitters append to, drained in order by whichever thread is dispatching.
+ * <ul>
+ *   <li><b>CoDel</b> (Nichols and Jacobson; the variant of "Fail at Scale"): a queue is
+ *       <em>standing</em> when it has not been empty for {@code interval} (default 100 ms). While it
+ *       stands, tasks that have waited longer than {@code target} (default 5 ms) are shed with
+ *       {@link RejectReason#QUEUE_TIMEOUT}; while it does not, queued tasks are never timed out.
+ *   <li><b>Adaptive LIFO</b>: while a queue stands, it is served newest first (the oldest callers
+ *       have likely given up, and CoDel sheds them); otherwise oldest first.
+ *   <li><b>Deadlines</b>: a task with a deadline is rejected at submission with
+ *       {@link RejectReason#DEADLINE} if now + estimated wait + estimated service time exceeds it,
+ *       and shed with the same reason if it is still queued when the deadline passes. The service
+ *       estimate is a moving average of dispatch-to-completion times; the wait estimate is
+ *       (tasks queued at its level and above + 1) x service estimate / limit.
+ *   <li>Shedding happens whenever a thread dispatches: on every submission and every release.
+ * </ul>
+ *
+ * <h2>Priorities</h2>
+ * <ol>
+ *   <li>A free permit goes to the highest non-empty level; a level is served only while every
+ *       higher level is empty or blocked by a long-task sub-limit. A task of any level is admitted
+ *       at once when a permit is free and nothing of its level or above is waiting, so critical
+ *       work is admitted while any capacity remains, and sheddable work uses capacity that no one
+ *       else wants.
+ *   <li>Queues are separate, so a flood of low-priority work fills and times out only its own queue
+ *       and delays higher levels by at most one task completion.
+ *   <li>While a level's queue stands (see CoDel), tasks of lower levels are rejected at submission
+ *       with {@link RejectReason#PRIORITY_SHED}: they could only wait behind it.
+ * </ol>
+ *
+ * <h2>Long-tail work</h2>
+ * A task may declare a cost above 1. With {@link AdmissionExecutorBuilder#longTasks(int, double)},
+ * tasks whose cost reaches a threshold form a separate class with its own queues and a sub-limit:
+ * together they hold at most a share of the limit, so a few long tasks cannot take every unit and
+ * short tasks never queue behind them. Within a class, queued tasks are admitted in order: a big
+ * task at the head is not overtaken by smaller ones of its class, so it cannot starve.
+ *
+ * <h2>Completion</h2>
+ * A task that returns releases its permit as {@code SUCCESS}; one that throws, as decided by the
+ * {@link FailureClassifier} (by default {@code DROPPED} for timeouts and downstream refusals,
+ * {@code IGNORED} otherwise). Cancelling a future releases the permit at once if the task has not
+ * started; a running task releases it when it returns ({@code cancel(true)} interrupts it).
+ *
+ * <h2>Rejection</h2>
+ * {@code submit} and {@code execute} throw {@link AdmissionRejectedException} when the task is
+ * refused at once: {@code QUEUE_FULL}, {@code DEADLINE}, {@code PRIORITY_SHED}, {@code SHUTDOWN},
+ * or {@code LIMIT_REACHED} when the queue capacity is zero. A task accepted and shed later has its
+ * future completed exceptionally with the exception (and the {@link ShedListener} told); nothing
+ * waits forever for a shed task. The Retry-After is the limiter's estimate plus the time to drain
+ * the tasks queued at the task's level and above, times a jitter factor in {@code [1, 1 + jitter)};
+ * {@code LIMIT_REACHED} carries the limiter's own hint, and {@code SHUTDOWN} zero (this executor
+ * will not take work again).
+ *
+ * <h2>Shutdown</h2>
+ * After {@link #shutdown()}, new tasks are rejected with {@code SHUTDOWN} and queued tasks still
+ * run (or are shed by the rules above). {@link #shutdownNow()} returns the tasks still queued, as
+ * they were submitted, and completes their futures exceptionally with {@code SHUTDOWN}; it does not
+ * interrupt running tasks. The wrapped executor is never shut down: it belongs to you. Every task
+ * accepted by submit or execute either runs, or is shed with its future completed exceptionally,
+ * or is returned by {@code shutdownNow}. (A submission that races {@code shutdownNow} is either
+ * rejected with {@code SHUTDOWN}, returned, or shed with {@code SHUTDOWN} if it reached the queue
+ * after the returned list was taken.)
+ *
+ * <h2>Thread-safety contract</h2>
+ * All methods may be called from any thread, including from tasks. Submission never blocks and
+ * takes no lock: it is lock-free apart from the ring's documented window (see the package
+ * {@code io.sluice.queue}). Dispatching is done by one thread at a time, the one that wins a
+ * counter increment; others leave a signal and return, and the dispatcher repeats until no signal
+ * is left, so a task queued as the last permit is released still runs. Submitting a task
+ * happens-before it runs; a task's completion happens-before its future's dependents see the
+ * result. No monitor is ever held, so virtual threads never pin; {@link #awaitTermination} parks
+ * on a latch. {@link #shutdownNow()} waits for the dispatch pass in progress, if any, to end.
+ */
+public interface AdmissionExecutor extends ExecutorService {
+
+  /** Returns a builder that wraps {@code delegate}, with the defaults documented on the builder. */
+  static AdmissionExecutorBuilder newBuilder(Executor delegate) {
+    return new AdmissionExecutorBuilder(delegate);
+  }
+
+  /**
+   * Submits a task with the given options; returns its future.
+   *
+   * @throws AdmissionRejectedException if the task is refused at once
+   * @throws IllegalArgumentException if the task or options are null, or the cost exceeds the
+   *     limiter's maximum
+   */
+  <T> CompletableFuture<T> submit(Callable<T> task, TaskOptions options);
+
+  /**
+   * Runs a task with the given options; a later shed is reported to the {@link ShedListener}.
+   *
+   * @throws AdmissionRejectedException if the task is refused at once
+   * @throws IllegalArgumentException if the task or options are null, or the cost exceeds the
+   *     limiter's maximum
+   */
+  void execute(Runnable task, TaskOptions options);
+
+  /** Submits a task with {@link TaskOptions#defaults()}. */
+  @Override
+  <T> CompletableFuture<T> submit(Callable<T> task);
+
+  /** Submits a task with {@link TaskOptions#defaults()}; its future completes with null. */
+  @Override
+  CompletableFuture<?> submit(Runnable task);
+
+  /** Submits a task with {@link TaskOptions#defaults()}; its future completes with {@code result}. */
+  @Override
+  <T> CompletableFuture<T> submit(Runnable task, T result);
+
+  /**
+   * Returns the tasks still queued, as submitted (a {@code Callable} is wrapped in a
+   * {@code Runnable} that calls it), after completing their futures with a {@code SHUTDOWN}
+   * rejection.
+   */
+  @Override
+  List<Runnable> shutdownNow();
+
+  /** Returns the limiter that admits this executor's tasks. */
+  Limiter limiter();
+
+  /** Returns how many tasks wait in the queues (a snapshot; cancelled tasks count until removed). */
+  int queued();
+
+  /** Returns how many tasks of {@code priority} wait in the queues. */
+  int queued(Priority priority);
+
+  /** Returns how many tasks were rejected or shed for {@code reason} since creation. */
+  long rejected(RejectReason reason);
+}

@@ -1,0 +1,724 @@
+package io.sluice.executor;
+
+import io.sluice.AdmissionRejectedException;
+import io.sluice.Limiter;
+import io.sluice.NanoClock;
+import io.sluice.Outcome;
+import io.sluice.Priority;
+import io.sluice.RejectReason;
+import io.sluice.Ticket;
+import io.sluice.internal.Args;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RunnableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/*
+ * The AdmissionExecutor: a limiter in front of a wrapped executor, per-level queues behind it, and
+ * one dispatcher at a time that moves queued tasks to the wrapped executor as permits free up.
+ *
+ * Dispatch without lost wake-ups (the "drain loop" of Caffeine's buffers and reactive libraries):
+ * every event that may let a queued task run — a task queued, a permit released, a shutdown —
+ * calls drain(), which increments the counter `wip`. The thread whose increment found 0 becomes
+ * the dispatcher; it runs a pass over the queues, then subtracts the increments it has seen and
+ * runs another pass if more arrived meanwhile. Any other thread returns at once. A task queued while
+ * the last permit is released is therefore seen: whichever of the two events comes second either
+ * finds wip at 0 and dispatches itself, or leaves an increment that forces another pass after the
+ * first event's. The dispatcher takes no lock and never waits; it may call the wrapped executor's
+ * execute(), which for a caller-runs executor runs the task inline (its completion's drain() then
+ * only leaves an increment).
+ *
+ * A pass: for each level from CRITICAL_PLUS down, and within a level the regular class before the
+ * long class, move the ring into the staging deque, shed from the oldest end (cancelled, past
+ * deadline, or older than the CoDel target while the queue stands), then admit from the oldest end
+ * (or the newest while the queue stands, if adaptive LIFO is on) until the limiter refuses. A
+ * refusal by the limiter stops the pass for all lower levels (strict priority); a refusal by the
+ * long-task sub-limit stops only the long class. Lower levels are still purged. The clock is read
+ * once per pass, and not at all when every queue is empty (the common case of a release).
+ *
+ * The control word `ctl` packs SHUTDOWN and STOP bits with the count of accepted tasks that are
+ * not yet settled (run, shed, cancelled or returned by shutdownNow). Submission increments it with
+ * a CAS that fails once SHUTDOWN is set, so no task slips in after termination; the decrement that
+ * brings a shut-down executor's count to zero counts the termination latch down.
+ *
+ * The long-task sub-limit is a second counter of units held by long tasks, reserved by CAS before
+ * the limiter is asked and returned when the limiter refuses or the task ends.
+ *
+ * Service estimates (for deadlines and Retry-After) are moving averages with weight 1/8 of the
+ * dispatch-to-completion time of successful tasks, one per class, updated with opaque racy writes:
+ * a lost update loses one sample, which an estimate can afford.
+ */
+final class QueueingAdmissionExecutor extends AbstractExecutorService implements AdmissionExecutor {
+  private static final VarHandle CTL;
+  private static final VarHandle WIP;
+  private static final VarHandle LONG_UNITS;
+  private static final VarHandle ESTIMATES = MethodHandles.arrayElementVarHandle(long[].class);
+
+  private static final long SHUTDOWN = 1L << 62;
+  private static final long STOP = 1L << 61;
+  private static final long COUNT_MASK = STOP - 1;
+  /** A refusal by the long-task sub-limit; never a valid rejection ticket (reason bits 31). */
+  private static final long SUB_LIMITED = Long.MIN_VALUE;
+  /** serve(): the queue is empty or the long-task sub-limit refused; lower levels may go on. */
+  private static final int PASSED = 0;
+  /** serve(): the limiter refused; lower levels wait. */
+  private static final int BLOCKED = 1;
+  private static final int LEVELS = Priority.LEVELS;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      CTL = lookup.findVarHandle(QueueingAdmissionExecutor.class, "ctl", long.class);
+      WIP = lookup.findVarHandle(QueueingAdmissionExecutor.class, "wip", int.class);
+      LONG_UNITS = lookup.findVarHandle(QueueingAdmissionExecutor.class, "longUnits", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Executor delegate;
+  private final Limiter limiter;
+  private final NanoClock clock;
+  /** Index level * 2 + class (0 regular, 1 long); null when queueing or the long class is off. */
+  private final TaskQueue[] queues;
+  private final long codelTargetNanos;
+  private final long codelIntervalNanos;
+  private final boolean adaptiveLifo;
+  private final int longTaskMinCost;
+  private final double longTaskMaxShare;
+  private final FailureClassifier classifier;
+  private final ShedListener shedListener;
+  private final double retryAfterJitter;
+  private final LongAdder[] rejected = new LongAdder[RejectReason.values().length];
+  /** Service-time estimates in nanoseconds: [0] regular tasks, [1] long tasks; 0 = none yet. */
+  private final long[] serviceEstimates = new long[2];
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final CountDownLatch stopCollected = new CountDownLatch(1);
+  private final ConcurrentLinkedQueue<Runnable> stoppedTasks = new ConcurrentLinkedQueue<>();
+
+  private volatile long ctl;
+  private volatile int wip;
+  private volatile int longUnits;
+  /** The thread running a dispatch pass, if any; lets shutdownNow() from inside a pass collect. */
+  private volatile Thread dispatcher;
+
+  QueueingAdmissionExecutor(AdmissionExecutorBuilder b, Limiter limiter) {
+    this.delegate = b.delegate;
+    this.limiter = limiter;
+    this.clock = b.clock;
+    this.codelTargetNanos = b.codelTargetNanos;
+    this.codelIntervalNanos = b.codelIntervalNanos;
+    this.adaptiveLifo = b.adaptiveLifo;
+    this.longTaskMinCost = b.longTaskMinCost;
+    this.longTaskMaxShare = b.longTaskMaxShare;
+    this.classifier = b.classifier;
+    this.shedListener = b.shedListener;
+    this.retryAfterJitter = b.retryAfterJitter;
+    for (int i = 0; i < rejected.length; i++) {
+      rejected[i] = new LongAdder();
+    }
+    this.queues = new TaskQueue[LEVELS * 2];
+    if (b.queueCapacity > 0) {
+      long now = clock.nanoTime();
+      boolean longClass = longTaskMinCost != Integer.MAX_VALUE;
+      for (int level = 0; level < LEVELS; level++) {
+        queues[level * 2] = new TaskQueue(b.queueCapacity, now);
+        if (longClass) {
+          queues[level * 2 + 1] = new TaskQueue(b.queueCapacity, now);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- submission
+
+  @Override
+  public <T> CompletableFuture<T> submit(Callable<T> task, TaskOptions options) {
+    AdmissionTask<T> t = newTask(Args.notNull("task", task), options);
+    accept(t);
+    return t;
+  }
+
+  @Override
+  public void execute(Runnable task, TaskOptions options) {
+    accept(newTask(Args.notNull("task", task), null, options));
+  }
+
+  @Override
+  public <T> CompletableFuture<T> submit(Callable<T> task) {
+    return submit(task, TaskOptions.defaults());
+  }
+
+  @Override
+  public CompletableFuture<?> submit(Runnable task) {
+    return submit(task, null);
+  }
+
+  @Override
+  public <T> CompletableFuture<T> submit(Runnable task, T result) {
+    AdmissionTask<T> t = newTask(Args.notNull("task", task), result, TaskOptions.defaults());
+    accept(t);
+    return t;
+  }
+
+  @Override
+  public void execute(Runnable command) {
+    if (command instanceof AdmissionTask<?> && ((AdmissionTask<?>) command).owner == this) {
+      accept((AdmissionTask<?>) command);
+    } else {
+      execute(command, TaskOptions.defaults());
+    }
+  }
+
+  /** Tasks of invokeAll and invokeAny are ours, so a shed one completes instead of hanging. */
+  @Override
+  protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+    return newTask(callable, TaskOptions.defaults());
+  }
+
+  @Override
+  protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+    return newTask(runnable, value, TaskOptions.defaults());
+  }
+
+  private <T> AdmissionTask<T> newTask(Callable<T> task, TaskOptions options) {
+    Args.notNull("options", options);
+    return new AdmissionTask<>(this, task, options, options.cost() >= longTaskMinCost);
+  }
+
+  private <T> AdmissionTask<T> newTask(Runnable task, T result, TaskOptions options) {
+    Args.notNull("options", options);
+    return new AdmissionTask<>(this, task, result, options, options.cost() >= longTaskMinCost);
+  }
+
+  private void accept(AdmissionTask<?> task) {
+    if (!task.transition(AdmissionTask.NEW, AdmissionTask.QUEUED)) {
+      throw new IllegalArgumentException("task was already submitted or cancelled: " + task);
+    }
+    if (!enter()) {
+      AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, 0L);
+      task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE);
+      task.completeExceptionally(e);
+      throw e;
+    }
+    long now = clock.nanoTime();
+    task.enqueuedNanos = now;
+    task.deadlineNanos = task.options.deadlineFor(now);
+    int level = task.options.priority().ordinal();
+    long service = serviceEstimate(task.longTask);
+    long deadline = task.deadlineNanos;
+    if (deadline != TaskOptions.NONE && (deadline <= now || deadline - now < service)) {
+      throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
+    }
+    if (higherLevelStanding(level, now)) {
+      throw refuse(task, RejectReason.PRIORITY_SHED, retryAfter(level));
+    }
+    TaskQueue queue = queues[level * 2 + (task.longTask ? 1 : 0)];
+    if (queuedUpTo(level) == 0) {
+      long ticket;
+      try {
+        ticket = tryAdmit(task);
+      } catch (IllegalArgumentException e) {
+        if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+          leave();
+        }
+        throw e;
+      }
+      if (Ticket.isPermit(ticket)) {
+        dispatch(task, ticket, now);
+        return;
+      }
+      if (queue == null) {
+        long hint = ticket == SUB_LIMITED ? retryAfter(level) : Ticket.retryAfterNanos(ticket);
+        throw refuse(task, RejectReason.LIMIT_REACHED, hint);
+      }
+    }
+    if (deadline != TaskOptions.NONE
+        && deadline - now < service + waitEstimate(level, service)) {
+      throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
+    }
+    if (!queue.offer(task, now)) {
+      throw refuse(task, RejectReason.QUEUE_FULL, retryAfter(level));
+    }
+    drain();
+    if ((ctl & STOP) != 0 && task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+      // shutdownNow() collected the queues before this task reached them.
+      leave();
+      AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, 0L);
+      task.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  /** Settles a task refused at submission and returns the exception to throw. */
+  private AdmissionRejectedException refuse(AdmissionTask<?> task, RejectReason reason,
+      long retryAfterNanos) {
+    AdmissionRejectedException e = rejection(reason, retryAfterNanos);
+    if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+      leave();
+    }
+    task.completeExceptionally(e);
+    return e;
+  }
+
+  private AdmissionRejectedException rejection(RejectReason reason, long retryAfterNanos) {
+    rejected[reason.ordinal()].increment();
+    return new AdmissionRejectedException(reason, retryAfterNanos);
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  /** Returns a permit, the limiter's rejection ticket, or SUB_LIMITED. */
+  private long tryAdmit(AdmissionTask<?> task) {
+    int cost = task.options.cost();
+    if (task.longTask && !reserveLongUnits(cost)) {
+      return SUB_LIMITED;
+    }
+    long ticket;
+    try {
+      ticket = limiter.tryAcquire(cost);
+    } catch (IllegalArgumentException e) {
+      returnLongUnits(task);
+      throw e;
+    }
+    if (Ticket.isRejection(ticket)) {
+      returnLongUnits(task);
+    }
+    return ticket;
+  }
+
+  private boolean reserveLongUnits(int cost) {
+    int cap = (int) (longTaskMaxShare * limiter.limit());
+    int held = longUnits;
+    for (;;) {
+      if (held > 0 && held + cost > cap) {
+        return false;
+      }
+      int witness = (int) LONG_UNITS.compareAndExchange(this, held, held + cost);
+      if (witness == held) {
+        return true;
+      }
+      held = witness;
+    }
+  }
+
+  private void returnLongUnits(AdmissionTask<?> task) {
+    if (task.longTask) {
+      LONG_UNITS.getAndAdd(this, -task.options.cost());
+    }
+  }
+
+  /** Hands an admitted task to the wrapped executor. */
+  private void dispatch(AdmissionTask<?> task, long permit, long now) {
+    task.permit = permit;
+    task.dispatchedNanos = now;
+    if (!task.transition(AdmissionTask.QUEUED, AdmissionTask.ADMITTED)) {
+      releaseUnits(task, Outcome.IGNORED); // cancelled since we looked; its canceller settled it
+      return;
+    }
+    try {
+      delegate.execute(task);
+    } catch (RuntimeException refused) {
+      if (task.transition(AdmissionTask.ADMITTED, AdmissionTask.DONE)) {
+        try {
+          releaseUnits(task, Outcome.DROPPED);
+        } finally {
+          shed(task, RejectReason.QUEUE_FULL,
+              retryAfter(task.options.priority().ordinal()), refused);
+        }
+      }
+    }
+  }
+
+  private void releaseUnits(AdmissionTask<?> task, Outcome outcome) {
+    returnLongUnits(task);
+    limiter.release(task.permit, outcome);
+  }
+
+  /** Called by a task's run() when it has finished. */
+  void finished(AdmissionTask<?> task, Outcome outcome) {
+    try {
+      if (outcome == Outcome.SUCCESS) {
+        recordService(task.longTask, clock.nanoTime() - task.dispatchedNanos);
+      }
+      releaseUnits(task, outcome);
+    } finally {
+      // Even if a limit listener throws from release(): settle the task and dispatch the next.
+      leave();
+      drain();
+    }
+  }
+
+  /** Called when a task is cancelled after it was admitted but before it ran. */
+  void cancelledWhileAdmitted(AdmissionTask<?> task) {
+    try {
+      releaseUnits(task, Outcome.IGNORED);
+    } finally {
+      leave();
+      drain();
+    }
+  }
+
+  /**
+   * Called when a task is cancelled while queued; the pass this triggers (now or by the current
+   * dispatcher) drops it once it is at the oldest end of its queue.
+   */
+  void cancelledWhileQueued() {
+    leave();
+    drain();
+  }
+
+  Outcome classify(Throwable failure) {
+    try {
+      Outcome outcome = classifier.classify(failure);
+      return outcome == Outcome.DROPPED ? Outcome.DROPPED : Outcome.IGNORED;
+    } catch (RuntimeException e) {
+      return Outcome.IGNORED;
+    }
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /** Signals that a queued task may be dispatchable; dispatches unless another thread is. */
+  private void drain() {
+    if ((int) WIP.getAndAdd(this, 1) != 0) {
+      return;
+    }
+    Thread self = Thread.currentThread();
+    int missed = 1;
+    for (;;) {
+      dispatcher = self;
+      try {
+        pass();
+      } catch (RuntimeException | Error e) {
+        // A limit listener or the clock threw: give up the dispatcher role so the next event can
+        // take it, rather than leave the executor without one.
+        dispatcher = null;
+        WIP.setVolatile(this, 0);
+        throw e;
+      }
+      dispatcher = null;
+      missed = (int) WIP.getAndAdd(this, -missed) - missed;
+      if (missed == 0) {
+        return;
+      }
+    }
+  }
+
+  private void pass() {
+    if ((ctl & STOP) != 0) {
+      collectStopped();
+      return;
+    }
+    long now = 0;
+    boolean clockRead = false;
+    boolean blocked = false;
+    for (int i = 0; i < queues.length; i++) {
+      TaskQueue queue = queues[i];
+      if (queue == null || queue.count() == 0) {
+        continue;
+      }
+      if (!clockRead) {
+        now = clock.nanoTime(); // once per pass, and only when something waits
+        clockRead = true;
+      }
+      queue.transfer();
+      purge(queue, now);
+      if (!blocked) {
+        blocked = serve(queue, now) == BLOCKED;
+        if ((ctl & STOP) != 0) {
+          return; // a task run inline called shutdownNow(), which collected the queues
+        }
+      }
+    }
+  }
+
+  /** Sheds from the oldest end: cancelled tasks, expired deadlines, and CoDel timeouts. */
+  private void purge(TaskQueue queue, long now) {
+    for (AdmissionTask<?> t = queue.oldest(); t != null; t = queue.oldest()) {
+      if (!drop(queue, t, false, now)) {
+        if (!queue.standing(now, codelIntervalNanos) || now - t.enqueuedNanos <= codelTargetNanos) {
+          return;
+        }
+        queue.remove(false, now);
+        shedQueued(t, RejectReason.QUEUE_TIMEOUT);
+      }
+    }
+  }
+
+  /** Drops {@code t} (at the given end) if it is settled or past its deadline; says whether it did. */
+  private boolean drop(TaskQueue queue, AdmissionTask<?> t, boolean newest, long now) {
+    if (t.state() != AdmissionTask.QUEUED || t.isDone()) {
+      queue.remove(newest, now);
+      if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+        leave(); // completed by its caller while queued
+      }
+      return true;
+    }
+    if (t.deadlineNanos <= now) {
+      queue.remove(newest, now);
+      shedQueued(t, RejectReason.DEADLINE);
+      return true;
+    }
+    return false;
+  }
+
+  /** Admits tasks from one queue until it is empty or refused; returns PASSED or BLOCKED. */
+  private int serve(TaskQueue queue, long now) {
+    for (;;) {
+      boolean newest = adaptiveLifo && queue.standing(now, codelIntervalNanos);
+      AdmissionTask<?> t = newest ? queue.newest() : queue.oldest();
+      if (t == null) {
+        return PASSED;
+      }
+      if (drop(queue, t, newest, now)) {
+        continue;
+      }
+      long ticket;
+      try {
+        ticket = tryAdmit(t);
+      } catch (IllegalArgumentException e) {
+        queue.remove(newest, now);
+        if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+          t.completeExceptionally(e);
+          leave();
+        }
+        continue;
+      }
+      if (Ticket.isRejection(ticket)) {
+        return ticket == SUB_LIMITED ? PASSED : BLOCKED;
+      }
+      queue.remove(newest, now);
+      dispatch(t, ticket, now);
+      if ((ctl & STOP) != 0) {
+        return PASSED;
+      }
+    }
+  }
+
+  private void shedQueued(AdmissionTask<?> t, RejectReason reason) {
+    if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+      shed(t, reason, retryAfter(t.options.priority().ordinal()), null);
+    }
+  }
+
+  /** Completes an accepted task exceptionally with a rejection; the caller won its state CAS. */
+  private void shed(AdmissionTask<?> t, RejectReason reason, long retryAfterNanos, Throwable cause) {
+    AdmissionRejectedException e = rejection(reason, retryAfterNanos);
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    t.completeExceptionally(e);
+    if (shedListener != null) {
+      try {
+        shedListener.onShed(t.task, e);
+      } catch (RuntimeException ignored) {
+        // Documented: the listener's exceptions are discarded.
+      }
+    }
+    leave();
+  }
+
+  // ---------------------------------------------------------------- estimates
+
+  private boolean higherLevelStanding(int level, long now) {
+    for (int h = 0; h < level; h++) {
+      TaskQueue queue = queues[h * 2];
+      if (queue != null && queue.standing(now, codelIntervalNanos)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private int queuedUpTo(int level) {
+    int n = 0;
+    for (int i = 0; i < (level + 1) * 2; i++) {
+      TaskQueue queue = queues[i];
+      if (queue != null) {
+        n += queue.count();
+      }
+    }
+    return n;
+  }
+
+  private long waitEstimate(int level, long serviceNanos) {
+    return (queuedUpTo(level) + 1L) * serviceNanos / Math.max(1, limiter.limit());
+  }
+
+  private long retryAfter(int level) {
+    long base = limiter.retryAfterNanos() + waitEstimate(level, serviceEstimate(false));
+    double factor = 1.0 + retryAfterJitter * ThreadLocalRandom.current().nextDouble();
+    return (long) Math.min(Ticket.MAX_RETRY_AFTER_NANOS, base * factor);
+  }
+
+  private long serviceEstimate(boolean longTask) {
+    return (long) ESTIMATES.getOpaque(serviceEstimates, longTask ? 1 : 0);
+  }
+
+  private void recordService(boolean longTask, long sampleNanos) {
+    int i = longTask ? 1 : 0;
+    long old = (long) ESTIMATES.getOpaque(serviceEstimates, i);
+    ESTIMATES.setOpaque(serviceEstimates, i, old == 0 ? sampleNanos : old + (sampleNanos - old) / 8);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private boolean enter() {
+    long c = ctl;
+    for (;;) {
+      if ((c & SHUTDOWN) != 0) {
+        return false;
+      }
+      long witness = (long) CTL.compareAndExchange(this, c, c + 1);
+      if (witness == c) {
+        return true;
+      }
+      c = witness;
+    }
+  }
+
+  private void leave() {
+    long c = (long) CTL.getAndAdd(this, -1L) - 1;
+    if ((c & SHUTDOWN) != 0 && (c & COUNT_MASK) == 0) {
+      terminated.countDown();
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    long before = (long) CTL.getAndBitwiseOr(this, SHUTDOWN);
+    if ((before & COUNT_MASK) == 0) {
+      terminated.countDown();
+    }
+    drain();
+  }
+
+  @Override
+  public List<Runnable> shutdownNow() {
+    long before = (long) CTL.getAndBitwiseOr(this, SHUTDOWN | STOP);
+    if ((before & COUNT_MASK) == 0) {
+      terminated.countDown();
+    }
+    if (dispatcher == Thread.currentThread()) {
+      collectStopped(); // called by a task that a pass of this thread runs inline
+    } else {
+      drain();
+      awaitUninterruptibly(stopCollected);
+    }
+    List<Runnable> tasks = new ArrayList<>();
+    for (Runnable r = stoppedTasks.poll(); r != null; r = stoppedTasks.poll()) {
+      tasks.add(r);
+    }
+    return tasks;
+  }
+
+  /** Empties every queue into stoppedTasks, settling each task with a SHUTDOWN rejection. */
+  private void collectStopped() {
+    long now = clock.nanoTime();
+    for (TaskQueue queue : queues) {
+      if (queue == null) {
+        continue;
+      }
+      queue.transfer();
+      for (AdmissionTask<?> t = queue.remove(false, now); t != null; t = queue.remove(false, now)) {
+        if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+          stoppedTasks.add(asRunnable(t.task));
+          shed(t, RejectReason.SHUTDOWN, 0L, null);
+        }
+      }
+    }
+    stopCollected.countDown();
+  }
+
+  private static Runnable asRunnable(Object task) {
+    if (task instanceof Runnable) {
+      return (Runnable) task;
+    }
+    Callable<?> callable = (Callable<?>) task;
+    return () -> {
+      try {
+        callable.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    for (;;) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return (ctl & SHUTDOWN) != 0;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return terminated.getCount() == 0;
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return terminated.await(timeout, unit);
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  @Override
+  public Limiter limiter() {
+    return limiter;
+  }
+
+  @Override
+  public int queued() {
+    return queuedUpTo(LEVELS - 1);
+  }
+
+  @Override
+  public int queued(Priority priority) {
+    int level = Args.notNull("priority", priority).ordinal();
+    int n = 0;
+    for (int i = level * 2; i < level * 2 + 2; i++) {
+      if (queues[i] != null) {
+        n += queues[i].count();
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public long rejected(RejectReason reason) {
+    return rejected[Args.notNull("reason", reason).ordinal()].sum();
+  }
+
+  @Override
+  public String toString() {
+    return "AdmissionExecutor[limiter=" + limiter + ", queued=" + queued() + ", shutdown="
+        + isShutdown() + ", terminated=" + isTerminated() + "]";
+  }
+}

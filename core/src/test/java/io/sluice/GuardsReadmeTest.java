@@ -1,0 +1,149 @@
+package io.sluice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.executor.AdmissionExecutor;
+import io.sluice.executor.TaskOptions;
+import io.sluice.limit.VegasLimit;
+import io.sluice.pool.Lease;
+import io.sluice.pool.PoolAdapter;
+import io.sluice.pool.PoolGuard;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The snippets of the README's "Guards: executors and pools" section, verbatim between the
+ * {@code // README} markers, so that they compile and run. The virtual-thread executor comes from
+ * {@code Executors.newVirtualThreadPerTaskExecutor()} on JDK 21+; the build targets 17, so this
+ * test obtains it by reflection (a thread-per-task pool on 17) and wraps it exactly as shown.
+ */
+class GuardsReadmeTest {
+
+  static String handle(String request) {
+    return "hello " + request;
+  }
+
+  @Test
+  void wrapAThreadPoolExecutor() throws Exception {
+    // README: thread pool
+    ThreadPoolExecutor workers =
+        new ThreadPoolExecutor(32, 32, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+    AdmissionExecutor executor = AdmissionExecutor.newBuilder(workers)
+        .limiter(Limiter.newBuilder()
+            .algorithm(VegasLimit.newBuilder().initialLimit(32).maxLimit(64).build())
+            .build())
+        .build();
+
+    CompletableFuture<String> reply = executor.submit(() -> handle("alice"),
+        TaskOptions.of(Priority.SHEDDABLE).withTimeout(Duration.ofMillis(500)));
+    // README end
+    assertThat(reply.get(1, TimeUnit.MINUTES)).isEqualTo("hello alice");
+
+    StringBuilder response = new StringBuilder();
+    // README: rejection
+    try {
+      executor.execute(() -> handle("bob"), TaskOptions.of(Priority.CRITICAL));
+    } catch (AdmissionRejectedException e) {
+      response.append("503 Retry-After: ").append(e.retryAfterSeconds()); // reason: e.reason()
+    }
+    // README end
+    executor.shutdown();
+    assertThat(executor.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+    workers.shutdown();
+    assertThat(response).isEmpty();
+  }
+
+  @Test
+  void wrapAVirtualThreadExecutor() throws Exception {
+    ExecutorService virtualThreads = io.sluice.executor.VirtualThreads.perTaskExecutor();
+    // README: virtual threads
+    AdmissionExecutor executor = AdmissionExecutor.newBuilder(virtualThreads)
+        .limiter(Limiter.newBuilder().build()) // adaptive (Vegas): the limit bounds concurrency
+        .build();
+    // README end
+    assertThat(executor.submit(() -> handle("carol")).get(1, TimeUnit.MINUTES))
+        .isEqualTo("hello carol");
+    executor.shutdown();
+    assertThat(executor.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+    virtualThreads.shutdown();
+  }
+
+  /** A stand-in for a connection. */
+  static final class Connection {
+    String query(String sql) {
+      return "rows of " + sql;
+    }
+  }
+
+  @Test
+  void guardAConnectionPool() throws Exception {
+    BlockingQueue<Connection> pool = new ArrayBlockingQueue<>(20);
+    for (int i = 0; i < 20; i++) {
+      pool.add(new Connection());
+    }
+    String rows;
+    // README: connection pool
+    PoolGuard<Connection> guard = PoolGuard.newBuilder(new PoolAdapter<Connection>() {
+      @Override
+      public Connection borrow(long timeoutNanos) throws InterruptedException {
+        return pool.poll(timeoutNanos, TimeUnit.NANOSECONDS); // null: none in time
+      }
+
+      @Override
+      public void giveBack(Connection c) {
+        pool.offer(c);
+      }
+    }).maxCheckouts(20).build();
+
+    try (Lease<Connection> lease = guard.acquire(Duration.ofMillis(200))) {
+      rows = lease.resource().query("select 1");
+    } // AdmissionRejectedException at once when 20 are out: LIMIT_REACHED + Retry-After
+    // README end
+    assertThat(rows).isEqualTo("rows of select 1");
+    assertThat(pool).hasSize(20);
+    assertThat(guard.limiter().inFlight()).isZero();
+  }
+
+  /**
+   * Every line of the section's Java snippets is a line of this test, except the JDK 21 factory
+   * call that this 17-targeted build obtains by reflection.
+   */
+  @Test
+  void theReadmeShowsTheSnippetsThisTestRuns() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int start = readme.indexOf("## Guards: executors and pools");
+    assertThat(start).as("README section").isNotNegative();
+    int end = readme.indexOf("\n## ", start + 1);
+    String section = readme.substring(start, end < 0 ? readme.length() : end);
+    Set<String> testLines = Files.readAllLines(
+            Path.of("src", "test", "java", "io", "sluice", "GuardsReadmeTest.java")).stream()
+        .map(String::strip).collect(Collectors.toSet());
+    Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(section);
+    int blocks = 0;
+    while (block.find()) {
+      blocks++;
+      List<String> missing = block.group(1).lines().map(String::strip)
+          .filter(l -> !l.isEmpty() && !testLines.contains(l))
+          .filter(l -> !l.contains("Executors.newVirtualThreadPerTaskExecutor()"))
+          .toList();
+      assertThat(missing).as("README lines not run by this test").isEmpty();
+    }
+    assertThat(blocks).isEqualTo(4);
+  }
+}
