@@ -112,7 +112,8 @@ public interface AdmissionExecutor extends ExecutorService {
    * Submits a task with the given options; returns its future.
    *
    * @throws AdmissionRejectedException if the task is refused at once
-   * @throws IllegalArgumentException if the task or options are null, or the cost exceeds the
+   * @throws NullPointerException if the task is null, as {@code ExecutorService} specifies
+   * @throws IllegalArgumentException if the options are null, or the cost exceeds the
    *     limiter's maximum
    */
   <T> CompletableFuture<T> submit(Callable<T> task, TaskOptions options);
@@ -121,7 +122,8 @@ public interface AdmissionExecutor extends ExecutorService {
    * Runs a task with the given options; a later shed is reported to the {@link ShedListener}.
    *
    * @throws AdmissionRejectedException if the task is refused at once
-   * @throws IllegalArgumentException if the task or options are null, or the cost exceeds the
+   * @throws NullPointerException if the task is null, as {@code ExecutorService} specifies
+   * @throws IllegalArgumentException if the options are null, or the cost exceeds the
    *     limiter's maximum
    */
   void execute(Runnable task, TaskOptions options);

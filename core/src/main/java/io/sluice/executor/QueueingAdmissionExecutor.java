@@ -142,16 +142,24 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
 
   // ---------------------------------------------------------------- submission
 
+  /** A null task is a NullPointerException, as ExecutorService specifies. */
+  private static <T> T requireTask(T task) {
+    if (task == null) {
+      throw new NullPointerException("task must not be null");
+    }
+    return task;
+  }
+
   @Override
   public <T> CompletableFuture<T> submit(Callable<T> task, TaskOptions options) {
-    AdmissionTask<T> t = newTask(Args.notNull("task", task), options);
+    AdmissionTask<T> t = newTask(requireTask(task), options);
     accept(t);
     return t;
   }
 
   @Override
   public void execute(Runnable task, TaskOptions options) {
-    accept(newTask(Args.notNull("task", task), null, options));
+    accept(newTask(requireTask(task), null, options));
   }
 
   @Override
@@ -166,7 +174,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
 
   @Override
   public <T> CompletableFuture<T> submit(Runnable task, T result) {
-    AdmissionTask<T> t = newTask(Args.notNull("task", task), result, TaskOptions.defaults());
+    AdmissionTask<T> t = newTask(requireTask(task), result, TaskOptions.defaults());
     accept(t);
     return t;
   }

@@ -346,6 +346,19 @@ class AdmissionExecutorTest {
   }
 
   @Test
+  void aNullTaskIsANullPointerExceptionAsExecutorServiceSpecifies() {
+    AdmissionExecutor executor = builder(limiter(4)).build();
+    assertThatThrownBy(() -> executor.execute(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("task must not be null");
+    assertThatThrownBy(() -> executor.submit((Callable<String>) null))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> executor.submit((Runnable) null, "result"))
+        .isInstanceOf(NullPointerException.class);
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
   void aCostAboveTheLimitersMaximumIsRefusedWithIllegalArgument() {
     AdmissionExecutor executor = builder(limiter(4)).build();
     assertThatThrownBy(() -> executor.submit(task("big"), TaskOptions.defaults().withCost(5)))
