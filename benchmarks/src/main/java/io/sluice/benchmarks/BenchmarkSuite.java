@@ -50,7 +50,12 @@ public final class BenchmarkSuite {
       new Section(AdmitBenchmark.class,
           "Admit round trip (acquire, then complete with SUCCESS)", "FLOOR"),
       new Section(RejectBenchmark.class,
-          "Reject path (acquire at the limit; Sluice also reads the reason and Retry-After)", null));
+          "Reject path (acquire at the limit; Sluice also reads the reason and Retry-After)", null),
+      new Section(ExecutorBenchmark.class,
+          "Executor: submit to completion below capacity (throughput; higher is better)",
+          "BARE_EXECUTOR"),
+      new Section(ExecutorRejectBenchmark.class,
+          "Executor: a rejected submit under overload", null));
 
   /** One benchmark result: a contender's score at one thread count, with its allocation. */
   record Measurement(String benchmark, String contender, int threads, double score, double error,

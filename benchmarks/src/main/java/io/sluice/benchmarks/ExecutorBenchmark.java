@@ -1,0 +1,110 @@
+package io.sluice.benchmarks;
+
+import io.sluice.Limiter;
+import io.sluice.executor.AdmissionExecutor;
+import io.sluice.limit.VegasLimit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Submit to completion below capacity: each benchmark thread submits a small task and waits for its
+ * result, to a pool with more workers than there are benchmark threads, so nothing queues and no
+ * limit binds. Measures what the admission guard adds to the hand-off to a worker and back
+ * (acquire, dispatch, release, the sampled clock reads), as throughput next to the bare executor.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class ExecutorBenchmark {
+  private static final int WORKERS = 4;
+
+  /** Who is measured. */
+  public enum Contender {
+    /** A {@link ThreadPoolExecutor} of four workers with an unbounded queue. */
+    BARE_EXECUTOR {
+      @Override
+      ExecutorService wrap(ThreadPoolExecutor pool) {
+        return pool;
+      }
+    },
+    /**
+     * The bare pool, its result delivered through a {@link CompletableFuture} as the guard does
+     * ({@code supplyAsync}): separates the cost of admission from that of the future type.
+     */
+    BARE_EXECUTOR_COMPLETABLE_FUTURE {
+      @Override
+      ExecutorService wrap(ThreadPoolExecutor pool) {
+        return pool;
+      }
+
+      @Override
+      Future<Integer> submit(ExecutorService executor) {
+        return CompletableFuture.supplyAsync(Tasks.ANSWER_SUPPLIER, executor);
+      }
+    },
+    /** The same pool behind an {@code AdmissionExecutor} with a Vegas limit (minimum 20). */
+    ADMISSION_EXECUTOR {
+      @Override
+      ExecutorService wrap(ThreadPoolExecutor pool) {
+        return AdmissionExecutor.newBuilder(pool)
+            .limiter(Limiter.newBuilder()
+                .algorithm(VegasLimit.newBuilder().minLimit(20).initialLimit(32).build())
+                .build())
+            .build();
+      }
+    };
+
+    abstract ExecutorService wrap(ThreadPoolExecutor pool);
+
+    Future<Integer> submit(ExecutorService executor) {
+      return executor.submit(Tasks.ANSWER);
+    }
+  }
+
+  @Param
+  public Contender contender;
+
+  private ThreadPoolExecutor pool;
+  private ExecutorService executor;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    pool = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+    pool.prestartAllCoreThreads();
+    executor = contender.wrap(pool);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws InterruptedException {
+    executor.shutdown();
+    pool.shutdown();
+    if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the pool did not terminate");
+    }
+  }
+
+  @Benchmark
+  public Integer submitToCompletion() throws Exception {
+    return contender.submit(executor).get();
+  }
+}
