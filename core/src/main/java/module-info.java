@@ -1,12 +1,16 @@
 /**
  * Sluice: in-process admission control. Adaptive concurrency limits that find what the protected
- * resource can serve at low latency, rejections with a Retry-After hint, and a virtual-time
- * simulator to evaluate and tune them.
+ * resource can serve at low latency, rejections with a Retry-After hint, rate limits and per-key
+ * quotas, a client-side circuit breaker and retry helpers that honour Retry-After, and a
+ * virtual-time simulator to evaluate and tune them.
  */
 module io.sluice {
   requires HdrHistogram;
 
   exports io.sluice;
+  exports io.sluice.breaker;
+  exports io.sluice.client;
   exports io.sluice.limit;
+  exports io.sluice.rate;
   exports io.sluice.sim;
 }
