@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * Reads and writes the {@code Retry-After} header field of RFC 9110, section 10.2.3: either
  * delay-seconds (a non-negative integer) or an HTTP-date, in any of the three formats that section
  * 5.6.7 obliges recipients to accept (IMF-fixdate, the obsolete RFC 850 form, and asctime).
+ * Following that section's advice to be robust, an IMF-fixdate may have a one-digit day, as
+ * {@link java.time.format.DateTimeFormatter#RFC_1123_DATE_TIME} writes it.
  *
  * <pre>{@code
  * long wait = RetryAfter.parseNanos(response.headers().firstValue("Retry-After").orElse(null), clock);
@@ -33,7 +35,7 @@ public final class RetryAfter {
   private static final String TIME = "(\\d{2}):(\\d{2}):(\\d{2})";
   private static final Pattern DELAY_SECONDS = Pattern.compile("\\d+");
   private static final Pattern IMF_FIXDATE = Pattern.compile(
-      "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) " + MONTHS + " (\\d{4}) " + TIME + " GMT");
+      "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{1,2}) " + MONTHS + " (\\d{4}) " + TIME + " GMT");
   private static final Pattern RFC850_DATE = Pattern.compile(
       "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-" + MONTHS
           + "-(\\d{2}) " + TIME + " GMT");
