@@ -33,9 +33,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class CircuitBreakerBenchmark {
 
-  /** The implementation under test. */
-  public enum Implementation { SLUICE, RESILIENCE4J }
-
   /** One call through a breaker, so that each benchmark method is the same for both. */
   interface Breaker {
     /** Asks permission, and if granted records a successful call; returns whether it was granted. */

@@ -35,9 +35,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class RateLimiterBenchmark {
 
-  /** The implementation under test. */
-  public enum Implementation { SLUICE, RESILIENCE4J }
-
   /** One way to ask for a permit, so that each benchmark method is the same for both. */
   interface Bucket {
     boolean tryAcquire();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.ManualClock;
 import io.sluice.Ticket;
+import io.sluice.Workers;
 import io.sluice.breaker.CircuitBreaker.State;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,35 +35,6 @@ class CircuitBreakerStressTest {
 
   private static boolean isProbe(long permit) {
     return (permit & (1L << 46)) != 0;
-  }
-
-  private static void runThreads(ThreadBody body) throws Exception {
-    CountDownLatch start = new CountDownLatch(1);
-    AtomicInteger failures = new AtomicInteger();
-    Thread[] threads = new Thread[THREADS];
-    for (int t = 0; t < THREADS; t++) {
-      int index = t;
-      threads[t] = new Thread(() -> {
-        try {
-          start.await();
-          body.run(index);
-        } catch (Throwable e) {
-          failures.incrementAndGet();
-          e.printStackTrace();
-        }
-      });
-      threads[t].start();
-    }
-    start.countDown();
-    for (Thread thread : threads) {
-      thread.join(TimeUnit.MINUTES.toMillis(2));
-      assertThat(thread.isAlive()).as("worker finished").isFalse();
-    }
-    assertThat(failures.get()).as("workers that threw").isZero();
-  }
-
-  interface ThreadBody {
-    void run(int thread) throws Exception;
   }
 
   /**
@@ -91,7 +62,7 @@ class CircuitBreakerStressTest {
     });
     clock.advance(Duration.ofMillis(6));
 
-    runThreads(thread -> {
+    Workers.run(THREADS, thread -> {
       for (int round = 0; round < rounds; round++) {
         for (int i = 0; i < 50; i++) {
           long ticket = breaker.tryAcquire();
@@ -128,7 +99,7 @@ class CircuitBreakerStressTest {
     AtomicLong probes = new AtomicLong();
     AtomicLong opened = new AtomicLong();
 
-    runThreads(thread -> {
+    Workers.run(THREADS, thread -> {
       SplittableRandom random = new SplittableRandom(thread);
       for (int i = 0; i < operations; i++) {
         if (random.nextInt(4) == 0) {

@@ -3,9 +3,8 @@ package io.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.Workers;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -58,32 +57,17 @@ class RetryBudgetTest {
     RetryBudget budget = RetryBudget.of(0.1, 10);
     AtomicLong requests = new AtomicLong();
     AtomicLong retries = new AtomicLong();
-    int threads = 8;
-    CountDownLatch start = new CountDownLatch(1);
-    Thread[] workers = new Thread[threads];
-    for (int t = 0; t < threads; t++) {
-      SplittableRandom random = new SplittableRandom(t);
-      workers[t] = new Thread(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          return;
+    Workers.run(8, worker -> {
+      SplittableRandom random = new SplittableRandom(worker);
+      for (int i = 0; i < 50_000; i++) {
+        if (random.nextInt(3) == 0) {
+          requests.incrementAndGet();
+          budget.onRequest();
+        } else if (budget.tryRetry()) {
+          retries.incrementAndGet();
         }
-        for (int i = 0; i < 50_000; i++) {
-          if (random.nextInt(3) == 0) {
-            requests.incrementAndGet();
-            budget.onRequest();
-          } else if (budget.tryRetry()) {
-            retries.incrementAndGet();
-          }
-        }
-      });
-      workers[t].start();
-    }
-    start.countDown();
-    for (Thread worker : workers) {
-      worker.join(TimeUnit.MINUTES.toMillis(1));
-    }
+      }
+    });
 
     assertThat(retries.get()).isLessThanOrEqualTo(10 + requests.get() / 10);
     assertThat(retries.get()).as("the demand used the budget").isGreaterThan(requests.get() / 10 - 10);

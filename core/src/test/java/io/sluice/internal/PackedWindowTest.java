@@ -6,9 +6,8 @@ import static io.sluice.internal.PackedWindow.sum2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.Workers;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The ring of packed counters behind the breaker's window and the adaptive throttle. */
@@ -81,27 +80,13 @@ class PackedWindowTest {
     PackedWindow window = new PackedWindow(8);
     int threads = 8;
     int perThread = 1_500;
-    CountDownLatch start = new CountDownLatch(1);
-    Thread[] workers = new Thread[threads];
-    for (int t = 0; t < threads; t++) {
-      SplittableRandom random = new SplittableRandom(t);
-      workers[t] = new Thread(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (int i = 0; i < perThread; i++) {
-          // Four generations of about 3,000 adds each, far below the halving point at 4,095.
-          window.add(2, 100 + random.nextInt(4), 1, 1, 0);
-        }
-      });
-      workers[t].start();
-    }
-    start.countDown();
-    for (Thread worker : workers) {
-      worker.join(TimeUnit.MINUTES.toMillis(1));
-    }
+    Workers.run(threads, worker -> {
+      SplittableRandom random = new SplittableRandom(worker);
+      for (int i = 0; i < perThread; i++) {
+        // Four generations of about 3,000 adds each, far below the halving point at 4,095.
+        window.add(2, 100 + random.nextInt(4), 1, 1, 0);
+      }
+    });
 
     long sums = window.sum(2, 103);
     assertThat(sum0(sums)).isEqualTo(threads * perThread);

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.ManualClock;
 import io.sluice.Ticket;
+import io.sluice.Workers;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,35 +31,6 @@ class RateLimiterStressTest {
   }
 
   /** Runs {@code body} on THREADS threads released at once; fails if one throws or hangs. */
-  private static void runThreads(ThreadBody body) throws Exception {
-    CountDownLatch start = new CountDownLatch(1);
-    AtomicInteger failures = new AtomicInteger();
-    Thread[] threads = new Thread[THREADS];
-    for (int t = 0; t < THREADS; t++) {
-      int index = t;
-      threads[t] = new Thread(() -> {
-        try {
-          start.await();
-          body.run(index);
-        } catch (Throwable e) {
-          failures.incrementAndGet();
-          e.printStackTrace();
-        }
-      });
-      threads[t].start();
-    }
-    start.countDown();
-    for (Thread thread : threads) {
-      thread.join(TimeUnit.MINUTES.toMillis(2));
-      assertThat(thread.isAlive()).as("worker finished").isFalse();
-    }
-    assertThat(failures.get()).as("workers that threw").isZero();
-  }
-
-  interface ThreadBody {
-    void run(int thread) throws Exception;
-  }
-
   /**
    * In each phase every thread takes single permits until refused; between phases the clock
    * moves. Since every refusal means less than one token was left, the total is exact.
@@ -78,7 +49,7 @@ class RateLimiterStressTest {
     });
     AtomicLong admitted = new AtomicLong();
 
-    runThreads(thread -> {
+    Workers.run(THREADS, thread -> {
       for (int phase = 0; phase < phases; phase++) {
         while (Ticket.isPermit(limiter.tryAcquire())) {
           admitted.incrementAndGet();
@@ -108,7 +79,7 @@ class RateLimiterStressTest {
     AtomicLong admitted = new AtomicLong();
     long interval = Math.max(1, periodNanos / permits);
 
-    runThreads(thread -> {
+    Workers.run(THREADS, thread -> {
       SplittableRandom random = new SplittableRandom(thread * 31L + permits);
       for (int i = 0; i < 40_000; i++) {
         if (random.nextInt(8) == 0) {
@@ -141,7 +112,7 @@ class RateLimiterStressTest {
     AtomicLongArray admitted = new AtomicLongArray(keys);
     AtomicInteger maxTracked = new AtomicInteger();
 
-    runThreads(thread -> {
+    Workers.run(THREADS, thread -> {
       SplittableRandom random = new SplittableRandom(77 + thread);
       for (int i = 0; i < 30_000; i++) {
         if (random.nextInt(16) == 0) {
