@@ -12,6 +12,12 @@ import java.lang.invoke.VarHandle;
  * failures, slow calls) for the closed state, and permits that carry everything a completion needs,
  * so there is no per-call state and nothing to allocate.
  *
+ * Count windows: `countGeneration` names the bucket that completions add to; a completion that
+ * finds that bucket full (callsPerBucket calls) moves it on with a CAS first. So a completion
+ * costs a volatile read of the bucket and one CAS on it, not a shared sequence counter as well,
+ * and the window always includes the newest bucket; the price is that a bucket may take a few
+ * calls more than its share while threads race at its boundary.
+ *
  * State word: [payload:46][epoch:16][state:2]. Every transition increments the epoch (mod 2^16),
  * so a permit, which records the epoch it was issued in, is recognised as stale after any change.
  *   CLOSED:    no payload. The window buckets are tagged with the low 8 bits of the epoch, so
@@ -43,7 +49,7 @@ import java.lang.invoke.VarHandle;
  */
 final class PackedCircuitBreaker implements CircuitBreaker {
   private static final VarHandle STATE;
-  private static final VarHandle CALLS;
+  private static final VarHandle COUNT_GENERATION;
 
   private static final int CLOSED = 0;
   private static final int OPEN = 1;
@@ -73,7 +79,8 @@ final class PackedCircuitBreaker implements CircuitBreaker {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(PackedCircuitBreaker.class, "state", long.class);
-      CALLS = lookup.findVarHandle(PackedCircuitBreaker.class, "calls", long.class);
+      COUNT_GENERATION = lookup.findVarHandle(PackedCircuitBreaker.class, "countGeneration",
+          long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -96,8 +103,8 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   private final long halfOpenRetryAfterNanos;
 
   private volatile long state;
-  /** Calls recorded by a count window: the sequence that maps calls to buckets. */
-  private volatile long calls;
+  /** The bucket a count window adds to; the call that fills it moves it on. */
+  private volatile long countGeneration;
 
   PackedCircuitBreaker(CircuitBreakerBuilder builder) {
     this.clock = builder.clock;
@@ -203,9 +210,17 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   /** Adds a closed-state call to the window and opens the breaker if a threshold is reached. */
   private boolean recordClosed(long s, boolean failed, boolean slow, long now) {
     int epoch = epoch(s);
-    long generation = callsPerBucket != 0
-        ? (long) CALLS.getAndAdd(this, 1L) / callsPerBucket
-        : Math.max(0L, now) / nanosPerBucket;
+    long generation;
+    if (callsPerBucket != 0) {
+      generation = countGeneration;
+      if (window.count0(epoch, generation) >= callsPerBucket) {
+        // The bucket is full: move on (a lost CAS means another thread already did) and re-read.
+        COUNT_GENERATION.compareAndSet(this, generation, generation + 1);
+        generation = countGeneration;
+      }
+    } else {
+      generation = Math.max(0L, now) / nanosPerBucket;
+    }
     window.add(epoch, generation, 1, failed ? 1 : 0, slow ? 1 : 0);
     if (failed || slow) {
       long sums = window.sum(epoch, generation);
@@ -307,9 +322,7 @@ final class PackedCircuitBreaker implements CircuitBreaker {
     int st = (int) (s & STATE_MASK);
     long sums = 0;
     if (st == CLOSED) {
-      long generation = callsPerBucket != 0
-          ? Math.max(0L, calls - 1) / callsPerBucket
-          : Math.max(0L, now) / nanosPerBucket;
+      long generation = callsPerBucket != 0 ? countGeneration : Math.max(0L, now) / nanosPerBucket;
       sums = window.sum(epoch(s), generation);
     }
     return new CircuitBreakerSnapshot(STATES[st], PackedWindow.sum0(sums),

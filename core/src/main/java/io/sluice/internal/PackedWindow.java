@@ -104,6 +104,12 @@ public final class PackedWindow {
     }
   }
 
+  /** Returns the first counter of generation {@code generation} of epoch {@code epoch}. */
+  public int count0(int epoch, long generation) {
+    long word = (long) BUCKETS.getVolatile(buckets, (int) (generation % buckets.length));
+    return word >>> TAG_SHIFT == tag(epoch, generation) ? count(word, 0) : 0;
+  }
+
   /**
    * Returns the sums of the three counters over generations {@code (generation - buckets,
    * generation]} of epoch {@code epoch}, packed; decode with {@link #sum0}, {@link #sum1},

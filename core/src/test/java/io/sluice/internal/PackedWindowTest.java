@@ -29,6 +29,9 @@ class PackedWindowTest {
     assertThat(sum2(sums)).isEqualTo(3 + 3 + 3 + 4);
     assertThat(sum0(window.sum(0, 11))).as("two generations later, 8 and 9 remain").isEqualTo(19);
     assertThat(sum0(window.sum(0, 13))).as("nothing left").isZero();
+    assertThat(window.count0(0, 9)).isEqualTo(10);
+    assertThat(window.count0(0, 5)).as("slot 1 holds generation 9, not 5").isZero();
+    assertThat(window.count0(1, 9)).as("another epoch").isZero();
   }
 
   @Test
