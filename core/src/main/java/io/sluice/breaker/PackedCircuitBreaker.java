@@ -45,7 +45,8 @@ import java.lang.invoke.VarHandle;
  * A thread that loses a CAS re-reads the word and decides again, so progress is lock-free.
  *
  * The word is read before the clock, so a reader's `now` is never earlier than the reading of the
- * thread that published the word (the same order as in Gcra).
+ * thread that published the word: an open deadline is never judged against an older clock. (In
+ * the closed state, the hot one, the word is only read, so this order costs no contention.)
  */
 final class PackedCircuitBreaker implements CircuitBreaker {
   private static final VarHandle STATE;

@@ -29,12 +29,15 @@ import java.lang.invoke.VarHandle;
  * 2^61 / u ns, which is at least 1.15 s and at least 146 years when u = 2 (rates that divide their
  * period). A cell idle for longer than that is simply full, since TAT <= anchor + 2^61 + tau.
  *
- * Concurrency. One compare-and-set on the word per admission; a refusal writes nothing. The word
- * is read (acquire) before the clock, so `now` is never earlier than the reading of the thread
- * that wrote the word, and TAT - now <= tau holds for every state a reader sees. When a CAS fails
- * the loop retries with the witness; a refusal computed from a clock reading older than the
- * witness re-reads the clock first, so the Retry-After it reports is relative to a fresh reading.
- * Lock-free: a failed CAS means another thread admitted.
+ * Concurrency. One compare-and-set on the word per admission; a refusal writes nothing. The clock
+ * is read before the word, so that only a few instructions separate the read of the word from the
+ * CAS and contending threads rarely lose it (reading the word first, with the clock read in
+ * between, cost two threads 114 ns per admission instead of 52 ns). A word written by a thread
+ * whose clock reading is later than ours is fine to build on: admitting against an earlier `now`
+ * is a stricter test and installs the same TAT. A refusal is computed against our reading, which
+ * can only overstate the wait, and by no more than the time since that reading; a word more than
+ * tau ahead of `now` (which a reading taken after the word could never see) makes the refusal
+ * re-read the clock once. Lock-free: a failed CAS means another thread admitted.
  *
  * Freezing. A cell is replaced (rebased, or evicted from a keyed table) by first setting the low
  * bit of its word with a CAS from the exact state it had. From then on every CAS on that word
@@ -94,9 +97,9 @@ final class Gcra {
   /** Tries to take {@code n} permits (in [1, burst]); returns PERMIT, FROZEN or a rejection ticket. */
   long tryAcquire(GcraCell cell, int n) {
     long increment = n * interval;
-    long tat = (long) WORD.getAcquire(cell);
     long nowNanos = clock.nanoTime();
-    boolean fresh = true;
+    long tat = (long) WORD.getAcquire(cell);
+    boolean reread = false;
     for (;;) {
       if ((tat & FROZEN) != 0) {
         return FROZEN;
@@ -114,9 +117,10 @@ final class Gcra {
       long next = Math.max(tat, now) + increment;
       long excess = next - now - tolerance;
       if (excess > 0) {
-        if (!fresh) {
+        if (tat - now > tolerance && !reread) {
+          // Only a word written with a later clock reading than ours is this far ahead.
           nowNanos = clock.nanoTime();
-          fresh = true;
+          reread = true;
           continue;
         }
         return Ticket.rejection(RejectReason.RATE_LIMITED,
@@ -127,7 +131,6 @@ final class Gcra {
         return PERMIT;
       }
       tat = witness;
-      fresh = false;
     }
   }
 

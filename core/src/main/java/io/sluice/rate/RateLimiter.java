@@ -24,7 +24,7 @@ package io.sluice.rate;
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread. {@link #tryAcquire(int)} is lock-free (one
  * compare-and-set on success, none on refusal; a failed CAS means another thread was admitted),
- * reads the clock once (twice after a lost race that ends in a refusal) and does not allocate,
+ * reads the clock once (rarely twice, see below) and does not allocate,
  * except once per rebase of its scaled clock (never, for rates that divide their period; at most
  * about once a second for the least convenient rates). An admission happens-before every
  * later acquisition that observes the tokens it took.
@@ -32,7 +32,9 @@ package io.sluice.rate;
  * <h2>Guarantee</h2>
  * Over any run of time t, permits admitted never exceed {@code burst + floor(t * permits /
  * period)}, and a caller that asks greedily gets exactly that many: the arithmetic is exact, with
- * no rounding of the refill interval.
+ * no rounding of the refill interval. A refusal's Retry-After is exact relative to the clock
+ * reading the call took on entry; under concurrency it can overstate the wait by at most the time
+ * the call took (a refusal that meets state written with a later reading reads the clock again).
  */
 public interface RateLimiter {
 
