@@ -1,0 +1,72 @@
+package io.sluice.rate;
+
+/**
+ * Per-key quotas (per tenant, per API key, per client address): one token bucket for every key,
+ * each with the same rate and burst, in a table of bounded size.
+ *
+ * <p>Keys are isolated: a key's bucket is touched only by that key's requests, so a noisy key cannot
+ * consume another key's quota. Each key has the guarantee of {@link RateLimiter}.
+ *
+ * <h2>Bounded memory</h2>
+ * At most {@link #maxKeys()} keys are tracked. A key is <em>idle</em> once its bucket has refilled
+ * completely; forgetting an idle key changes no decision, because a new bucket starts full, so
+ * idle keys are the only ones ever evicted and eviction never grants extra tokens. Idle keys are
+ * evicted by a sweep of the table that runs when a new key finds the table full (at most one
+ * sweep at a time, and no more often than every 100 ms), or when {@link #cleanUp()} is called.
+ *
+ * <p>When the table is full and no key is idle, a new key is refused with
+ * {@link io.sluice.RejectReason#RATE_LIMITED} and a Retry-After equal to the time until the next
+ * sweep may free room: when the tracked key closest to full has refilled (or 100 ms after the last
+ * sweep, if later). Tracked keys are never affected. {@link #rejectedNewKeys()} counts these
+ * refusals; a server may answer them with 429 like any other quota refusal, or size the table
+ * so that they do not happen.
+ *
+ * <h2>Thread-safety contract</h2>
+ * All methods may be called from any thread. For a tracked key, {@link #tryAcquire(Object, int)}
+ * costs one {@link java.util.concurrent.ConcurrentHashMap#get} (keys should cache their hash, as
+ * {@code String} does) plus the lock-free, allocation-free path of {@link RateLimiter}. A new key
+ * allocates its bucket and its map entry. Eviction freezes a bucket with a compare-and-set from the
+ * exact state it judged idle, so an admission racing with the eviction either lands before it (and
+ * the bucket is no longer idle, so it stays) or retries on a new bucket that is as full as the old.
+ *
+ * @param <K> the key type; keys must implement {@code equals} and {@code hashCode} and must not be
+ *     null
+ */
+public interface KeyedRateLimiter<K> {
+
+  /** Tries to take one permit from the key's bucket; returns a permit ticket or a rejection. */
+  long tryAcquire(K key);
+
+  /**
+   * Tries to take {@code permits} at once from the key's bucket; returns a permit ticket or a
+   * {@code RATE_LIMITED} rejection.
+   *
+   * @param permits in {@code [1, burst]}
+   * @throws IllegalArgumentException if {@code key} is null or {@code permits} is out of range
+   */
+  long tryAcquire(K key, int permits);
+
+  /** Returns the permits the key could take now; {@link #burst()} for a key not tracked. */
+  long availablePermits(K key);
+
+  /** Returns the configured burst of every key's bucket. */
+  int burst();
+
+  /** Returns the number of keys tracked now, in {@code [0, maxKeys]}. */
+  int keyCount();
+
+  /** Returns the most keys tracked at once. */
+  int maxKeys();
+
+  /** Returns how many idle keys have been evicted. */
+  long evictions();
+
+  /** Returns how many requests of new keys were refused because the table was full. */
+  long rejectedNewKeys();
+
+  /**
+   * Evicts every idle key now and returns how many it evicted; returns 0 at once if another sweep
+   * is running. Visits every key: for a scheduled clean-up, not for every request.
+   */
+  int cleanUp();
+}

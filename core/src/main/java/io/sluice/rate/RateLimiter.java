@@ -1,0 +1,63 @@
+package io.sluice.rate;
+
+/**
+ * A token bucket: admits on average {@code permits} per {@code period} and at most {@code burst}
+ * at once, and refuses the rest with the <em>exact</em> time until enough tokens exist.
+ *
+ * <p>Where a {@link io.sluice.Limiter} protects a server from itself (how much concurrent work it
+ * can serve), a rate limiter enforces a quota: how much a client may ask for per unit of time. Over
+ * HTTP a refused quota is {@code 429 Too Many Requests}, a refused concurrency limit
+ * {@code 503 Service Unavailable}; both carry {@code Retry-After}.
+ *
+ * <pre>{@code
+ * RateLimiter limiter = RateLimiter.newBuilder().rate(100, Duration.ofSeconds(1)).burst(20).build();
+ * long ticket = limiter.tryAcquire();
+ * if (Ticket.isRejection(ticket)) {
+ *   throw Ticket.toException(ticket);   // RATE_LIMITED, Retry-After = time until a token exists
+ * }
+ * }</pre>
+ *
+ * <p>A permit ticket holds nothing and needs no release: tokens come back with time. A rejection
+ * ticket carries {@link io.sluice.RejectReason#RATE_LIMITED} and a Retry-After after which the same
+ * request is admitted, provided nobody else takes tokens meanwhile.
+ *
+ * <h2>Thread-safety contract</h2>
+ * All methods may be called from any thread. {@link #tryAcquire(int)} is lock-free (one
+ * compare-and-set on success, none on refusal; a failed CAS means another thread was admitted),
+ * reads the clock once (rarely twice, see below) and does not allocate,
+ * except once per rebase of its scaled clock (never, for rates that divide their period; at most
+ * about once a second for the least convenient rates). An admission happens-before every
+ * later acquisition that observes the tokens it took.
+ *
+ * <h2>Guarantee</h2>
+ * Over any run of time t, permits admitted never exceed {@code burst + floor(t * permits /
+ * period)}, and a caller that asks greedily gets exactly that many: the arithmetic is exact, with
+ * no rounding of the refill interval. A refusal's Retry-After is exact relative to the clock
+ * reading the call took on entry; under concurrency it can overstate the wait by at most the time
+ * the call took (a refusal that meets state written with a later reading reads the clock again).
+ */
+public interface RateLimiter {
+
+  /** Returns a builder; see {@link RateLimiterBuilder} for the settings and their defaults. */
+  static RateLimiterBuilder newBuilder() {
+    return new RateLimiterBuilder();
+  }
+
+  /** Tries to take one permit; returns a permit ticket or a {@code RATE_LIMITED} rejection. */
+  long tryAcquire();
+
+  /**
+   * Tries to take {@code permits} at once (weighted acquire); returns a permit ticket or a
+   * {@code RATE_LIMITED} rejection. A refusal takes nothing.
+   *
+   * @param permits in {@code [1, burst]}
+   * @throws IllegalArgumentException if {@code permits} is out of range
+   */
+  long tryAcquire(int permits);
+
+  /** Returns the permits that could be taken now, in {@code [0, burst]}. */
+  long availablePermits();
+
+  /** Returns the configured burst: the most permits the bucket holds. */
+  int burst();
+}

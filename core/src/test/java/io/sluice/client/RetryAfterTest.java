@@ -1,0 +1,98 @@
+package io.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** Retry-After in the forms of RFC 9110, against a fixed wall clock. */
+class RetryAfterTest {
+  private static final long SECOND = 1_000_000_000L;
+  /** Sunday, 6 November 1994, 08:49:30 UTC: the RFC's example date minus 7 s. */
+  private final Clock clock = Clock.fixed(Instant.parse("1994-11-06T08:49:30Z"), ZoneOffset.UTC);
+
+  @Test
+  void delaySeconds() {
+    assertThat(RetryAfter.parseNanos("120", clock)).isEqualTo(120 * SECOND);
+    assertThat(RetryAfter.parseNanos("0", clock)).isZero();
+    assertThat(RetryAfter.parseNanos(" 5\t", clock)).as("surrounding whitespace").isEqualTo(5 * SECOND);
+    assertThat(RetryAfter.parseNanos("007", clock)).isEqualTo(7 * SECOND);
+  }
+
+  @Test
+  void delaySecondsTooLargeForNanosecondsSaturate() {
+    assertThat(RetryAfter.parseNanos("9223372036", clock)).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseNanos("99999999999999999999999", clock)).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseNanos("9223372035", clock)).isEqualTo(9_223_372_035L * SECOND);
+  }
+
+  @Test
+  void theThreeHttpDateFormats() {
+    assertThat(RetryAfter.parseNanos("Sun, 06 Nov 1994 08:49:37 GMT", clock)).isEqualTo(7 * SECOND);
+    assertThat(RetryAfter.parseNanos("Sunday, 06-Nov-94 08:49:37 GMT", clock)).isEqualTo(7 * SECOND);
+    assertThat(RetryAfter.parseNanos("Sun Nov  6 08:49:37 1994", clock)).isEqualTo(7 * SECOND);
+    assertThat(RetryAfter.parseNanos("Mon Nov 14 08:49:30 1994", clock)).isEqualTo(8 * 86_400 * SECOND);
+  }
+
+  @Test
+  void aOneDigitDayAsJavasRfc1123FormatterWritesIt() {
+    assertThat(RetryAfter.parseNanos("Sun, 6 Nov 1994 08:49:37 GMT", clock)).isEqualTo(7 * SECOND);
+    assertThat(RetryAfter.parseNanos("Sun, 123 Nov 1994 08:49:37 GMT", clock))
+        .isEqualTo(RetryAfter.ABSENT);
+  }
+
+  @Test
+  void aDateInThePastMeansNow() {
+    assertThat(RetryAfter.parseNanos("Sun, 06 Nov 1994 08:49:29 GMT", clock)).isZero();
+  }
+
+  @Test
+  void aTwoDigitYearMoreThanFiftyYearsAheadMeansThePastCentury() {
+    Instant now = Instant.parse("2030-01-01T00:00:00Z");
+    // 80 -> 2080 is 50 years ahead: kept; 81 -> 2081 is more: 1981, in the past.
+    assertThat(RetryAfter.parseNanos("Tuesday, 01-Jan-80 00:00:10 GMT", now))
+        .isEqualTo(Duration.between(now, Instant.parse("2080-01-01T00:00:10Z")).toNanos());
+    assertThat(RetryAfter.parseNanos("Wednesday, 01-Jan-81 00:00:10 GMT", now)).isZero();
+    assertThat(RetryAfter.parseNanos("Sunday, 06-Nov-94 08:49:37 GMT", now)).as("1994").isZero();
+  }
+
+  @Test
+  void malformedValuesAreAbsent() {
+    for (String bad : new String[] {
+        null, "", "  ", "-1", "1.5", "+3", "soon", "0x10",
+        "Sun, 06 Nov 1994 08:49:37 gmt",     // case-sensitive
+        "Sun, 31 Feb 1994 08:49:37 GMT",     // no such day
+        "Sun, 06 Nov 1994 25:49:37 GMT",     // no such hour
+        "Sun, 06 Nov 1994 08:49:37 +0000",
+        "Funday, 06-Nov-94 08:49:37 GMT"}) {
+      assertThat(RetryAfter.parseNanos(bad, clock)).as("'%s'", bad).isEqualTo(RetryAfter.ABSENT);
+    }
+  }
+
+  @Test
+  void aLeapSecondIsReadAsTheSecondBefore() {
+    assertThat(RetryAfter.parseNanos("Sun, 06 Nov 1994 08:49:60 GMT", clock)).isEqualTo(29 * SECOND);
+  }
+
+  @Test
+  void formatGivesWholeSecondsRoundedUpAndAtLeastOne() {
+    assertThat(RetryAfter.format(0)).isEqualTo("1");
+    assertThat(RetryAfter.format(1)).isEqualTo("1");
+    assertThat(RetryAfter.format(SECOND)).isEqualTo("1");
+    assertThat(RetryAfter.format(SECOND + 1)).isEqualTo("2");
+    assertThat(RetryAfter.format(120 * SECOND)).isEqualTo("120");
+    assertThat(RetryAfter.parseNanos(RetryAfter.format(2_500_000_000L), clock)).isEqualTo(3 * SECOND);
+    assertThatThrownBy(() -> RetryAfter.format(-1))
+        .hasMessage("retryAfterNanos must be in [0, 9223372036854775807] but was -1");
+  }
+
+  @Test
+  void theClockIsRequired() {
+    assertThatThrownBy(() -> RetryAfter.parseNanos("1", (Clock) null))
+        .hasMessage("clock must not be null");
+  }
+}
