@@ -6,8 +6,9 @@ import io.sluice.internal.LogLinearBuckets;
 import java.util.Arrays;
 
 /**
- * An immutable latency distribution: how many values were recorded, their total, and their
- * quantiles to within about 3% (buckets 1/16 of an octave wide, HdrHistogram's log-linear layout).
+ * An immutable latency distribution: how many values were recorded, their exact total, and their
+ * quantiles to within about 3% (buckets 1/16 of an octave wide, HdrHistogram's log-linear layout
+ * with one significant hex digit); below 16 us buckets are 1 us wide, so a wait of 0 reads 0.5 us.
  *
  * <p>Snapshots taken from a limiter or guard are <em>cumulative</em>: everything recorded since it
  * was built. The distribution of an <em>interval</em> is the difference of two snapshots of the
@@ -74,8 +75,8 @@ public final class LatencySnapshot {
   }
 
   /**
-   * Returns the value at quantile {@code q} in nanoseconds (the midpoint of its bucket, within
-   * about 3%); 0 when empty.
+   * Returns the value at quantile {@code q} in nanoseconds (the midpoint of its bucket: within
+   * about 3%, or 0.5 us below 16 us); 0 when empty.
    *
    * @param q in [0, 1]
    */
