@@ -6,8 +6,6 @@ import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadState;
 import io.sluice.metrics.OverloadStatus;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -54,18 +52,10 @@ public final class HealthHandler implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod())) {
-        exchange.getResponseHeaders().set("Allow", "GET");
-        exchange.sendResponseHeaders(405, -1);
-        return;
-      }
-      OverloadStatus status = monitor.evaluate();
-      byte[] body = json(status).getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.getResponseHeaders().set("Cache-Control", "no-store");
-      exchange.sendResponseHeaders(httpStatus(status.state()), body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+      if (Responses.getOnly(exchange)) {
+        OverloadStatus status = monitor.evaluate();
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        Responses.send(exchange, httpStatus(status.state()), "application/json", json(status));
       }
     }
   }
