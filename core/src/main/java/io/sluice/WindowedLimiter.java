@@ -123,7 +123,6 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private final LongAdder extraUnits = new LongAdder();
   private final CumulativeHistogram rttTotals = new CumulativeHistogram();
   /** Releases as of the last closed window; its low 32 bits equal the release count then. */
-  @SuppressWarnings("unused") // accessed through RELEASE_BASE
   private long releaseBase;
 
   // Owned by the thread holding the closing flag.

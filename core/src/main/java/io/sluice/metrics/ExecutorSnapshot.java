@@ -6,6 +6,7 @@ import io.sluice.RejectReason;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.internal.Args;
 import io.sluice.internal.ExecutorProbe;
+import java.util.Arrays;
 
 /**
  * What an {@link AdmissionExecutor} is doing with tasks, read at one moment, by priority: queued,
@@ -85,11 +86,7 @@ public final class ExecutorSnapshot {
 
   /** Returns the tasks waiting in the queues. */
   public int queued() {
-    int n = 0;
-    for (int q : queued) {
-      n += q;
-    }
-    return n;
+    return Arrays.stream(queued).sum();
   }
 
   /** Returns the tasks of a priority admitted (handed to the wrapped executor with a permit). */
@@ -99,11 +96,7 @@ public final class ExecutorSnapshot {
 
   /** Returns the tasks admitted, all priorities. */
   public long admitted() {
-    long n = 0;
-    for (long a : admitted) {
-      n += a;
-    }
-    return n;
+    return sum(admitted);
   }
 
   /** Returns the tasks of a priority refused at submission for a reason. */
@@ -154,11 +147,7 @@ public final class ExecutorSnapshot {
   }
 
   private static long sum(long[] counts) {
-    long n = 0;
-    for (long c : counts) {
-      n += c;
-    }
-    return n;
+    return Arrays.stream(counts).sum();
   }
 
   @Override

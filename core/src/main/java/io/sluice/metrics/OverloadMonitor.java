@@ -99,7 +99,6 @@ public final class OverloadMonitor {
   private long rejectingSince = NONE;
   private long atMinimumSince = NONE;
 
-  @SuppressWarnings("unused") // accessed through EVALUATING
   private volatile int evaluating;
   private volatile OverloadStatus status;
 

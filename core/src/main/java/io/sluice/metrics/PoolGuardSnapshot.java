@@ -5,6 +5,7 @@ import io.sluice.internal.Args;
 import io.sluice.internal.PoolGuardProbe;
 import io.sluice.internal.ProbeAccess;
 import io.sluice.pool.PoolGuard;
+import java.util.Arrays;
 
 /**
  * What a {@link PoolGuard} is doing, read at one moment: checkouts refused by reason, callers
@@ -41,11 +42,7 @@ public final class PoolGuardSnapshot {
 
   /** Returns the checkouts refused, all reasons. */
   public long refused() {
-    long n = 0;
-    for (long r : refused) {
-      n += r;
-    }
-    return n;
+    return Arrays.stream(refused).sum();
   }
 
   /** Returns the admitted callers waiting inside the pool's borrow when the snapshot was taken. */
