@@ -113,6 +113,19 @@ public final class LatencySnapshot {
     return trimmed(buckets, totalNanos + other.totalNanos);
   }
 
+  /** Two snapshots are equal when they hold the same counts per bucket and the same total. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LatencySnapshot
+        && totalNanos == ((LatencySnapshot) o).totalNanos
+        && Arrays.equals(counts, ((LatencySnapshot) o).counts);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(counts) + Long.hashCode(totalNanos);
+  }
+
   @Override
   public String toString() {
     return "Latency[count=" + count + ", mean=" + meanNanos() + "ns, p50=" + valueAtQuantile(0.5)
