@@ -8,10 +8,14 @@ import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.executor.AdmissionExecutor;
 import io.sluice.limit.FixedLimit;
+import io.sluice.pool.PoolAdapter;
+import io.sluice.pool.PoolGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** A scripted sequence on a manual clock, and every value of the snapshots after it. */
@@ -168,7 +172,27 @@ class LimiterSnapshotTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("limiter must not be null");
   }
 
-  static org.assertj.core.data.Offset<Long> within3Percent(long nanos) {
-    return org.assertj.core.data.Offset.offset((long) (nanos * 0.03));
+  @Test
+  void aNullRejectionListenerIsRefusedByEveryBuilder() {
+    assertThatThrownBy(() -> Limiter.newBuilder().rejectionListener(null))
+        .hasMessage("rejectionListener must not be null");
+    assertThatThrownBy(() -> AdmissionExecutor.newBuilder(Runnable::run)
+            .rejectionListener(null))
+        .hasMessage("rejectionListener must not be null");
+    assertThatThrownBy(() -> PoolGuard.newBuilder(
+            new PoolAdapter<Object>() {
+              @Override
+              public Object borrow(long timeoutNanos) {
+                return new Object();
+              }
+
+              @Override
+              public void giveBack(Object resource) {}
+            }).rejectionListener(null))
+        .hasMessage("rejectionListener must not be null");
+  }
+
+  static Offset<Long> within3Percent(long nanos) {
+    return Offset.offset((long) (nanos * 0.03));
   }
 }

@@ -15,6 +15,7 @@ import io.sluice.limit.WindowStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The overload rules, driven by a manual clock: no sleeps, every interval scripted. */
@@ -187,6 +188,34 @@ class OverloadMonitorTest {
     assertThat(s.rejected()).isEqualTo(3);
     assertThat(s.state()).isEqualTo(OverloadState.OVERLOADED);
     executor.shutdownNow();
+  }
+
+  @Test
+  void randomSettingsAreAcceptedInRangeAndRefusedWithTheirNameOutside() {
+    SplittableRandom random = new SplittableRandom(61);
+    double[] ratios = {Double.NaN, -0.1, -0.0, 0.0, 0.05, 0.999, 1.0, 2.0};
+    for (int trial = 0; trial < 2_000; trial++) {
+      double threshold = random.nextBoolean() ? ratios[random.nextInt(ratios.length)]
+          : random.nextDouble(-0.5, 1.5);
+      Duration sustain = Duration.ofMillis(random.nextLong(-1_000, 2 * 86_400_000L));
+      Duration interval = Duration.ofMillis(random.nextLong(-10, 4_000_000));
+      long minRequests = random.nextLong(-5, 2_000_000_000L);
+      OverloadMonitor.Builder b = OverloadMonitor.newBuilder(fixed(1)).clock(clock);
+      boolean valid = threshold >= 0 && threshold < 1 && !sustain.isNegative()
+          && sustain.compareTo(Duration.ofDays(1)) <= 0 && interval.toMillis() >= 1
+          && interval.compareTo(Duration.ofHours(1)) <= 0 && minRequests >= 1
+          && minRequests <= 1_000_000_000L;
+      try {
+        b.rejectionRatio(threshold, sustain).interval(interval).minRequests(minRequests)
+            .limitAtMinimum(sustain).build();
+        assertThat(valid).as("accepted %s %s %s %s", threshold, sustain, interval, minRequests)
+            .isTrue();
+      } catch (IllegalArgumentException e) {
+        assertThat(valid).as("refused: %s", e.getMessage()).isFalse();
+        assertThat(e.getMessage()).matches(
+            "(rejectionRatio threshold|rejectionRatio sustain|interval|minRequests) must be in .* but was .*");
+      }
+    }
   }
 
   @Test
