@@ -35,6 +35,12 @@ package io.sluice;
  *   <li>The limit stays within the algorithm's {@code [minLimit, maxLimit]}.
  * </ul>
  *
+ * <h2>Metrics</h2>
+ * {@code io.sluice.metrics.LimiterSnapshot.of(limiter)} reads everything a limiter built by
+ * {@link #newBuilder()} counts (admitted, released by outcome, rejected, the RTT distribution),
+ * from any thread, without slowing its callers; {@link LimiterBuilder#rejectionListener} and
+ * {@link LimiterBuilder#listener} report rejections and limit changes as they happen.
+ *
  * <p>A permit that is never released holds its units forever: release in a {@code finally} block
  * or use a guard that does it for you.
  */

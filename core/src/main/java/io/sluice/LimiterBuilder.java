@@ -20,6 +20,7 @@ import java.util.List;
  *   <tr><td>{@link #retryAfter}</td><td>10 ms to 60 s</td></tr>
  *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
  *   <tr><td>{@link #maxSamplingPeriod}</td><td>64</td></tr>
+ *   <tr><td>{@link #listener}, {@link #rejectionListener}</td><td>none</td></tr>
  * </table>
  *
  * <p>Not thread-safe; build on one thread, then share the limiter.
@@ -32,6 +33,7 @@ public final class LimiterBuilder {
   LimitAlgorithm algorithm;
   NanoClock clock = NanoClock.system();
   final List<LimitListener> listeners = new ArrayList<>();
+  RejectionListener rejectionListener;
   long minWindowNanos = Duration.ofMillis(100).toNanos();
   long maxWindowNanos = Duration.ofSeconds(1).toNanos();
   int minWindowSamples = 20;
@@ -58,9 +60,21 @@ public final class LimiterBuilder {
     return this;
   }
 
-  /** Adds a listener told of every closed window; listeners run in the order added. */
+  /**
+   * Adds a listener told of every closed window and the limit it set (the hook for limit changes);
+   * listeners run in the order added, on the thread that closed the window.
+   */
   public LimiterBuilder listener(LimitListener listener) {
     listeners.add(Args.notNull("listener", listener));
+    return this;
+  }
+
+  /**
+   * Sets the listener told of every rejected acquisition, on the reject path (see
+   * {@link RejectionListener}); none by default, which costs the reject path a null check.
+   */
+  public LimiterBuilder rejectionListener(RejectionListener listener) {
+    this.rejectionListener = Args.notNull("rejectionListener", listener);
     return this;
   }
 

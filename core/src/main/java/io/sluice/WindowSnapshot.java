@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.sluice.internal.LogLinearBuckets;
 import io.sluice.limit.WindowStats;
 
 /**
@@ -46,12 +47,12 @@ final class WindowSnapshot implements WindowStats {
 
   @Override
   public long rttNanos(double q) {
-    return RttHistogram.valueAtQuantile(rttCounts, samples, q);
+    return LogLinearBuckets.valueAtQuantile(rttCounts, samples, q);
   }
 
   @Override
   public long samplesAbove(long rttNanos) {
-    return RttHistogram.countAbove(rttCounts, rttNanos);
+    return LogLinearBuckets.countAbove(rttCounts, rttNanos);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.sluice;
 
+import io.sluice.internal.CumulativeHistogram;
+import io.sluice.internal.LimiterProbe;
 import io.sluice.limit.LimitAlgorithm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -50,10 +52,21 @@ import java.util.concurrent.atomic.LongAdder;
  * serve what it holds plus what it recently refused. A rejection advertises the estimate plus a
  * uniform jitter in [0, jitter * estimate), so refused clients come back spread out.
  *
+ * Metrics without a cost on the hot path: the counts are derived from what the limiter counts
+ * anyway. The window closer extends the 32-bit wrapping release count to a 64-bit total
+ * (releaseBase: the total at the last close, whose low half equals the count then; a reader adds
+ * the unsigned distance of the current count, exact while fewer than 2^32 releases happen in one
+ * window, which the window statistics already assume). Successes are releases minus drops minus
+ * ignored releases, the last counted only on the IGNORED path. Permits issued are releases plus
+ * permits outstanding; those are the in-flight units minus the extra units of weighted permits
+ * (cost above 1), which only weighted work pays to count. The RTT distribution is the sum of the
+ * closed windows' histograms, folded into a cumulative histogram by the window closer, so the
+ * timed release records each sample once, as before. A rejection listener costs a null check.
+ *
  * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
  * acquire and release, the read-mostly fields (limit, window start, Retry-After) only per window.
  */
-final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
+final class WindowedLimiter extends WindowedLimiterFields implements Limiter, LimiterProbe {
   static final int TARGET_SAMPLES = 1024;
 
   private static final VarHandle STATE;
@@ -71,6 +84,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   private static final int SLOT_BITS = 24;
   private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
   private static final int LIMIT_REACHED = RejectReason.LIMIT_REACHED.ordinal();
+  private static final VarHandle RELEASE_BASE;
 
   static {
     try {
@@ -78,6 +92,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
       STATE = lookup.findVarHandle(WindowedLimiterState.class, "state", long.class);
       MAX_IN_FLIGHT = lookup.findVarHandle(WindowedLimiterFields.class, "maxInFlight", int.class);
       CLOSING = lookup.findVarHandle(WindowedLimiterFields.class, "closing", int.class);
+      RELEASE_BASE = lookup.findVarHandle(WindowedLimiter.class, "releaseBase", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -86,6 +101,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   private final NanoClock clock;
   private final LimitAlgorithm algorithm;
   private final LimitListener[] listeners;
+  private final RejectionListener rejectionListener;
   private final int minLimit;
   private final int maxLimit;
   private final long minWindowNanos;
@@ -102,6 +118,12 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   private final LongAdder drops = new LongAdder();
   private final LongAdder rejections = new LongAdder();
   private final LongAdder invalidReleases = new LongAdder();
+  private final LongAdder ignoredReleases = new LongAdder();
+  /** Units of outstanding weighted permits beyond their first: in-flight units minus permits. */
+  private final LongAdder extraUnits = new LongAdder();
+  private final CumulativeHistogram rttTotals = new CumulativeHistogram();
+  /** Releases as of the last closed window; its low 32 bits equal the release count then. */
+  private long releaseBase;
 
   // Owned by the thread holding the closing flag.
   private final WindowSnapshot window = new WindowSnapshot();
@@ -114,6 +136,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     this.clock = builder.clock;
     this.algorithm = builder.algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
+    this.rejectionListener = builder.rejectionListener;
     this.minLimit = algorithm.minLimit();
     this.maxLimit = algorithm.maxLimit();
     this.minWindowNanos = builder.minWindowNanos;
@@ -159,6 +182,9 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
       long witness = (long) STATE.compareAndExchange(this, current, next);
       if (witness == current) {
         noteInFlight(inFlightAfter);
+        if (cost > 1) {
+          extraUnits.add(cost - 1);
+        }
         return claimSlot(next, cost);
       }
       current = witness;
@@ -170,7 +196,19 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     long base = retryAfterBase;
     long span = retryAfterSpan;
     long jitter = Math.multiplyHigh(ThreadLocalRandom.current().nextLong() >>> 1, span << 1);
+    RejectionListener listener = rejectionListener;
+    if (listener != null) {
+      notifyRejected(listener, base + jitter);
+    }
     return Ticket.encodeRejection(LIMIT_REACHED, base + jitter);
+  }
+
+  private static void notifyRejected(RejectionListener listener, long retryAfterNanos) {
+    try {
+      listener.onRejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL, retryAfterNanos);
+    } catch (RuntimeException ignored) {
+      // Documented: the rejection stands whatever the listener does.
+    }
   }
 
   private void noteInFlight(int inFlightNow) {
@@ -233,12 +271,22 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
       return false;
     }
     int cost = (int) ((word & COST_MASK) >>> COST_SHIFT);
+    if (cost > 1) {
+      extraUnits.add(1 - cost);
+    }
     STATE.getAndAdd(this, COMPLETION_UNIT - cost);
-    if (outcome == Outcome.DROPPED) {
+    if (outcome == Outcome.SUCCESS) {
+      if ((word & TIMED) != 0) {
+        onClockedRelease(startNanos, true);
+      }
+    } else if (outcome == Outcome.DROPPED) {
       drops.increment();
       onClockedRelease(startNanos, false);
-    } else if ((word & TIMED) != 0) {
-      onClockedRelease(startNanos, outcome == Outcome.SUCCESS);
+    } else {
+      ignoredReleases.increment();
+      if ((word & TIMED) != 0) {
+        onClockedRelease(startNanos, false);
+      }
     }
     return true;
   }
@@ -279,6 +327,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     int completionCount = (int) (word >>> 32);
     w.completions = Integer.toUnsignedLong(completionCount - lastCompletionCount);
     lastCompletionCount = completionCount;
+    RELEASE_BASE.setRelease(this, (long) RELEASE_BASE.getOpaque(this) + w.completions);
     w.inFlight = (int) word;
     long dropTotal = drops.sum();
     w.drops = dropTotal - lastDropsSeen;
@@ -287,6 +336,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     w.rejections = rejectionTotal - lastRejections;
     lastRejections = rejectionTotal;
     w.rttSum = histogram.drainInto(w.rttCounts);
+    rttTotals.add(w.rttCounts, w.rttSum);
     long samples = 0;
     for (long c : w.rttCounts) {
       samples += c;
@@ -366,6 +416,51 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   @Override
   public long windowsClosed() {
     return windowsClosed;
+  }
+
+  @Override
+  public int minLimit() {
+    return minLimit;
+  }
+
+  @Override
+  public int maxLimit() {
+    return maxLimit;
+  }
+
+  @Override
+  public long drops() {
+    return drops.sum();
+  }
+
+  @Override
+  public long ignoredReleases() {
+    return ignoredReleases.sum();
+  }
+
+  @Override
+  public long releases() {
+    long base = (long) RELEASE_BASE.getAcquire(this);
+    return releasesIn(state, base);
+  }
+
+  @Override
+  public long admitted() {
+    long base = (long) RELEASE_BASE.getAcquire(this);
+    long word = state;
+    long extra = extraUnits.sum();
+    // A weighted acquisition between the state read and the sum may make extra exceed the units.
+    return releasesIn(word, base) + Math.max(0L, (int) word - extra);
+  }
+
+  /** The 64-bit release total: the base read before the word, plus the count since it. */
+  private static long releasesIn(long word, long base) {
+    return base + Integer.toUnsignedLong((int) (word >>> 32) - (int) base);
+  }
+
+  @Override
+  public CumulativeHistogram rtt() {
+    return rttTotals;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.internal.LogLinearBuckets;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -14,12 +15,12 @@ class RttHistogramTest {
     SplittableRandom random = new SplittableRandom(3);
     for (int i = 0; i < 100_000; i++) {
       long value = random.nextLong(0, 1L << random.nextInt(1, 51));
-      int bucket = RttHistogram.bucketOf(value);
-      long low = RttHistogram.lowerBoundNanos(bucket);
-      long width = RttHistogram.widthNanos(bucket);
+      int bucket = LogLinearBuckets.bucketOf(value);
+      long low = LogLinearBuckets.lowerBoundNanos(bucket);
+      long width = LogLinearBuckets.widthNanos(bucket);
       assertThat(value).isBetween(low, low + width - 1);
       // The representative value is within 1/32 of the value (plus the 1 us floor).
-      long error = Math.abs(RttHistogram.representativeNanos(bucket) - value);
+      long error = Math.abs(LogLinearBuckets.representativeNanos(bucket) - value);
       assertThat(error).isLessThanOrEqualTo(Math.max(512, value / 16));
     }
   }
@@ -27,8 +28,8 @@ class RttHistogramTest {
   @Test
   void bucketsAreContiguousAndOrdered() {
     for (int b = 1; b < RttHistogram.BUCKETS; b++) {
-      assertThat(RttHistogram.lowerBoundNanos(b))
-          .isEqualTo(RttHistogram.lowerBoundNanos(b - 1) + RttHistogram.widthNanos(b - 1));
+      assertThat(LogLinearBuckets.lowerBoundNanos(b))
+          .isEqualTo(LogLinearBuckets.lowerBoundNanos(b - 1) + LogLinearBuckets.widthNanos(b - 1));
     }
   }
 
@@ -42,14 +43,14 @@ class RttHistogramTest {
     long sum = histogram.drainInto(counts);
     assertThat(sum).isEqualTo(5050 * 1_000_000L);
     assertThat(Arrays.stream(counts).sum()).isEqualTo(100);
-    assertThat(RttHistogram.valueAtQuantile(counts, 100, 0.5) / 1e6).isBetween(48.5, 51.5);
-    assertThat(RttHistogram.valueAtQuantile(counts, 100, 0.99) / 1e6).isBetween(96.0, 102.0);
+    assertThat(LogLinearBuckets.valueAtQuantile(counts, 100, 0.5) / 1e6).isBetween(48.5, 51.5);
+    assertThat(LogLinearBuckets.valueAtQuantile(counts, 100, 0.99) / 1e6).isBetween(96.0, 102.0);
     // A value counts as above when its bucket's representative is: exact to bucket precision.
     long threshold = 90_500_000L;
     long expectedAbove = java.util.stream.LongStream.rangeClosed(1, 100)
-        .filter(ms -> RttHistogram.representativeNanos(RttHistogram.bucketOf(ms * 1_000_000L)) > threshold)
+        .filter(ms -> LogLinearBuckets.representativeNanos(LogLinearBuckets.bucketOf(ms * 1_000_000L)) > threshold)
         .count();
-    assertThat(RttHistogram.countAbove(counts, threshold)).isEqualTo(expectedAbove).isBetween(6L, 14L);
+    assertThat(LogLinearBuckets.countAbove(counts, threshold)).isEqualTo(expectedAbove).isBetween(6L, 14L);
     // Drained: the histogram starts over.
     assertThat(histogram.liveCount()).isZero();
     assertThat(histogram.drainInto(counts)).isZero();

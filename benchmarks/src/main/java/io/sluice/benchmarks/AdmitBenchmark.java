@@ -5,12 +5,19 @@ import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.github.resilience4j.bulkhead.Bulkhead;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.LimitListener;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
+import io.sluice.Priority;
+import io.sluice.RejectReason;
+import io.sluice.RejectionListener;
 import io.sluice.limit.AimdLimit;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
+import io.sluice.limit.WindowStats;
+import io.sluice.metrics.micrometer.SluiceMeterBinder;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -128,6 +135,18 @@ public class AdmitBenchmark {
       RoundTrip create() {
         return new Sluice(GradientLimit.newBuilder().minLimit(20).build());
       }
+    },
+    /**
+     * {@link #SLUICE_VEGAS} with every metrics hook in use: a rejection listener and a limit
+     * listener registered, and the limiter bound to a Micrometer registry (see
+     * {@link Sluice#observed}). Compare it with SLUICE_VEGAS: the metrics add nothing to the
+     * acquire and release paths.
+     */
+    SLUICE_VEGAS_METRICS {
+      @Override
+      RoundTrip create() {
+        return Sluice.observed(io.sluice.limit.VegasLimit.newBuilder().minLimit(20).build());
+      }
     };
 
     abstract RoundTrip create();
@@ -226,13 +245,46 @@ public class AdmitBenchmark {
     private final Limiter limiter;
 
     Sluice(LimitAlgorithm algorithm) {
-      this.limiter = Limiter.newBuilder().algorithm(algorithm).build();
+      this(Limiter.newBuilder().algorithm(algorithm).build());
+    }
+
+    private Sluice(Limiter limiter) {
+      this.limiter = limiter;
+    }
+
+    /**
+     * A limiter with a rejection listener and a limit listener that count, bound to a Micrometer
+     * registry whose meters are read only when scraped (never, here): metrics as a server has them.
+     */
+    static Sluice observed(LimitAlgorithm algorithm) {
+      Metrics metrics = new Metrics();
+      Limiter limiter = Limiter.newBuilder().algorithm(algorithm)
+          .listener(metrics).rejectionListener(metrics).build();
+      SluiceMeterBinder.limiter("benchmark", limiter).bindTo(metrics.registry);
+      return new Sluice(limiter);
     }
 
     @Override
     public boolean admitAndComplete() {
       // Releasing a rejection does nothing and returns false.
       return limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
+    }
+  }
+
+  /** What a server registers: listeners that count, and a registry. Shared by all threads. */
+  static final class Metrics implements LimitListener, RejectionListener {
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final LongAdder rejections = new LongAdder();
+    volatile int lastLimit;
+
+    @Override
+    public void onWindowClosed(WindowStats window, int newLimit) {
+      lastLimit = newLimit;
+    }
+
+    @Override
+    public void onRejected(RejectReason reason, Priority priority, long retryAfterNanos) {
+      rejections.increment();
     }
   }
 }

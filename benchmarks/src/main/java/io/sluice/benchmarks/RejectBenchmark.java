@@ -4,12 +4,15 @@ import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.Limiter;
 import io.sluice.Ticket;
 import io.sluice.limit.VegasLimit;
+import io.sluice.metrics.micrometer.SluiceMeterBinder;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,6 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class RejectBenchmark {
+  /** The registry of the contenders with metrics on; kept for the life of the benchmark. */
+  static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
 
   /** Who is measured. */
   public enum Contender {
@@ -79,6 +84,27 @@ public class RejectBenchmark {
         Limiter limiter = Limiter.newBuilder()
             .algorithm(VegasLimit.newBuilder().initialLimit(1).maxLimit(1).build())
             .build();
+        requireAdmitted(Ticket.isPermit(limiter.tryAcquire()));
+        return () -> {
+          long ticket = limiter.tryAcquire();
+          return Ticket.retryAfterNanos(ticket) + Ticket.reason(ticket).ordinal();
+        };
+      }
+    },
+    /**
+     * {@link #SLUICE} with metrics on: a rejection listener that counts each rejection in a
+     * {@code LongAdder} (what a server's listener would do; its add is part of this figure), and
+     * the limiter bound to a Micrometer registry.
+     */
+    SLUICE_METRICS {
+      @Override
+      Rejection create() {
+        LongAdder heard = new LongAdder();
+        Limiter limiter = Limiter.newBuilder()
+            .algorithm(VegasLimit.newBuilder().initialLimit(1).maxLimit(1).build())
+            .rejectionListener((reason, priority, retryAfterNanos) -> heard.increment())
+            .build();
+        SluiceMeterBinder.limiter("benchmark", limiter).bindTo(REGISTRY);
         requireAdmitted(Ticket.isPermit(limiter.tryAcquire()));
         return () -> {
           long ticket = limiter.tryAcquire();

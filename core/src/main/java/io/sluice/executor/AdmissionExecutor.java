@@ -91,6 +91,13 @@ import java.util.concurrent.ExecutorService;
  * rejected with {@code SHUTDOWN}, returned, or shed with {@code SHUTDOWN} if it reached the queue
  * after the returned list was taken.)
  *
+ * <h2>Metrics</h2>
+ * {@code io.sluice.metrics.ExecutorSnapshot.of(executor)} reads the tasks admitted, refused at
+ * submission and shed later (by reason and priority), completed (by outcome and priority), queued,
+ * and their waits from submission to admission; {@link AdmissionExecutorBuilder#rejectionListener}
+ * reports each refused or shed task as it happens. Counting takes atomic adds on the submitting,
+ * dispatching and completing threads and never blocks.
+ *
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread, including from tasks. Submission never blocks and
  * takes no lock: it is lock-free apart from the ring's documented window (see the package

@@ -3,6 +3,7 @@ package io.sluice.executor;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
+import io.sluice.RejectionListener;
 import io.sluice.internal.Args;
 import io.sluice.limit.LimitAlgorithm;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import java.util.concurrent.Executor;
  *   <tr><td>{@link #adaptiveLifo}</td><td>on</td></tr>
  *   <tr><td>{@link #longTasks}</td><td>off: one class</td></tr>
  *   <tr><td>{@link #failureClassifier}</td><td>{@link FailureClassifier#defaultRule()}</td></tr>
- *   <tr><td>{@link #shedListener}</td><td>none</td></tr>
+ *   <tr><td>{@link #shedListener}, {@link #rejectionListener}</td><td>none</td></tr>
  *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
  * </table>
  *
@@ -46,6 +47,7 @@ public final class AdmissionExecutorBuilder {
   double longTaskMaxShare = 1.0;
   FailureClassifier classifier = FailureClassifier.defaultRule();
   ShedListener shedListener;
+  RejectionListener rejectionListener;
   double retryAfterJitter = 0.5;
 
   AdmissionExecutorBuilder(Executor delegate) {
@@ -124,6 +126,15 @@ public final class AdmissionExecutorBuilder {
   /** Sets the listener told of every accepted task that is later shed. */
   public AdmissionExecutorBuilder shedListener(ShedListener listener) {
     this.shedListener = Args.notNull("shedListener", listener);
+    return this;
+  }
+
+  /**
+   * Sets the listener told of every task refused at submission or shed later, once per task, with
+   * the task's priority (see {@link RejectionListener}).
+   */
+  public AdmissionExecutorBuilder rejectionListener(RejectionListener listener) {
+    this.rejectionListener = Args.notNull("rejectionListener", listener);
     return this;
   }
 

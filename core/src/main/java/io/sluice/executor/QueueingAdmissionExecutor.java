@@ -6,8 +6,11 @@ import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.RejectionListener;
 import io.sluice.Ticket;
 import io.sluice.internal.Args;
+import io.sluice.internal.CumulativeHistogram;
+import io.sluice.internal.ExecutorProbe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -54,11 +57,19 @@ import java.util.concurrent.atomic.LongAdder;
  * The long-task sub-limit is a second counter of units held by long tasks, reserved by CAS before
  * the limiter is asked and returned when the limiter refuses or the task ends.
  *
+ * Metrics: every count is a LongAdder indexed by priority (and reason or outcome), bumped where the
+ * event is decided: admitted when a task moves to ADMITTED, refused when submit or execute throws,
+ * shed when an accepted task's future is failed later, completed when an admitted task's permit
+ * is released. The wait from submission to admission of every admitted task (zero for those
+ * admitted at once) goes into a cumulative histogram per priority. None of this is on the
+ * limiter's acquire or release path; a task already allocates its future.
+ *
  * Service estimates (for deadlines and Retry-After) are moving averages with weight 1/8 of the
  * dispatch-to-completion time of successful tasks, one per class, updated with opaque racy writes:
  * a lost update loses one sample, which an estimate can afford.
  */
-final class QueueingAdmissionExecutor extends AbstractExecutorService implements AdmissionExecutor {
+final class QueueingAdmissionExecutor extends AbstractExecutorService
+    implements AdmissionExecutor, ExecutorProbe {
   private static final VarHandle CTL;
   private static final VarHandle WIP;
   private static final VarHandle LONG_UNITS;
@@ -74,6 +85,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
   /** serve(): the limiter refused; lower levels wait. */
   private static final int BLOCKED = 1;
   private static final int LEVELS = Priority.LEVELS;
+  private static final int REASONS = RejectReason.values().length;
+  private static final int OUTCOMES = Outcome.values().length;
 
   static {
     try {
@@ -99,7 +112,15 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
   private final FailureClassifier classifier;
   private final ShedListener shedListener;
   private final double retryAfterJitter;
-  private final LongAdder[] rejected = new LongAdder[RejectReason.values().length];
+  private final RejectionListener rejectionListener;
+  /** Index reason * LEVELS + priority. */
+  private final LongAdder[] refused = adders(REASONS * LEVELS);
+  /** Index reason * LEVELS + priority. */
+  private final LongAdder[] shedCounts = adders(REASONS * LEVELS);
+  private final LongAdder[] admitted = adders(LEVELS);
+  /** Index outcome * LEVELS + priority. */
+  private final LongAdder[] completed = adders(OUTCOMES * LEVELS);
+  private final CumulativeHistogram[] queueWaits = new CumulativeHistogram[LEVELS];
   /** Service-time estimates in nanoseconds: [0] regular tasks, [1] long tasks; 0 = none yet. */
   private final long[] serviceEstimates = new long[2];
   private final CountDownLatch terminated = new CountDownLatch(1);
@@ -124,8 +145,9 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
     this.classifier = b.classifier;
     this.shedListener = b.shedListener;
     this.retryAfterJitter = b.retryAfterJitter;
-    for (int i = 0; i < rejected.length; i++) {
-      rejected[i] = new LongAdder();
+    this.rejectionListener = b.rejectionListener;
+    for (int i = 0; i < LEVELS; i++) {
+      queueWaits[i] = new CumulativeHistogram();
     }
     this.queues = new TaskQueue[LEVELS * 2];
     if (b.queueCapacity > 0) {
@@ -138,6 +160,14 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
         }
       }
     }
+  }
+
+  private static LongAdder[] adders(int n) {
+    LongAdder[] a = new LongAdder[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
   }
 
   // ---------------------------------------------------------------- submission
@@ -214,7 +244,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
       throw new IllegalArgumentException("task was already submitted or cancelled: " + task);
     }
     if (!enter()) {
-      AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, 0L);
+      AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE);
       task.completeExceptionally(e);
       throw e;
@@ -262,7 +292,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
     if ((ctl & STOP) != 0 && task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
       // shutdownNow() collected the queues before this task reached them.
       leave();
-      AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, 0L);
+      AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.completeExceptionally(e);
       throw e;
     }
@@ -271,7 +301,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
   /** Settles a task refused at submission and returns the exception to throw. */
   private AdmissionRejectedException refuse(AdmissionTask<?> task, RejectReason reason,
       long retryAfterNanos) {
-    AdmissionRejectedException e = rejection(reason, retryAfterNanos);
+    AdmissionRejectedException e = rejection(reason, task, retryAfterNanos, false);
     if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
       leave();
     }
@@ -279,8 +309,19 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
     return e;
   }
 
-  private AdmissionRejectedException rejection(RejectReason reason, long retryAfterNanos) {
-    rejected[reason.ordinal()].increment();
+  /** Counts a refusal at submission (or a later shed) and returns its exception. */
+  private AdmissionRejectedException rejection(RejectReason reason, AdmissionTask<?> task,
+      long retryAfterNanos, boolean shed) {
+    int level = task.options.priority().ordinal();
+    (shed ? shedCounts : refused)[reason.ordinal() * LEVELS + level].increment();
+    RejectionListener listener = rejectionListener;
+    if (listener != null) {
+      try {
+        listener.onRejected(reason, task.options.priority(), retryAfterNanos);
+      } catch (RuntimeException ignored) {
+        // Documented: the rejection stands whatever the listener does.
+      }
+    }
     return new AdmissionRejectedException(reason, retryAfterNanos);
   }
 
@@ -334,12 +375,15 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
       releaseUnits(task, Outcome.IGNORED); // cancelled since we looked; its canceller settled it
       return;
     }
+    int level = task.options.priority().ordinal();
+    admitted[level].increment();
+    queueWaits[level].record(now - task.enqueuedNanos);
     try {
       delegate.execute(task);
     } catch (RuntimeException refused) {
       if (task.transition(AdmissionTask.ADMITTED, AdmissionTask.DONE)) {
         try {
-          releaseUnits(task, Outcome.DROPPED);
+          complete(task, Outcome.DROPPED);
         } finally {
           shed(task, RejectReason.QUEUE_FULL,
               retryAfter(task.options.priority().ordinal()), refused);
@@ -353,13 +397,19 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
     limiter.release(task.permit, outcome);
   }
 
+  /** Releases an admitted task's permit with its outcome, and counts it. */
+  private void complete(AdmissionTask<?> task, Outcome outcome) {
+    completed[outcome.ordinal() * LEVELS + task.options.priority().ordinal()].increment();
+    releaseUnits(task, outcome);
+  }
+
   /** Called by a task's run() when it has finished. */
   void finished(AdmissionTask<?> task, Outcome outcome) {
     try {
       if (outcome == Outcome.SUCCESS) {
         recordService(task.longTask, clock.nanoTime() - task.dispatchedNanos);
       }
-      releaseUnits(task, outcome);
+      complete(task, outcome);
     } finally {
       // Even if a limit listener throws from release(): settle the task and dispatch the next.
       leave();
@@ -370,7 +420,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
   /** Called when a task is cancelled after it was admitted but before it ran. */
   void cancelledWhileAdmitted(AdmissionTask<?> task) {
     try {
-      releaseUnits(task, Outcome.IGNORED);
+      complete(task, Outcome.IGNORED);
     } finally {
       leave();
       drain();
@@ -522,7 +572,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
 
   /** Completes an accepted task exceptionally with a rejection; the caller won its state CAS. */
   private void shed(AdmissionTask<?> t, RejectReason reason, long retryAfterNanos, Throwable cause) {
-    AdmissionRejectedException e = rejection(reason, retryAfterNanos);
+    AdmissionRejectedException e = rejection(reason, t, retryAfterNanos, true);
     if (cause != null) {
       e.initCause(cause);
     }
@@ -721,7 +771,37 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService implements
 
   @Override
   public long rejected(RejectReason reason) {
-    return rejected[Args.notNull("reason", reason).ordinal()].sum();
+    int r = Args.notNull("reason", reason).ordinal();
+    long n = 0;
+    for (int level = 0; level < LEVELS; level++) {
+      n += refused(r, level) + shed(r, level);
+    }
+    return n;
+  }
+
+  @Override
+  public long admitted(int priority) {
+    return admitted[priority].sum();
+  }
+
+  @Override
+  public long refused(int reason, int priority) {
+    return refused[reason * LEVELS + priority].sum();
+  }
+
+  @Override
+  public long shed(int reason, int priority) {
+    return shedCounts[reason * LEVELS + priority].sum();
+  }
+
+  @Override
+  public long completed(int outcome, int priority) {
+    return completed[outcome * LEVELS + priority].sum();
+  }
+
+  @Override
+  public CumulativeHistogram queueWait(int priority) {
+    return queueWaits[priority];
   }
 
   @Override

@@ -5,12 +5,19 @@ import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
+import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.RejectionListener;
 import io.sluice.Ticket;
 import io.sluice.internal.Args;
+import io.sluice.internal.CumulativeHistogram;
+import io.sluice.internal.PoolGuardProbe;
+import io.sluice.internal.ProbeAccess;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Guards a resource pool (database connections, HTTP client connections): callers check resources
@@ -39,7 +46,14 @@ import java.time.Duration;
  *   <li>{@code DEADLINE}: the deadline has passed, or the pool had no resource before it.
  *   <li>{@code QUEUE_TIMEOUT}: the pool had no resource within {@code maxWait}.
  * </ul>
- * Each carries the limiter's Retry-After estimate.
+ *
+ * Each carries the limiter's Retry-After estimate, is counted by reason, and is reported to the
+ * {@link RejectionListener}, if any (with {@link Priority#CRITICAL}).
+ *
+ * <h2>Metrics</h2>
+ * Besides its limiter's, the guard counts refusals by reason, how many admitted callers wait inside
+ * the pool's borrow, and how long they wait there (one more clock reading per checkout); read them
+ * with {@code io.sluice.metrics.PoolGuardSnapshot}.
  *
  * <p>Thread-safe: any thread may acquire at any time. Acquiring takes no lock; the only wait is
  * inside the adapter's borrow, bounded by the deadline and {@code maxWait}.
@@ -47,16 +61,23 @@ import java.time.Duration;
  * @param <R> the resource type
  */
 public final class PoolGuard<R> {
+  static {
+    ProbeAccess.registerPoolGuards(guard -> ((PoolGuard<?>) guard).probe);
+  }
+
   final PoolAdapter<R> adapter;
   final Limiter limiter;
   private final NanoClock clock;
   private final long maxWaitNanos;
+  private final RejectionListener rejectionListener;
+  private final Probe probe = new Probe();
 
   private PoolGuard(Builder<R> b, Limiter limiter) {
     this.adapter = b.adapter;
     this.limiter = limiter;
     this.clock = b.clock;
     this.maxWaitNanos = b.maxWaitNanos;
+    this.rejectionListener = b.rejectionListener;
   }
 
   /** Returns a builder for a guard over {@code adapter}. */
@@ -84,16 +105,18 @@ public final class PoolGuard<R> {
    * @throws InterruptedException if interrupted while the pool waits
    */
   public Lease<R> acquireBy(long deadlineNanos) throws InterruptedException {
-    long remaining = deadlineNanos - clock.nanoTime();
+    long start = clock.nanoTime();
+    long remaining = deadlineNanos - start;
     if (remaining <= 0) {
-      throw new AdmissionRejectedException(RejectReason.DEADLINE, limiter.retryAfterNanos());
+      throw refuse(RejectReason.DEADLINE, limiter.retryAfterNanos());
     }
     long permit = limiter.tryAcquire();
     if (Ticket.isRejection(permit)) {
-      throw Ticket.toException(permit);
+      throw refuse(RejectReason.LIMIT_REACHED, Ticket.retryAfterNanos(permit));
     }
     long wait = Math.min(remaining, maxWaitNanos);
     R resource;
+    probe.waiting.getAndIncrement();
     try {
       resource = adapter.borrow(wait);
     } catch (InterruptedException e) {
@@ -102,13 +125,30 @@ public final class PoolGuard<R> {
     } catch (RuntimeException | Error e) {
       limiter.release(permit, Outcome.DROPPED);
       throw e;
+    } finally {
+      probe.waiting.getAndDecrement();
+      probe.borrowWait.record(clock.nanoTime() - start);
     }
     if (resource == null) {
       limiter.release(permit, Outcome.DROPPED);
       RejectReason reason = wait == remaining ? RejectReason.DEADLINE : RejectReason.QUEUE_TIMEOUT;
-      throw new AdmissionRejectedException(reason, limiter.retryAfterNanos());
+      throw refuse(reason, limiter.retryAfterNanos());
     }
     return new Lease<>(this, resource, permit);
+  }
+
+  /** Counts and reports a refused checkout; returns the exception to throw. */
+  private AdmissionRejectedException refuse(RejectReason reason, long retryAfterNanos) {
+    probe.refused[reason.ordinal()].increment();
+    RejectionListener listener = rejectionListener;
+    if (listener != null) {
+      try {
+        listener.onRejected(reason, Priority.CRITICAL, retryAfterNanos);
+      } catch (RuntimeException ignored) {
+        // Documented: the rejection stands whatever the listener does.
+      }
+    }
+    return new AdmissionRejectedException(reason, retryAfterNanos);
   }
 
   /** Returns the limiter of concurrent checkouts. */
@@ -119,6 +159,34 @@ public final class PoolGuard<R> {
   @Override
   public String toString() {
     return "PoolGuard[" + adapter + ", " + limiter + "]";
+  }
+
+  /** The guard's counts, read by io.sluice.metrics through {@link ProbeAccess}. */
+  private static final class Probe implements PoolGuardProbe {
+    final LongAdder[] refused = new LongAdder[RejectReason.values().length];
+    final AtomicInteger waiting = new AtomicInteger();
+    final CumulativeHistogram borrowWait = new CumulativeHistogram();
+
+    Probe() {
+      for (int i = 0; i < refused.length; i++) {
+        refused[i] = new LongAdder();
+      }
+    }
+
+    @Override
+    public long refused(int reason) {
+      return refused[reason].sum();
+    }
+
+    @Override
+    public int waiting() {
+      return waiting.get();
+    }
+
+    @Override
+    public CumulativeHistogram borrowWait() {
+      return borrowWait;
+    }
   }
 
   /**
@@ -134,6 +202,7 @@ public final class PoolGuard<R> {
     private int maxCheckouts;
     private NanoClock clock = NanoClock.system();
     private long maxWaitNanos = Duration.ofSeconds(1).toNanos();
+    private RejectionListener rejectionListener;
 
     private Builder(PoolAdapter<R> adapter) {
       this.adapter = Args.notNull("adapter", adapter);
@@ -171,6 +240,12 @@ public final class PoolGuard<R> {
     public Builder<R> maxWait(Duration maxWait) {
       this.maxWaitNanos =
           Args.nanosInRange("maxWait", maxWait, Duration.ofNanos(1), Duration.ofHours(1));
+      return this;
+    }
+
+    /** Sets the listener told of every refused checkout (see {@link RejectionListener}); none by default. */
+    public Builder<R> rejectionListener(RejectionListener listener) {
+      this.rejectionListener = Args.notNull("rejectionListener", listener);
       return this;
     }
 

@@ -1,0 +1,198 @@
+package io.sluice.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.Limiter;
+import io.sluice.ManualClock;
+import io.sluice.Outcome;
+import io.sluice.RejectReason;
+import io.sluice.Ticket;
+import io.sluice.executor.AdmissionExecutor;
+import io.sluice.limit.FixedLimit;
+import io.sluice.pool.PoolAdapter;
+import io.sluice.pool.PoolGuard;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+/** A scripted sequence on a manual clock, and every value of the snapshots after it. */
+class LimiterSnapshotTest {
+  private static final long MS = 1_000_000L;
+
+  private final ManualClock clock = new ManualClock();
+  private final List<String> rejections = new ArrayList<>();
+
+  private Limiter limiter(int limit) {
+    return Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(FixedLimit.of(limit))
+        .window(Duration.ofMillis(100), Duration.ofSeconds(1), 5)
+        .retryAfterJitter(0)
+        .rejectionListener((reason, priority, retryAfterNanos) ->
+            rejections.add(reason + "/" + priority + "/" + retryAfterNanos))
+        .build();
+  }
+
+  @Test
+  void countsAreExactAfterAScriptedSequence() {
+    Limiter limiter = limiter(4);
+    long a = limiter.tryAcquire();
+    long b = limiter.tryAcquire();
+    long heavy = limiter.tryAcquire(2);
+    long refused1 = limiter.tryAcquire();
+    long refused2 = limiter.tryAcquire();
+
+    LimiterSnapshot full = LimiterSnapshot.of(limiter);
+    assertThat(full).isEqualTo(new LimiterSnapshot(4, 4, 4, 4, 10 * MS, 3, 0, 0, 0, 2, 0, 0,
+        LatencySnapshot.empty()));
+
+    clock.advanceNanos(10 * MS);
+    limiter.release(a, Outcome.SUCCESS);
+    limiter.release(b, Outcome.DROPPED);
+    limiter.release(a, Outcome.SUCCESS);      // second release: invalid
+    limiter.release(refused1, Outcome.SUCCESS); // a rejection: invalid
+    clock.advanceNanos(10 * MS);
+    limiter.release(heavy, Outcome.IGNORED);
+
+    LimiterSnapshot s = LimiterSnapshot.of(limiter);
+    assertThat(s.limit()).isEqualTo(4);
+    assertThat(s.inFlight()).isZero();
+    assertThat(s.admitted()).isEqualTo(3);       // the weighted permit counts once
+    assertThat(s.succeeded()).isEqualTo(1);
+    assertThat(s.dropped()).isEqualTo(1);
+    assertThat(s.ignored()).isEqualTo(1);
+    assertThat(s.completed()).isEqualTo(3);
+    assertThat(s.rejected()).isEqualTo(2);
+    assertThat(s.invalidReleases()).isEqualTo(2);
+    assertThat(s.windowsClosed()).isZero();
+    assertThat(s.rtt().count()).as("no window closed yet").isZero();
+    assertThat(s.retryAfterNanos()).isEqualTo(10 * MS);
+    assertThat(s.limitAtMinimum()).as("a fixed limit is never 'at its minimum'").isFalse();
+
+    String expected = "LIMIT_REACHED/CRITICAL/" + 10 * MS;
+    assertThat(rejections).containsExactly(expected, expected);
+    assertThat(Ticket.retryAfterNanos(refused2)).isEqualTo(10 * MS);
+  }
+
+  @Test
+  void theRttDistributionHoldsClosedWindowsAndIntervalsAreDifferences() {
+    Limiter limiter = limiter(10);
+    LimiterSnapshot start = LimiterSnapshot.of(limiter);
+    // Window 1: five successes of 10, 20, 20, 20 and 40 ms; the fifth sample closes it at 140 ms.
+    clock.advanceNanos(100 * MS);
+    long p1 = limiter.tryAcquire();
+    clock.advanceNanos(10 * MS);
+    limiter.release(p1, Outcome.SUCCESS);
+    long[] three = {limiter.tryAcquire(), limiter.tryAcquire(), limiter.tryAcquire()};
+    long p5 = limiter.tryAcquire();
+    clock.advanceNanos(20 * MS);
+    for (long p : three) {
+      limiter.release(p, Outcome.SUCCESS);
+    }
+    clock.advanceNanos(20 * MS);
+    limiter.release(p5, Outcome.SUCCESS);
+
+    LimiterSnapshot first = LimiterSnapshot.of(limiter);
+    assertThat(first.windowsClosed()).isEqualTo(1);
+    assertThat(first.rtt().count()).isEqualTo(5);
+    assertThat(first.rtt().totalNanos()).isEqualTo(110 * MS);
+    assertThat(first.rtt().meanNanos()).isEqualTo(22 * MS);
+    assertThat(first.rtt().valueAtQuantile(0.5)).isCloseTo(20 * MS, within3Percent(20 * MS));
+    assertThat(first.rtt().maxNanos()).isCloseTo(40 * MS, within3Percent(40 * MS));
+    assertThat(first.rtt().valueAtQuantile(0.0)).isCloseTo(10 * MS, within3Percent(10 * MS));
+
+    // Window 2: one success of 1 s, closed by the 1 s maximum.
+    long slow = limiter.tryAcquire();
+    clock.advanceNanos(1_000 * MS);
+    limiter.release(slow, Outcome.SUCCESS);
+    LimiterSnapshot second = LimiterSnapshot.of(limiter);
+
+    LatencySnapshot interval = second.rtt().minus(first.rtt());
+    assertThat(second.windowsClosed()).isEqualTo(2);
+    assertThat(interval.count()).isEqualTo(1);
+    assertThat(interval.totalNanos()).isEqualTo(1_000 * MS);
+    assertThat(interval.valueAtQuantile(0.99)).isCloseTo(1_000 * MS, within3Percent(1_000 * MS));
+    assertThat(second.rtt().minus(start.rtt()).count()).isEqualTo(6);
+    assertThat(second.admitted() - first.admitted()).isEqualTo(1);
+    assertThat(second.succeeded()).isEqualTo(6);
+  }
+
+  @Test
+  void aReleaseCountBeyondThirtyTwoBitsIsExtendedByTheWindowCloser() {
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1))
+        .window(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
+    // Not 2^32 releases (too slow for a unit test): many windows of a few releases each check that
+    // the base the closer publishes and the live count add up at every step.
+    long releases = 0;
+    for (int window = 0; window < 2_000; window++) {
+      for (int i = 0; i <= window % 3; i++) {
+        long p = limiter.tryAcquire();
+        clock.advanceNanos(MS);
+        limiter.release(p, Outcome.SUCCESS);
+        releases++;
+        assertThat(LimiterSnapshot.of(limiter).completed()).isEqualTo(releases);
+      }
+    }
+    assertThat(limiter.windowsClosed()).isGreaterThan(1_000);
+  }
+
+  @Test
+  void aListenerThatThrowsDoesNotUndoTheRejection() {
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1))
+        .rejectionListener((r, p, n) -> {
+          throw new IllegalStateException("listener bug");
+        })
+        .build();
+    limiter.tryAcquire();
+    long refused = limiter.tryAcquire();
+    assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.LIMIT_REACHED);
+    assertThat(LimiterSnapshot.of(limiter).rejected()).isEqualTo(1);
+  }
+
+  @Test
+  void onlyLimitersOfTheBuilderCanBeRead() {
+    Limiter foreign = new Limiter() {
+      @Override public long tryAcquire() { return 0; }
+      @Override public long tryAcquire(int cost) { return 0; }
+      @Override public boolean release(long permit, Outcome outcome) { return true; }
+      @Override public int limit() { return 1; }
+      @Override public int inFlight() { return 0; }
+      @Override public long retryAfterNanos() { return 0; }
+      @Override public long rejections() { return 0; }
+      @Override public long invalidReleases() { return 0; }
+      @Override public long windowsClosed() { return 0; }
+    };
+    assertThatThrownBy(() -> LimiterSnapshot.of(foreign))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("limiter must be built by Limiter.newBuilder()");
+    assertThatThrownBy(() -> LimiterSnapshot.of(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("limiter must not be null");
+  }
+
+  @Test
+  void aNullRejectionListenerIsRefusedByEveryBuilder() {
+    assertThatThrownBy(() -> Limiter.newBuilder().rejectionListener(null))
+        .hasMessage("rejectionListener must not be null");
+    assertThatThrownBy(() -> AdmissionExecutor.newBuilder(Runnable::run)
+            .rejectionListener(null))
+        .hasMessage("rejectionListener must not be null");
+    assertThatThrownBy(() -> PoolGuard.newBuilder(
+            new PoolAdapter<Object>() {
+              @Override
+              public Object borrow(long timeoutNanos) {
+                return new Object();
+              }
+
+              @Override
+              public void giveBack(Object resource) {}
+            }).rejectionListener(null))
+        .hasMessage("rejectionListener must not be null");
+  }
+
+  static Offset<Long> within3Percent(long nanos) {
+    return Offset.offset((long) (nanos * 0.03));
+  }
+}
