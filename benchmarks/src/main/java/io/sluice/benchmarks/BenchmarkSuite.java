@@ -38,12 +38,29 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchmarkSuite {
 
   /**
-   * A JMH benchmark class in the suite, its title in the results and the contender every other
-   * one is divided by (none when the figures stand alone). The class has one {@code @Benchmark}
-   * method, its mode and unit in its annotations, and a nested enum {@code Contender} as its
-   * {@code @Param contender}; the smoke test expects a result for every constant.
+   * A benchmark of the suite, its title in the results and the contender every other one is
+   * divided by (none when the figures stand alone). {@code method} names the {@code @Benchmark}
+   * method, or is null when the class has only one. The class's mode and unit are in its
+   * annotations; its contenders are a {@code @Param contender} (a nested enum {@code Contender})
+   * or a {@code @Param implementation} (the shared {@link Implementation}); the smoke test expects a
+   * result for every constant.
    */
-  record Section(Class<?> benchmark, String title, String ratioTo) {}
+  record Section(Class<?> benchmark, String method, String title, String ratioTo) {
+    Section(Class<?> benchmark, String title, String ratioTo) {
+      this(benchmark, null, title, ratioTo);
+    }
+
+    /** Whether a measurement belongs to this section. */
+    boolean covers(Measurement m) {
+      String prefix = benchmark.getSimpleName() + ".";
+      return method == null ? m.benchmark().startsWith(prefix) : m.benchmark().equals(prefix + method);
+    }
+
+    /** The name of the section's results: the class, or the class and method. */
+    String key() {
+      return benchmark.getSimpleName() + (method == null ? "" : "." + method);
+    }
+  }
 
   /** The suite, in table order. Add a section here and its table appears in the results. */
   static final List<Section> SECTIONS = List.of(
@@ -55,7 +72,17 @@ public final class BenchmarkSuite {
           "Executor: submit to completion below capacity (throughput; higher is better)",
           "BARE_EXECUTOR"),
       new Section(ExecutorRejectBenchmark.class,
-          "Executor: a rejected submit under overload", null));
+          "Executor: a rejected submit under overload", null),
+      new Section(RateLimiterBenchmark.class, "admit",
+          "Rate limiter: an admission", "RESILIENCE4J"),
+      new Section(RateLimiterBenchmark.class, "reject",
+          "Rate limiter: a refusal with its exact Retry-After", "RESILIENCE4J"),
+      new Section(RateLimiterBenchmark.class, "admitPerKey",
+          "Rate limiter: an admission of one key among many", "RESILIENCE4J"),
+      new Section(CircuitBreakerBenchmark.class, "closedRoundTrip",
+          "Circuit breaker: a call while closed (acquire, then success)", "RESILIENCE4J"),
+      new Section(CircuitBreakerBenchmark.class, "openReject",
+          "Circuit breaker: a call refused while open", "RESILIENCE4J"));
 
   /** One benchmark result: a contender's score at one thread count, with its allocation. */
   record Measurement(String benchmark, String contender, int threads, double score, double error,
@@ -154,8 +181,10 @@ public final class BenchmarkSuite {
     String className = benchmark.substring(0, benchmark.lastIndexOf('.'));
     Result<?> primary = r.getPrimaryResult();
     Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-    return new Measurement(className.substring(className.lastIndexOf('.') + 1),
-        p.getParam("contender"), p.getThreads(), primary.getScore(), primary.getScoreError(),
+    String contender = p.getParam("contender") != null ? p.getParam("contender")
+        : p.getParam("implementation");
+    return new Measurement(benchmark.substring(className.lastIndexOf('.') + 1),
+        contender, p.getThreads(), primary.getScore(), primary.getScoreError(),
         primary.getScoreUnit(), alloc == null ? Double.NaN : alloc.getScore());
   }
 
@@ -165,8 +194,7 @@ public final class BenchmarkSuite {
    * reference contender at the same thread count, and bytes allocated per operation.
    */
   static String table(Section section, List<Measurement> all) {
-    String name = section.benchmark().getSimpleName();
-    List<Measurement> mine = all.stream().filter(m -> m.benchmark().equals(name)).toList();
+    List<Measurement> mine = all.stream().filter(section::covers).toList();
     if (mine.isEmpty()) {
       return "(not run)\n";
     }
