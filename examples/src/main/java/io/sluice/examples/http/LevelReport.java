@@ -15,7 +15,9 @@ import java.util.Locale;
  * rate of admitted requests is the share of them that were good, so a server that refuses what it
  * cannot serve keeps it near 100%. Latency percentiles are those of 200s, from the time each
  * request was due; "503 p50" is the median time to a 503. The limit is the median of the server's
- * limit over the level ({@code -1} when the server has none).
+ * limit over the level ({@code -1} when the server has none). The generator's lag (p99 of send
+ * time minus due time) tells whether the client kept up: when it is large, the figures describe the
+ * client's machine as much as the server.
  *
  * @param label the level, e.g. {@code 2x}
  * @param offeredPerSecond the arrival rate asked of the generator
@@ -33,11 +35,12 @@ import java.util.Locale;
  * @param p999Millis 99.9th percentile latency of 200s (NaN if none)
  * @param refusalP50Millis median time to a 503 (NaN if none)
  * @param medianLimit the server's median limit over the level, -1 if it has none
+ * @param sendLagP99Millis the 99th percentile of how late the generator sent (NaN if none sent)
  */
 public record LevelReport(String label, double offeredPerSecond, double sentPerSecond,
     double goodputPerSecond, double admittedGoodRatio, double criticalGoodRatio, int refused,
     int quotaRefused, int timeouts, int errors, int notSent, double p50Millis, double p99Millis,
-    double p999Millis, double refusalP50Millis, int medianLimit) {
+    double p999Millis, double refusalP50Millis, int medianLimit, double sendLagP99Millis) {
 
   /**
    * Summarises the samples of one level.
@@ -62,6 +65,7 @@ public record LevelReport(String label, double offeredPerSecond, double sentPerS
     int okCount = 0;
     long[] refusals = new long[samples.size()];
     int refusalCount = 0;
+    long[] lags = new long[samples.size()];
     for (Sample s : samples) {
       if (s.critical()) {
         critical++;
@@ -70,7 +74,7 @@ public record LevelReport(String label, double offeredPerSecond, double sentPerS
         notSent++;
         continue;
       }
-      sent++;
+      lags[sent++] = s.sentNanos() - s.dueNanos();
       if (s.kind() == Kind.TIMEOUT) {
         timeouts++;
       } else if (s.kind() == Kind.ERROR) {
@@ -96,22 +100,24 @@ public record LevelReport(String label, double offeredPerSecond, double sentPerS
         admitted == 0 ? Double.NaN : (double) good / admitted,
         critical == 0 ? Double.NaN : (double) criticalGood / critical, refused, quotaRefused,
         timeouts, errors, notSent, millis(okSorted, 0.5), millis(okSorted, 0.99),
-        millis(okSorted, 0.999), millis(sorted(refusals, refusalCount), 0.5), median(limits));
+        millis(okSorted, 0.999), millis(sorted(refusals, refusalCount), 0.5), median(limits),
+        millis(sorted(lags, sent), 0.99));
   }
 
   /** Returns the header and rows of a table of reports, one line each, for a terminal. */
   public static String table(List<LevelReport> reports) {
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-        "%5s %8s %7s %8s %7s %6s %6s %6s %8s %8s %8s %8s %8s %8s %5s%n", "load", "offered/s",
-        "sent/s", "goodput/s", "ok%adm", "crit%", "503", "t/o", "not sent", "p50 ms", "p99 ms",
-        "p99.9 ms", "503 p50", "errors", "limit"));
+        "%5s %8s %7s %8s %7s %6s %6s %6s %8s %7s %7s %8s %8s %6s %5s %8s%n", "load",
+        "offered/s", "sent/s", "goodput/s", "ok%adm", "crit%", "503", "t/o", "not sent",
+        "p50 ms", "p99 ms", "p99.9 ms", "503 p50", "errors", "limit", "lag p99"));
     for (LevelReport r : reports) {
       out.append(String.format(Locale.ROOT,
-          "%5s %9.0f %7.0f %9.1f %7s %6s %6d %6d %8d %8s %8s %8s %8s %8d %5s%n", r.label,
+          "%5s %9.0f %7.0f %9.1f %7s %6s %6d %6d %8d %7s %7s %8s %8s %6d %5s %8s%n", r.label,
           r.offeredPerSecond, r.sentPerSecond, r.goodputPerSecond, percent(r.admittedGoodRatio),
           percent(r.criticalGoodRatio), r.refused + r.quotaRefused, r.timeouts, r.notSent,
           number(r.p50Millis), number(r.p99Millis), number(r.p999Millis),
-          number(r.refusalP50Millis), r.errors, r.medianLimit < 0 ? "none" : r.medianLimit));
+          number(r.refusalP50Millis), r.errors, r.medianLimit < 0 ? "none" : r.medianLimit,
+          number(r.sendLagP99Millis)));
     }
     return out.toString();
   }
