@@ -88,11 +88,8 @@ public final class LoadGenerator implements AutoCloseable {
     this.criticalEvery = b.criticalEvery;
     this.maxOutstanding = b.maxOutstanding;
     this.listener = b.listener;
-    this.ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread t = new Thread(runnable, "load-generator");
-      t.setDaemon(true);
-      return t;
-    });
+    this.ticker = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreads.named("load-generator-"));
   }
 
   /** Returns a builder of a generator that calls {@code uri}. */

@@ -143,11 +143,8 @@ public final class OverloadDemo {
 
   private final Settings settings;
   private final PrintStream out;
-  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
-    Thread t = new Thread(r, "demo-scheduler");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService scheduler =
+      Executors.newScheduledThreadPool(1, DaemonThreads.named("demo-scheduler-"));
 
   private OverloadDemo(Settings settings, PrintStream out) {
     this.settings = settings;

@@ -25,10 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP server protected by Sluice end to end, on the JDK's {@link HttpServer} bound to the
@@ -108,10 +106,10 @@ public final class ProtectedServer implements DemoServer {
         .burst(b.quotaBurst)
         .buildKeyed();
     this.front = new ThreadPoolExecutor(b.frontThreads, b.frontThreads, 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(1024), daemons("sluice-front-"),
+        new ArrayBlockingQueue<>(1024), DaemonThreads.named("sluice-front-"),
         new ThreadPoolExecutor.CallerRunsPolicy());
     this.workers = new ThreadPoolExecutor(b.maxLimit, b.maxLimit, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), daemons("sluice-worker-"));
+        new LinkedBlockingQueue<>(), DaemonThreads.named("sluice-worker-"));
     workers.allowCoreThreadTimeOut(true);
     Limiter limiter = b.limiter != null ? b.limiter : Limiter.newBuilder()
         .algorithm(VegasLimit.newBuilder()
@@ -266,15 +264,6 @@ public final class ProtectedServer implements DemoServer {
     public String toString() {
       return "Query[" + exchange.getRequestURI() + "]";
     }
-  }
-
-  private static ThreadFactory daemons(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread t = new Thread(runnable, prefix + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**

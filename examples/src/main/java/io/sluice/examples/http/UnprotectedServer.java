@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The baseline of the overload demo: the same endpoint and {@link ConnectionPool} as
@@ -44,13 +43,8 @@ public final class UnprotectedServer implements DemoServer {
       throws IOException {
     this.pool = pool;
     this.poolTimeoutNanos = poolTimeoutNanos;
-    AtomicInteger count = new AtomicInteger();
     this.threads = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), runnable -> {
-          Thread t = new Thread(runnable, "plain-worker-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        new LinkedBlockingQueue<>(), DaemonThreads.named("plain-worker-"));
     this.server = LoopbackHttp.bind(0, 1024);
     server.setExecutor(threads);
     server.createContext(QUERY_PATH, this::handle);
