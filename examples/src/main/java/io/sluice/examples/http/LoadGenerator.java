@@ -75,6 +75,8 @@ public final class LoadGenerator implements AutoCloseable {
   private final int criticalEvery;
   private final int maxOutstanding;
   private final Consumer<HttpResponse<String>> listener;
+  /** Reads bodies only for a listener; otherwise discards them (the generator needs headers). */
+  private final HttpResponse.BodyHandler<String> bodyHandler;
   private final ScheduledExecutorService ticker;
   private final AtomicInteger outstanding = new AtomicInteger();
 
@@ -88,6 +90,7 @@ public final class LoadGenerator implements AutoCloseable {
     this.criticalEvery = b.criticalEvery;
     this.maxOutstanding = b.maxOutstanding;
     this.listener = b.listener;
+    this.bodyHandler = b.listener == null ? BodyHandlers.replacing("") : BodyHandlers.ofString();
     this.ticker = Executors.newSingleThreadScheduledExecutor(
         DaemonThreads.named("load-generator-"));
   }
@@ -161,7 +164,7 @@ public final class LoadGenerator implements AutoCloseable {
       long sent = System.nanoTime();
       CompletableFuture<HttpResponse<String>> response;
       try {
-        response = client.sendAsync(isCritical ? critical : sheddable, BodyHandlers.ofString());
+        response = client.sendAsync(isCritical ? critical : sheddable, bodyHandler);
       } catch (RuntimeException e) {
         response = CompletableFuture.failedFuture(e);
       }
