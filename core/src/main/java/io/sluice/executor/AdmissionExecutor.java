@@ -41,7 +41,10 @@ import java.util.concurrent.ExecutorService;
  *       {@link RejectReason#DEADLINE} if now + estimated wait + estimated service time exceeds it,
  *       and shed with the same reason if it is still queued when the deadline passes. The service
  *       estimate is a moving average of dispatch-to-completion times; the wait estimate is
- *       (tasks queued at its level and above + 1) x service estimate / limit.
+ *       (tasks queued at its level and above + 1) x service estimate / limit. Only completions
+ *       refresh the service estimate, so it is trusted only while it is fresh (refreshed within
+ *       max(CoDel interval, twice the estimate)): a stale one admits tasks again to be measured,
+ *       and an estimate inflated once (a cold start, a stall) cannot refuse every task forever.
  *   <li>Shedding happens whenever a thread dispatches: on every submission and every release.
  * </ul>
  *

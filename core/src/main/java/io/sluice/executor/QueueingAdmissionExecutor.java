@@ -66,7 +66,12 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Service estimates (for deadlines and Retry-After) are moving averages with weight 1/8 of the
  * dispatch-to-completion time of successful tasks, one per class, updated with opaque racy writes:
- * a lost update loses one sample, which an estimate can afford.
+ * a lost update loses one sample, which an estimate can afford. Only completions refresh an
+ * estimate, and a deadline check that refuses every task stops completions: an estimate inflated
+ * once (a cold start, a stall) would then refuse every task with a shorter deadline forever. So the
+ * deadline checks trust an estimate only while it is fresh, refreshed within the last
+ * max(CoDel interval, twice the estimate); a stale estimate admits tasks again, and their
+ * completions measure it anew (like the re-measurement of the limit algorithms' baseline).
  */
 final class QueueingAdmissionExecutor extends AbstractExecutorService
     implements AdmissionExecutor, ExecutorProbe {
@@ -123,6 +128,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   private final CumulativeHistogram[] queueWaits = new CumulativeHistogram[LEVELS];
   /** Service-time estimates in nanoseconds: [0] regular tasks, [1] long tasks; 0 = none yet. */
   private final long[] serviceEstimates = new long[2];
+  /** When each estimate last took a sample, a reading of the clock. */
+  private final long[] serviceSampledNanos = new long[2];
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final CountDownLatch stopCollected = new CountDownLatch(1);
   private final ConcurrentLinkedQueue<Runnable> stoppedTasks = new ConcurrentLinkedQueue<>();
@@ -253,7 +260,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.enqueuedNanos = now;
     task.deadlineNanos = task.options.deadlineFor(now);
     int level = task.options.priority().ordinal();
-    long service = serviceEstimate(task.longTask);
+    long service = trustedServiceEstimate(task.longTask, now);
     long deadline = task.deadlineNanos;
     if (deadline != TaskOptions.NONE && (deadline <= now || deadline - now < service)) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
@@ -407,7 +414,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   void finished(AdmissionTask<?> task, Outcome outcome) {
     try {
       if (outcome == Outcome.SUCCESS) {
-        recordService(task.longTask, clock.nanoTime() - task.dispatchedNanos);
+        long now = clock.nanoTime();
+        recordService(task.longTask, now - task.dispatchedNanos, now);
       }
       complete(task, outcome);
     } finally {
@@ -624,10 +632,22 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return (long) ESTIMATES.getOpaque(serviceEstimates, longTask ? 1 : 0);
   }
 
-  private void recordService(boolean longTask, long sampleNanos) {
+  /**
+   * Returns the service estimate for the deadline checks, or 0 (no check beyond the deadline
+   * itself) if it is stale: not refreshed within max(CoDel interval, twice the estimate).
+   */
+  private long trustedServiceEstimate(boolean longTask, long now) {
+    long estimate = serviceEstimate(longTask);
+    long sampled = (long) ESTIMATES.getOpaque(serviceSampledNanos, longTask ? 1 : 0);
+    long age = now - sampled;
+    return age <= Math.max(codelIntervalNanos, 2 * estimate) ? estimate : 0L;
+  }
+
+  private void recordService(boolean longTask, long sampleNanos, long now) {
     int i = longTask ? 1 : 0;
     long old = (long) ESTIMATES.getOpaque(serviceEstimates, i);
     ESTIMATES.setOpaque(serviceEstimates, i, old == 0 ? sampleNanos : old + (sampleNanos - old) / 8);
+    ESTIMATES.setOpaque(serviceSampledNanos, i, now);
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -265,6 +265,33 @@ class AdmissionExecutorTest {
   }
 
   @Test
+  void aStaleServiceEstimateIsMeasuredAgainInsteadOfRefusingEveryDeadlineForever() {
+    AdmissionExecutor executor = builder(limiter(4)).build();
+    submit(executor, "coldStart", Priority.CRITICAL);
+    clock.advanceNanos(500 * MS); // one slow completion: the estimate is 500 ms
+    pool.runNext();
+    TaskOptions within100ms = TaskOptions.defaults().withTimeout(Duration.ofMillis(100));
+
+    assertThatThrownBy(() -> executor.submit(task("refused"), within100ms))
+        .as("a fresh estimate of 500 ms refuses a 100 ms deadline")
+        .isInstanceOfSatisfying(AdmissionRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(RejectReason.DEADLINE));
+
+    clock.advanceNanos(1001 * MS); // refusals took no sample: stale after 2 x 500 ms
+    CompletableFuture<String> probe = executor.submit(task("probe"), within100ms);
+    assertThat(pool.pending()).as("the stale estimate admits a task to measure it").isEqualTo(1);
+    clock.advanceNanos(10 * MS);
+    pool.runNext();
+    assertThat(probe).isCompletedWithValue("probe");
+
+    assertThatThrownBy(() -> executor.submit(task("refusedAgain"), within100ms))
+        .as("fresh again: 500 + (10 - 500) / 8 = 439 ms still exceeds 100 ms")
+        .isInstanceOfSatisfying(AdmissionRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(RejectReason.DEADLINE));
+    assertThat(executor.rejected(RejectReason.DEADLINE)).isEqualTo(2);
+  }
+
+  @Test
   void aQueuedTaskWhoseDeadlinePassesIsShedWhenTheNextDispatchRuns() {
     AdmissionExecutor executor = builder(limiter(1)).build();
     submit(executor, "a", Priority.CRITICAL);

@@ -9,7 +9,6 @@ import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,21 +51,8 @@ class QuickStartTest {
 
   @Test
   void theReadmeQuickStartIsTheCodeThatRuns() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int start = readme.indexOf("```java", readme.indexOf("## Quick start")) + "```java".length();
-    String snippet = readme.substring(start, readme.indexOf("```", start));
-    String source = Files.readString(
+    ReadmeSnippets.assertShownIn("## Quick start",
         Path.of("src", "main", "java", "io", "sluice", "examples", "QuickStart.java"));
-    List<String> sourceLines = source.lines().map(String::strip).toList();
-    int from = 0;
-    for (String line : snippet.strip().lines().map(String::strip).toList()) {
-      if (line.isEmpty()) {
-        continue;
-      }
-      int at = sourceLines.subList(from, sourceLines.size()).indexOf(line);
-      assertThat(at).as("README line in QuickStart.java, in order: %s", line).isNotNegative();
-      from += at + 1;
-    }
   }
 
   @Test

@@ -1,0 +1,67 @@
+package io.sluice.examples.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpHandler;
+import io.sluice.Limiter;
+import io.sluice.client.RetryPolicy;
+import io.sluice.examples.ReadmeSnippets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The snippets of the README's "An HTTP server protected end to end" section, line for line (the
+ * README check below), compiled and run: the server starts, answers its mounted handler, and the
+ * retrying client gets a 200 from it.
+ */
+class HttpServerReadmeTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void theReadmeSnippetsRun() throws Exception {
+    HttpHandler health = exchange -> {
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    };
+    ConnectionPool pool = ConnectionPool.create(8, Duration.ofMillis(100)); // 80 queries/s at most
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool)
+        .requestTimeout(Duration.ofMillis(250))   // an answer later than this is worth nothing
+        .tenantQuota(100, 20)                     // optional: 429 beyond 100/s per X-Tenant
+        .context("/health", health)               // mounted beside /query, outside admission
+        .start()) {
+      URI query = server.queryUri();              // http://127.0.0.1:<port>/query
+      Limiter limit = server.limiter();           // what a /metrics handler would report
+      assertThat(limit.limit()).isPositive();
+      assertThat(http.send(HttpRequest.newBuilder(query.resolve("/health")).build(),
+          BodyHandlers.discarding()).statusCode()).isEqualTo(204);
+      assertThat(callThroughTheRetryingClient(query).succeeded()).isTrue();
+    }
+  }
+
+  private RetryingClient.Result callThroughTheRetryingClient(URI query) throws Exception {
+    RetryPolicy policy = RetryPolicy.newBuilder().build();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try {
+      RetryingClient client = new RetryingClient(http, query, policy,
+          (nanos, retry) -> scheduler.schedule(retry, nanos, TimeUnit.NANOSECONDS));
+      RetryingClient.Result result = client.call().get(); // succeeded(), retriesSent(), ...
+      return result;
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void theReadmeShowsTheseLines() throws Exception {
+    ReadmeSnippets.assertShownIn("## An HTTP server protected end to end", Path.of("src", "test",
+        "java", "io", "sluice", "examples", "http", "HttpServerReadmeTest.java"));
+  }
+}

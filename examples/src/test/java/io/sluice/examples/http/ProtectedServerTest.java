@@ -1,0 +1,214 @@
+package io.sluice.examples.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.RejectReason;
+import io.sluice.examples.http.LoadGenerator.Kind;
+import io.sluice.examples.http.LoadGenerator.Sample;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The protected server on an ephemeral loopback port. The overload test sends 1,000 requests at
+ * 400 per second, four times what its pool of 4 connections x 40 ms can serve, over 2.5 s; every
+ * wait is bounded (10 s for a run, 5 s for a request), and the rate is modest so that the client
+ * and the server share two busy cores without starving each other.
+ */
+class ProtectedServerTest {
+  private static final int CONNECTIONS = 4;
+  private static final Duration SERVICE = Duration.ofMillis(40);
+  private static final Duration DEADLINE = Duration.ofMillis(100);
+  /**
+   * The bound on an admitted request's latency. The server waits at most the deadline for
+   * admission and a connection, and a query takes at most three times its mean (120 ms); the
+   * rest, two seconds, is headroom for a busy two-core CI machine running client and server at
+   * once (the bound holds the server to its deadline, not to a benchmark figure).
+   */
+  private static final Duration ADMITTED_BOUND =
+      DEADLINE.plus(SERVICE.multipliedBy(3)).plusSeconds(2);
+
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).build();
+
+  @Test
+  void overloadIsAnsweredWith503sThatCarryRetryAfterAndAProblemAndTheServerRecovers()
+      throws Exception {
+    ConnectionPool pool = ConnectionPool.create(CONNECTIONS, SERVICE);
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool).requestTimeout(DEADLINE)
+        .start()) {
+      ConcurrentLinkedQueue<HttpResponse<String>> refusals = new ConcurrentLinkedQueue<>();
+      try (LoadGenerator load = LoadGenerator.newBuilder(server.queryUri())
+          .timeout(Duration.ofSeconds(5))
+          .maxOutstanding(2000)
+          .onResponse(r -> {
+            if (r.statusCode() != 200) {
+              refusals.add(r);
+            }
+          })
+          .build()) {
+        load.run(200, 200).get(10, TimeUnit.SECONDS); // JIT and connections; not checked
+        refusals.clear();
+        List<Sample> samples = load.run(400, 1000).get(10, TimeUnit.SECONDS);
+
+        assertEveryRequestGotAnHttpAnswer(samples);
+        assertThat(count(samples, 503)).as("overload was reached").isPositive();
+        assertThat(count(samples, 200)).as("work was still admitted").isPositive();
+        assertThat(refusals).hasSize(count(samples, 503));
+        for (HttpResponse<String> refusal : refusals) {
+          assertIsAValid503(refusal);
+        }
+        for (Sample s : samples) {
+          if (s.answered(200)) {
+            assertThat(Duration.ofNanos(s.doneNanos() - s.sentNanos()))
+                .as("latency of an admitted request").isLessThanOrEqualTo(ADMITTED_BOUND);
+          }
+        }
+      }
+      assertServesNormallyAgain(server.queryUri());
+    }
+  }
+
+  @Test
+  void mountedHandlersAnswerBesideQueriesAndTheGuardsAreExposed() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool)
+        .requestTimeout(Duration.ofSeconds(5))
+        .context("/ping", exchange -> {
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        })
+        .start()) {
+      URI ping = server.queryUri().resolve("/ping");
+      assertThat(send(ping).statusCode()).isEqualTo(204);
+      HttpResponse<String> query = send(server.queryUri(), PriorityHeader.NAME, "sheddable");
+      assertThat(query.statusCode()).as(query.body()).isEqualTo(200);
+      assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
+      assertThat(server.limiter()).isSameAs(server.executor().limiter());
+      assertThat(server.poolGuard().limiter().limit()).isEqualTo(4 * pool.size());
+      assertThat(server.limit()).isEqualTo(server.limiter().limit());
+    }
+  }
+
+  @Test
+  void aTenantOverItsQuotaGets429AndOtherTenantsDoNot() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool).tenantQuota(1, 1)
+        .requestTimeout(Duration.ofSeconds(5)).start()) {
+      List<HttpResponse<String>> alice = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        alice.add(send(server.queryUri(), ProtectedServer.TENANT_HEADER, "alice"));
+      }
+      // One token per second and a burst of one: five requests in a row cannot all pass.
+      List<HttpResponse<String>> refused = alice.stream().filter(r -> r.statusCode() == 429)
+          .collect(Collectors.toList());
+      assertThat(refused).isNotEmpty();
+      assertThat(alice.get(0).statusCode()).as(alice.get(0).body()).isEqualTo(200);
+      for (HttpResponse<String> r : refused) {
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(r.headers().firstValue("RateLimit-Policy")).hasValue("\"tenant\";q=1;w=1");
+        assertThat(r.headers().firstValue("RateLimit")).hasValue("\"tenant\";r=0;t=1;pk=:YWxpY2U=:");
+        assertThat(MiniJson.object(r.body())).containsEntry("type", Refusal.QUOTA_TYPE)
+            .containsEntry("status", 429.0).containsEntry("reason", "RATE_LIMITED");
+      }
+      HttpResponse<String> bob = send(server.queryUri(), ProtectedServer.TENANT_HEADER, "bob");
+      assertThat(bob.statusCode()).as(bob.body()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void badConfigurationIsNamed() {
+    ProtectedServer.Builder b = ProtectedServer.newBuilder(
+        ConnectionPool.create(1, Duration.ofMillis(1)));
+    assertThatThrownBy(() -> b.port(-1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port must be in [0, 65535] but was -1");
+    assertThatThrownBy(() -> b.requestTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("requestTimeout must be in [PT0.001S, PT1M] but was PT0S");
+    assertThatThrownBy(() -> b.maxLimit(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxLimit must be in [1, 4096] but was 0");
+    assertThatThrownBy(() -> b.frontThreads(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("frontThreads must be in [1, 64] but was 0");
+    assertThatThrownBy(() -> b.tenantQuota(0, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("tenantQuota perSecond must be in [1, 1000000] but was 0");
+    assertThatThrownBy(() -> b.context("/query", exchange -> { }))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("path must be an absolute path other than /query, mounted once, but was /query");
+    assertThatThrownBy(() -> b.context("metrics", exchange -> { }))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but was metrics");
+    b.context("/metrics", exchange -> { });
+    assertThatThrownBy(() -> b.context("/metrics", exchange -> { }))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mounted once");
+    assertThatThrownBy(() -> ProtectedServer.newBuilder(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("pool must not be null");
+  }
+
+  private static void assertEveryRequestGotAnHttpAnswer(List<Sample> samples) {
+    Map<Kind, Long> kinds = samples.stream()
+        .collect(Collectors.groupingBy(Sample::kind, Collectors.counting()));
+    assertThat(kinds).as("no dropped connection, no timeout").containsOnlyKeys(Kind.RESPONSE);
+    assertThat(samples).allSatisfy(s ->
+        assertThat(s.status()).as("status").isIn(200, 503));
+  }
+
+  private static void assertIsAValid503(HttpResponse<String> r) {
+    assertThat(r.statusCode()).isEqualTo(503);
+    String retryAfter = r.headers().firstValue("Retry-After").orElse("");
+    assertThat(retryAfter).as("Retry-After in delay-seconds, at least 1").matches("[1-9][0-9]*");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(Refusal.PROBLEM_JSON);
+    assertThat(r.headers().firstValue("RateLimit-Policy").orElse(""))
+        .matches("\"concurrency\";q=[0-9]+;qu=\"concurrent-requests\"");
+    assertThat(r.headers().firstValue("RateLimit"))
+        .hasValue("\"concurrency\";r=0;t=" + retryAfter);
+    Map<String, Object> problem = MiniJson.object(r.body());
+    assertThat(problem).containsEntry("type", Refusal.CAPACITY_TYPE)
+        .containsEntry("status", 503.0)
+        .containsEntry("retryAfterSeconds", Double.valueOf(retryAfter))
+        .containsKeys("title", "detail");
+    assertThat(problem.get("reason")).isIn(Arrays.stream(RejectReason.values())
+        .map(RejectReason::name).toArray());
+  }
+
+  /**
+   * After the load (every request answered), sequential requests must soon be served again: at
+   * most 50 attempts, each sent as soon as the previous one is answered, until a 200; then 20 in
+   * a row must all be 200.
+   */
+  private void assertServesNormallyAgain(URI uri) throws IOException, InterruptedException {
+    int attempts = 0;
+    while (attempts < 50 && send(uri).statusCode() != 200) {
+      attempts++;
+    }
+    assertThat(attempts).as("refusals before the first 200 after the load").isLessThan(50);
+    for (int i = 0; i < 20; i++) {
+      assertThat(send(uri).statusCode()).as("request %d after recovery", i).isEqualTo(200);
+    }
+  }
+
+  /** Sends a GET with the given header names and values, and waits for the answer. */
+  private HttpResponse<String> send(URI uri, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return http.send(request.build(), BodyHandlers.ofString());
+  }
+
+  private static int count(List<Sample> samples, int status) {
+    return (int) samples.stream().filter(s -> s.answered(status)).count();
+  }
+}
