@@ -1,16 +1,21 @@
 package io.sluice.examples.http;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.NanoClock;
 import io.sluice.client.AdaptiveThrottle;
 import io.sluice.client.Backoff;
 import io.sluice.client.RetryBudget;
 import io.sluice.client.RetryPolicy;
 import io.sluice.examples.http.LoadGenerator.Sample;
+import io.sluice.examples.observability.Observability;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.time.Duration;
@@ -207,11 +212,15 @@ public final class OverloadDemo {
     List<LevelReport> protectedLevels;
     RetryReport retries;
     try (ProtectedServer server = ProtectedServer.newBuilder(pool)
-        .requestTimeout(settings.deadline()).start()) {
+        .requestTimeout(settings.deadline())
+        .observability(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+        .start()) {
       out.printf(Locale.ROOT, "%nProtected by Sluice: AdmissionExecutor (Vegas, limit up to %d) "
           + "and PoolGuard, X-Priority honoured, request deadline %d ms.%n",
           4 * pool.size(), settings.deadline().toMillis());
       protectedLevels = drive(server, guarded, capacity);
+      out.printf("%nWhat an operator sees after the 10x level (GET /health, then GET /metrics, "
+          + "the executor's lines):%n%s", operatorView(server));
       retries = retryPhase(server, capacity * RETRY_LOAD);
     }
     out.printf(Locale.ROOT, "%nRetrying client against the protected server at %.0fx "
@@ -236,6 +245,30 @@ public final class OverloadDemo {
     out.printf(Locale.ROOT, "%nChart: %s%nTook %.0f s; load average %.2f at the end.%n",
         settings.chart().toAbsolutePath(), (System.nanoTime() - start) / 1e9, loadAverage());
     return new Result(unprotected, protectedLevels, retries, settings.chart());
+  }
+
+  /**
+   * Returns the protected server's {@code /health} answer and the lines of its {@code /metrics}
+   * scrape that describe the admission executor's limit and refusals, as an operator would see them.
+   */
+  static String operatorView(ProtectedServer server) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> health = http.send(
+        HttpRequest.newBuilder(server.uri(Observability.HEALTH_PATH)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> metrics = http.send(
+        HttpRequest.newBuilder(server.uri(Observability.METRICS_PATH)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    StringBuilder view = new StringBuilder();
+    view.append("  /health ").append(health.statusCode()).append(' ').append(health.body().strip())
+        .append('\n');
+    metrics.body().lines()
+        .filter(line -> line.startsWith("sluice_limiter_limit")
+            || line.startsWith("sluice_executor_rejected_total")
+            || line.startsWith("sluice_overload_"))
+        .filter(line -> !line.endsWith(" 0.0"))
+        .forEach(line -> view.append("  ").append(line).append('\n'));
+    return view.toString();
   }
 
   /**

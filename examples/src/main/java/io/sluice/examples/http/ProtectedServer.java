@@ -3,15 +3,19 @@ package io.sluice.examples.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
 import io.sluice.examples.http.ConnectionPool.Connection;
+import io.sluice.examples.observability.Observability;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
+import io.sluice.metrics.OverloadMonitor;
+import io.sluice.metrics.micrometer.SluiceMeterBinder;
 import io.sluice.pool.Lease;
 import io.sluice.pool.PoolGuard;
 import io.sluice.rate.KeyedRateLimiter;
@@ -74,9 +78,9 @@ import java.util.concurrent.TimeUnit;
  * therefore gets an HTTP answer: 200, 429 or 503.
  *
  * <h2>Mounting more handlers</h2>
- * {@link Builder#context(String, HttpHandler)} mounts any handler beside {@code /query} (for
- * example {@code /metrics} or {@code /health}); such handlers run on the front executor, outside
- * admission, so they answer even under overload. {@link #limiter()}, {@link #executor()} and
+ * {@link Builder#observability} mounts {@code /metrics} and {@code /health}, and
+ * {@link Builder#context(String, HttpHandler)} any other handler beside {@code /query}; such
+ * handlers run on the front executor, outside admission, so they answer even under overload. {@link #limiter()}, {@link #executor()} and
  * {@link #poolGuard()} expose what such a handler would report.
  *
  * <p>Thread-safe. {@link #close()} stops the server and its threads.
@@ -84,6 +88,10 @@ import java.util.concurrent.TimeUnit;
 public final class ProtectedServer implements DemoServer {
   /** The request header naming the tenant whose quota a request uses. */
   public static final String TENANT_HEADER = "X-Tenant";
+  /** The {@code name} tag of the admission executor's meters. */
+  public static final String EXECUTOR_METRICS_NAME = "api";
+  /** The {@code name} tag of the pool guard's meters. */
+  public static final String POOL_METRICS_NAME = "database";
 
   private final ConnectionPool pool;
   private final HttpServer server;
@@ -95,6 +103,8 @@ public final class ProtectedServer implements DemoServer {
   private final int quotaPerSecond;
   private final long requestTimeoutNanos;
   private final long expectedQueryNanos;
+  /** Held here because meters reference the monitor weakly; null without observability. */
+  private final OverloadMonitor monitor;
 
   private ProtectedServer(Builder b) throws IOException {
     this.pool = b.pool;
@@ -128,6 +138,15 @@ public final class ProtectedServer implements DemoServer {
     server.setExecutor(front);
     server.createContext(QUERY_PATH, this::handle);
     b.contexts.forEach(server::createContext);
+    if (b.registry != null) {
+      this.monitor = OverloadMonitor.newBuilder(executor).build();
+      SluiceMeterBinder.executor(EXECUTOR_METRICS_NAME, executor).overload(monitor)
+          .bindTo(b.registry);
+      SluiceMeterBinder.poolGuard(POOL_METRICS_NAME, poolGuard).bindTo(b.registry);
+      Observability.mount(server, b.registry, monitor);
+    } else {
+      this.monitor = null;
+    }
     server.start();
   }
 
@@ -139,6 +158,11 @@ public final class ProtectedServer implements DemoServer {
   @Override
   public URI queryUri() {
     return LoopbackHttp.uri(server, QUERY_PATH);
+  }
+
+  /** Returns the URI of {@code path} on this server (for mounted handlers). */
+  public URI uri(String path) {
+    return LoopbackHttp.uri(server, path);
   }
 
   /** Returns the address the server listens on (127.0.0.1 or ::1, and its port). */
@@ -284,6 +308,7 @@ public final class ProtectedServer implements DemoServer {
    * </table>
    */
   public static final class Builder {
+    private PrometheusMeterRegistry registry;
     private final ConnectionPool pool;
     private final Map<String, HttpHandler> contexts = new LinkedHashMap<>();
     private int port;
@@ -386,11 +411,30 @@ public final class ProtectedServer implements DemoServer {
     public Builder context(String path, HttpHandler handler) {
       Checks.notNull("path", path);
       Checks.notNull("handler", handler);
-      if (!path.startsWith("/") || path.equals(QUERY_PATH) || contexts.containsKey(path)) {
+      boolean observed = registry != null
+          && (path.equals(Observability.METRICS_PATH) || path.equals(Observability.HEALTH_PATH));
+      if (!path.startsWith("/") || path.equals(QUERY_PATH) || contexts.containsKey(path) || observed) {
         throw new IllegalArgumentException("path must be an absolute path other than "
             + QUERY_PATH + ", mounted once, but was " + path);
       }
       contexts.put(path, handler);
+      return this;
+    }
+
+    /**
+     * Exposes the server's metrics: binds the admission executor (with its limiter and an
+     * {@link OverloadMonitor} over it, under {@code name="api"}) and the pool guard (under
+     * {@code name="database"}) to {@code registry}, and mounts {@code /metrics} (the registry's
+     * Prometheus text) and {@code /health} (the overload signal: 200 while OK or DEGRADED, 503
+     * when OVERLOADED).
+     */
+    public Builder observability(PrometheusMeterRegistry registry) {
+      this.registry = Checks.notNull("registry", registry);
+      if (contexts.containsKey(Observability.METRICS_PATH)
+          || contexts.containsKey(Observability.HEALTH_PATH)) {
+        throw new IllegalArgumentException("observability mounts " + Observability.METRICS_PATH
+            + " and " + Observability.HEALTH_PATH + ", which are already mounted");
+      }
       return this;
     }
 

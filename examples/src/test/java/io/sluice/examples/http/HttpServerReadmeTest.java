@@ -2,13 +2,15 @@ package io.sluice.examples.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpHandler;
-import io.sluice.Limiter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 import io.sluice.client.RetryPolicy;
 import io.sluice.examples.ReadmeSnippets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,21 +29,21 @@ class HttpServerReadmeTest {
 
   @Test
   void theReadmeSnippetsRun() throws Exception {
-    HttpHandler health = exchange -> {
-      exchange.sendResponseHeaders(204, -1);
-      exchange.close();
-    };
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ConnectionPool pool = ConnectionPool.create(8, Duration.ofMillis(100)); // 80 queries/s at most
     try (ProtectedServer server = ProtectedServer.newBuilder(pool)
         .requestTimeout(Duration.ofMillis(250))   // an answer later than this is worth nothing
         .tenantQuota(100, 20)                     // optional: 429 beyond 100/s per X-Tenant
-        .context("/health", health)               // mounted beside /query, outside admission
+        .observability(registry)                  // GET /metrics and /health, outside admission
         .start()) {
       URI query = server.queryUri();              // http://127.0.0.1:<port>/query
-      Limiter limit = server.limiter();           // what a /metrics handler would report
-      assertThat(limit.limit()).isPositive();
+      URI metrics = server.uri("/metrics");       // Prometheus text: the limit, refusals by reason
+      HttpResponse<String> scrape =
+          http.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString());
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.body()).contains("sluice_limiter_limit{name=\"api\"} 8.0");
       assertThat(http.send(HttpRequest.newBuilder(query.resolve("/health")).build(),
-          BodyHandlers.discarding()).statusCode()).isEqualTo(204);
+          BodyHandlers.discarding()).statusCode()).isEqualTo(200);
       assertThat(callThroughTheRetryingClient(query).succeeded()).isTrue();
     }
   }

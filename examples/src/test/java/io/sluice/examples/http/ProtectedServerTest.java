@@ -3,6 +3,8 @@ package io.sluice.examples.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.RejectReason;
 import io.sluice.examples.http.LoadGenerator.Kind;
 import io.sluice.examples.http.LoadGenerator.Sample;
@@ -79,6 +81,40 @@ class ProtectedServerTest {
         }
       }
       assertServesNormallyAgain(server.queryUri());
+    }
+  }
+
+  @Test
+  void metricsAccountForEveryRefusalAClientSawAndHealthAnswers() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(CONNECTIONS, SERVICE);
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool).requestTimeout(DEADLINE)
+        .observability(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+        .start();
+        LoadGenerator load = LoadGenerator.newBuilder(server.queryUri())
+            .timeout(Duration.ofSeconds(5)).maxOutstanding(2000).build()) {
+      List<Sample> samples = new ArrayList<>(load.run(200, 200).get(10, TimeUnit.SECONDS));
+      samples.addAll(load.run(400, 800).get(10, TimeUnit.SECONDS));
+      assertEveryRequestGotAnHttpAnswer(samples);
+      int refused = count(samples, 503);
+      assertThat(refused).as("overload was reached").isPositive();
+
+      HttpResponse<String> scrape = send(server.uri("/metrics"));
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      // Every 503 was counted once: refused at submission, shed from the queue, or refused a
+      // connection by the pool guard.
+      double counted = scrape.body().lines()
+          .filter(line -> line.startsWith("sluice_executor_rejected_total{")
+              || line.startsWith("sluice_executor_shed_total{")
+              || line.startsWith("sluice_pool_rejected_total{"))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+          .sum();
+      assertThat(counted).as(scrape.body()).isEqualTo(refused);
+      assertThat(scrape.body()).contains("sluice_limiter_limit{name=\"api\"}");
+
+      HttpResponse<String> health = send(server.uri("/health"));
+      Map<String, Object> body = MiniJson.object(health.body());
+      assertThat(body.get("status")).as(health.body()).isIn("OK", "DEGRADED", "OVERLOADED");
+      assertThat(health.statusCode()).isEqualTo("OVERLOADED".equals(body.get("status")) ? 503 : 200);
     }
   }
 
