@@ -45,7 +45,9 @@ import java.util.concurrent.ExecutorService;
  *       refresh the service estimate, so it is trusted only while it is fresh (refreshed within
  *       max(CoDel interval, twice the estimate)): a stale one admits tasks again to be measured,
  *       and an estimate inflated once (a cold start, a stall) cannot refuse every task forever.
- *   <li>Shedding happens whenever a thread dispatches: on every submission and every release.
+ *   <li>Shedding happens whenever a thread dispatches: on every submission, every release and
+ *       every {@link #sweep()}. Where admitted tasks can block for long while nothing new is
+ *       submitted, call {@code sweep()} from a timer so that queued tasks still leave on time.
  * </ul>
  *
  * <h2>Priorities</h2>
@@ -157,6 +159,23 @@ public interface AdmissionExecutor extends ExecutorService {
    */
   @Override
   List<Runnable> shutdownNow();
+
+  /**
+   * Applies the queue rules now: sheds queued tasks that are cancelled, past their deadline or
+   * (while their queue stands) older than the CoDel target, and dispatches queued tasks while the
+   * limiter admits them. The executor does this on every submission and every permit release, so
+   * most servers never call it. It is for the case where neither happens for a while (every
+   * admitted task blocked on a hung downstream, no new work arriving): without a sweep, a queued
+   * task would then outlive its deadline until the next event. A timer fixes that:
+   *
+   * <pre>{@code
+   * scheduler.scheduleAtFixedRate(executor::sweep, 20, 20, TimeUnit.MILLISECONDS);
+   * }</pre>
+   *
+   * <p>Any thread may call it at any time, also after shutdown. It never blocks: if another thread
+   * is dispatching, it leaves that thread a signal to run one more pass, and returns.
+   */
+  void sweep();
 
   /** Returns the limiter that admits this executor's tasks. */
   Limiter limiter();

@@ -773,6 +773,11 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   }
 
   @Override
+  public void sweep() {
+    drain();
+  }
+
+  @Override
   public int queued() {
     return queuedUpTo(LEVELS - 1);
   }

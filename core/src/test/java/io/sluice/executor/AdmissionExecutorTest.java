@@ -309,6 +309,48 @@ class AdmissionExecutorTest {
   }
 
   @Test
+  void aSweepShedsExpiredTasksWhileEveryAdmittedTaskIsStuck() {
+    AdmissionExecutor executor = builder(limiter(1)).adaptiveLifo(false).build();
+    submit(executor, "stuck", Priority.CRITICAL); // admitted; the test never runs it
+    CompletableFuture<String> b =
+        executor.submit(task("b"), TaskOptions.defaults().withTimeout(Duration.ofMillis(50)));
+    CompletableFuture<String> c = submit(executor, "c", Priority.CRITICAL);
+
+    clock.setNanos(51 * MS);
+    assertThat(b).as("no event yet: nothing has looked at the queue").isNotDone();
+    executor.sweep();
+    assertThat(rejectionOf(b).reason()).isEqualTo(RejectReason.DEADLINE);
+    assertThat(c).as("no deadline, and the queue has not stood for an interval").isNotDone();
+
+    clock.setNanos(151 * MS); // non-empty since 0 ms: standing, and c has waited 151 ms
+    executor.sweep();
+    assertThat(rejectionOf(c).reason()).isEqualTo(RejectReason.QUEUE_TIMEOUT);
+    assertThat(executor.queued()).isZero();
+    assertThat(pool.pending()).as("only the stuck task was handed over").isEqualTo(1);
+
+    pool.runNext();
+    executor.sweep(); // nothing queued: a no-op
+    assertThat(ran).containsExactly("stuck");
+    assertThat(executor.limiter().inFlight()).isZero();
+  }
+
+  @Test
+  void aSweepDispatchesWhenAPermitFreedOutsideTheExecutor() {
+    Limiter shared = limiter(1);
+    long held = shared.tryAcquire(); // another user of the same limiter holds the only permit
+    AdmissionExecutor executor = builder(shared).build();
+    CompletableFuture<String> a = submit(executor, "a", Priority.CRITICAL);
+    assertThat(executor.queued()).isEqualTo(1);
+
+    shared.release(held, Outcome.SUCCESS); // the executor cannot see this release
+    assertThat(pool.pending()).isZero();
+    executor.sweep();
+    assertThat(pool.pending()).isEqualTo(1);
+    pool.runNext();
+    assertThat(a).isCompletedWithValue("a");
+  }
+
+  @Test
   void higherPrioritiesAreDispatchedFirst() {
     AdmissionExecutor executor = builder(limiter(1)).build();
     submit(executor, "running", Priority.CRITICAL);
