@@ -31,7 +31,9 @@ package io.sluice.breaker;
  *   <li>{@link State#HALF_OPEN}: at most {@code probes} calls are admitted as probes; the rest are
  *       refused. The first probe that fails or is slow reopens the breaker; once every probe has
  *       completed, the breaker closes (with an empty window) if at least one succeeded, and starts
- *       a new round of probes if all were ignored.
+ *       a new round of probes if all were ignored. A probe that never returns cannot hold the
+ *       breaker half-open: once calls have been refused for the slow-call threshold with every
+ *       probe out, the probes still out are slow, and the next call reopens the breaker.
  * </ul>
  * A downstream refusal that asks to wait ({@link #onRefused} with a Retry-After, from a 503 or a
  * 429) opens the breaker, from any state, until at least then.
@@ -42,7 +44,8 @@ package io.sluice.breaker;
  * not allocate; each reads the clock once. A permit may be completed on another thread than the
  * one that acquired it. Every admitted call must be completed exactly once with one of
  * {@link #onSuccess}, {@link #onFailure}, {@link #onRefused} or {@link #onIgnored}: a probe that
- * is never completed keeps the breaker half-open, a second completion of a probe is ignored, and
+ * is never completed holds its slot until it is overdue (see above), a second completion of a
+ * probe is ignored, and
  * a second completion of a closed-state permit is counted again (the window keeps no per-call
  * state). A permit is tied to the state it was issued in: completing it after the breaker has
  * changed state counts nothing (its Retry-After, if any, is still honoured).

@@ -38,11 +38,21 @@ import java.lang.invoke.VarHandle;
  *   CLOSED -> OPEN       a completion records a failed or slow call and the window's rates,
  *                        with at least minimumCalls calls, reach a threshold;
  *   OPEN -> HALF_OPEN    an acquire finds the open time over; it takes the first probe itself;
- *   HALF_OPEN -> OPEN    a probe fails or is slow;
+ *   HALF_OPEN -> OPEN    a probe fails or is slow, or an acquire finds every probe out and
+ *                        overdue (see below);
  *   HALF_OPEN -> CLOSED  every probe is done and at least one succeeded;
  *   HALF_OPEN -> HALF_OPEN (new epoch) every probe is done and all were ignored;
  *   any -> OPEN          a refusal with Retry-After (onRefused) extends or starts the open time.
  * A thread that loses a CAS re-reads the word and decides again, so progress is lock-free.
+ *
+ * Overdue probes: a probe that never completes would keep the breaker half-open forever. The first
+ * acquire refused because every probe is out stamps `probesOutSince` with the round's epoch and
+ * the time ([stamped:1][epoch:16][start:47], start in 1024 ns units); an acquire that finds the
+ * stamp of the current round at least the slow-call threshold old reopens the breaker. Every probe
+ * was issued before the stamp, so each one still out is already slow, and a slow probe reopens
+ * the breaker when it completes: this only does it without waiting for the completion. A stamp of
+ * another epoch (a new round, or a refusal that read an old word) is replaced by CAS; that can
+ * only move the start later, so the rule never reopens early.
  *
  * The word is read before the clock, so a reader's `now` is never earlier than the reading of the
  * thread that published the word: an open deadline is never judged against an older clock. (In
@@ -51,6 +61,7 @@ import java.lang.invoke.VarHandle;
 final class PackedCircuitBreaker implements CircuitBreaker {
   private static final VarHandle STATE;
   private static final VarHandle COUNT_GENERATION;
+  private static final VarHandle PROBES_OUT_SINCE;
 
   private static final int CLOSED = 0;
   private static final int OPEN = 1;
@@ -70,6 +81,9 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   private static final int INDEX_SHIFT = 41;
   private static final int START_UNIT_SHIFT = 10;
   private static final long START_MASK = (1L << 41) - 1;
+  private static final long STAMPED = 1L << 63;
+  private static final int STAMP_EPOCH_SHIFT = 47;
+  private static final long STAMP_START_MASK = (1L << 47) - 1;
 
   private static final State[] STATES = State.values();
   private static final int SUCCESS = 0;
@@ -81,6 +95,8 @@ final class PackedCircuitBreaker implements CircuitBreaker {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(PackedCircuitBreaker.class, "state", long.class);
       COUNT_GENERATION = lookup.findVarHandle(PackedCircuitBreaker.class, "countGeneration",
+          long.class);
+      PROBES_OUT_SINCE = lookup.findVarHandle(PackedCircuitBreaker.class, "probesOutSince",
           long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
@@ -106,6 +122,8 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   private volatile long state;
   /** The bucket a count window adds to; the call that fills it moves it on. */
   private volatile long countGeneration;
+  /** When an acquire first found every probe of a round out; see the class comment. */
+  private volatile long probesOutSince;
 
   PackedCircuitBreaker(CircuitBreakerBuilder builder) {
     this.clock = builder.clock;
@@ -154,7 +172,16 @@ final class PackedCircuitBreaker implements CircuitBreaker {
       }
       long issued = payload(s) & ISSUED_MASK;
       if (issued >= probes) {
-        return Ticket.rejection(RejectReason.CIRCUIT_OPEN, halfOpenRetryAfterNanos);
+        if (!probesOverdue(s, now)) {
+          return Ticket.rejection(RejectReason.CIRCUIT_OPEN, halfOpenRetryAfterNanos);
+        }
+        long next = word(OPEN, epoch(s) + 1, openUnits(now + waitInOpenNanos));
+        long witness = (long) STATE.compareAndExchange(this, s, next);
+        if (witness == s) {
+          return Ticket.rejection(RejectReason.CIRCUIT_OPEN, openUntil(next) - now);
+        }
+        s = witness;
+        continue;
       }
       long witness = (long) STATE.compareAndExchange(this, s, s + (1L << PAYLOAD_SHIFT));
       if (witness == s) {
@@ -206,6 +233,22 @@ final class PackedCircuitBreaker implements CircuitBreaker {
       openUntilAtLeast(now + Math.min(retryAfterNanos, maxRetryAfterNanos));
     }
     return counted;
+  }
+
+  /**
+   * Whether every probe of the half-open round in {@code s}, all of them out, is overdue: an
+   * acquire found them all out at least the slow-call threshold ago. Stamps the round on its
+   * first refusal.
+   */
+  private boolean probesOverdue(long s, long now) {
+    long stamp = probesOutSince;
+    long nowUnits = now >>> START_UNIT_SHIFT;
+    long mine = STAMPED | (long) epoch(s) << STAMP_EPOCH_SHIFT;
+    if ((stamp & ~STAMP_START_MASK) != mine) {
+      PROBES_OUT_SINCE.compareAndSet(this, stamp, mine | nowUnits & STAMP_START_MASK);
+      return false;
+    }
+    return (nowUnits - stamp & STAMP_START_MASK) >= slowCallUnits;
   }
 
   /** Adds a closed-state call to the window and opens the breaker if a threshold is reached. */

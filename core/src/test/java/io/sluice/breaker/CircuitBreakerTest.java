@@ -157,6 +157,60 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void probesThatNeverReturnReopenTheBreakerOnceOverdue() {
+    CircuitBreaker breaker = openBreaker();
+    long[] probes = probes(breaker); // never completed: the downstream hangs
+
+    clock.advance(Duration.ofSeconds(5));
+    long refused = breaker.tryAcquire(); // the first refusal with every probe out starts the clock
+    assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.CIRCUIT_OPEN);
+    assertThat(Ticket.retryAfterNanos(refused)).isEqualTo(Duration.ofSeconds(1).toNanos());
+
+    clock.advance(Duration.ofMillis(999));
+    assertThat(Ticket.isRejection(breaker.tryAcquire())).isTrue();
+    assertThat(breaker.state()).as("refused for less than the 1 s threshold").isEqualTo(State.HALF_OPEN);
+
+    clock.advance(Duration.ofMillis(1));
+    long reopened = breaker.tryAcquire();
+    assertThat(breaker.state()).isEqualTo(State.OPEN);
+    assertThat(Ticket.reason(reopened)).isEqualTo(RejectReason.CIRCUIT_OPEN);
+    assertThat(Ticket.retryAfterNanos(reopened)).isBetween(WAIT, WAIT + OPEN_UNIT);
+
+    assertThat(breaker.onSuccess(probes[0])).as("a late probe belongs to the old round").isFalse();
+    assertThat(breaker.state()).isEqualTo(State.OPEN);
+    long[] next = probes(breaker);
+    breaker.onSuccess(next[0]);
+    breaker.onSuccess(next[1]);
+    breaker.onSuccess(next[2]);
+    assertThat(breaker.state()).isEqualTo(State.CLOSED);
+  }
+
+  @Test
+  void aRoundWhoseProbesReturnIsNotReopenedByAnEarlierRoundsStamp() {
+    CircuitBreaker breaker = openBreaker();
+    long[] first = probes(breaker);
+    clock.advance(Duration.ofMillis(500));
+    assertThat(Ticket.isRejection(breaker.tryAcquire())).isTrue(); // stamps round one
+    breaker.onIgnored(first[0]);
+    breaker.onIgnored(first[1]);
+    breaker.onIgnored(first[2]); // all ignored: a new round
+    assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+
+    long[] second = new long[3];
+    for (int i = 0; i < 3; i++) {
+      second[i] = breaker.tryAcquire();
+      assertThat(Ticket.isPermit(second[i])).isTrue();
+    }
+    clock.advance(Duration.ofMillis(600)); // 1.1 s after round one's stamp
+    assertThat(Ticket.isRejection(breaker.tryAcquire())).isTrue();
+    assertThat(breaker.state()).as("round two was stamped just now").isEqualTo(State.HALF_OPEN);
+    assertThat(breaker.onSuccess(second[0])).isTrue();
+    assertThat(breaker.onSuccess(second[1])).isTrue();
+    assertThat(breaker.onSuccess(second[2])).isTrue();
+    assertThat(breaker.state()).isEqualTo(State.CLOSED);
+  }
+
+  @Test
   void probesThatAreAllIgnoredStartANewRound() {
     CircuitBreaker breaker = openBreaker();
     long[] probes = probes(breaker);
