@@ -68,9 +68,12 @@ public final class BenchmarkSuite {
           "Admit round trip (acquire, then complete with SUCCESS)", "FLOOR"),
       new Section(RejectBenchmark.class,
           "Reject path (acquire at the limit; Sluice also reads the reason and Retry-After)", null),
-      new Section(ExecutorBenchmark.class,
-          "Executor: submit to completion below capacity (throughput; higher is better)",
-          "BARE_EXECUTOR"),
+      new Section(ExecutorBenchmark.class, "submitToCompletion",
+          "Executor: submit to completion below capacity, one task at a time (throughput; higher"
+              + " is better)", "BARE_EXECUTOR"),
+      new Section(ExecutorBenchmark.class, "submitBatchToCompletion",
+          "Executor: submit to completion below capacity, " + ExecutorBenchmark.BATCH
+              + " tasks at a time (throughput per task; higher is better)", "BARE_EXECUTOR"),
       new Section(ExecutorRejectBenchmark.class,
           "Executor: a rejected submit under overload", null),
       new Section(RateLimiterBenchmark.class, "admit",
