@@ -21,7 +21,12 @@ case "${1:-}" in
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 out="${SLUICE_BENCH_OUT:-$out}"
-commit="$(git describe --always --dirty 2>/dev/null || echo unknown)"
+# The commit measured; "-dirty" when the code differs from it (the results directory, which every
+# run rewrites, does not count).
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- . ':(exclude)benchmarks/results' 2>/dev/null; then
+  commit="$commit-dirty"
+fi
 
 mvn -B -q -pl benchmarks -am package -DskipTests
 java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.BenchmarkSuite \
