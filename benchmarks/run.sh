@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the benchmarks jar and runs the publishable suite: the JMH benchmarks (admit round trip,
-# reject path) with -prof gc at 1 and 2 threads (and at all cores when there are more than two),
-# then the macro benchmark. Writes the JMH JSON per thread count, macro.md and RESULTS.md (machine,
-# JDK, date, commit, tables) to benchmarks/results/. About 10 minutes on 2 cores; run it on a quiet
-# machine.
+# reject path, executor, rate limiter, circuit breaker) with -prof gc at 1 and 2 threads (and at
+# all cores when there are more than two), then the macro benchmark. Writes the JMH JSON per
+# thread count, macro.md and RESULTS.md (machine, JDK, date, commit, tables) to
+# benchmarks/results/. About 25 minutes on 2 cores; run it on a quiet machine.
 #
 #   benchmarks/run.sh           the full run, into benchmarks/results/ (commit what it writes)
 #   benchmarks/run.sh --quick   a 1-2 minute check of the pipeline, into
