@@ -168,7 +168,8 @@ class CircuitBreakerTest {
 
     clock.advance(Duration.ofMillis(999));
     assertThat(Ticket.isRejection(breaker.tryAcquire())).isTrue();
-    assertThat(breaker.state()).as("refused for less than the 1 s threshold").isEqualTo(State.HALF_OPEN);
+    assertThat(breaker.state()).as("refused for less than the 1 s threshold")
+        .isEqualTo(State.HALF_OPEN);
 
     clock.advance(Duration.ofMillis(1));
     long reopened = breaker.tryAcquire();
