@@ -30,7 +30,6 @@ class RateLimiterStressTest {
         .divide(BigInteger.valueOf(periodNanos)).longValueExact();
   }
 
-  /** Runs {@code body} on THREADS threads released at once; fails if one throws or hangs. */
   /**
    * In each phase every thread takes single permits until refused; between phases the clock
    * moves. Since every refusal means less than one token was left, the total is exact.
