@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /*
@@ -121,6 +122,15 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private final LongAdder ignoredReleases = new LongAdder();
   /** Units of outstanding weighted permits beyond their first: in-flight units minus permits. */
   private final LongAdder extraUnits = new LongAdder();
+  /**
+   * Weighted (cost above 1) acquisitions and releases begun and ended. Each changes the state word
+   * and extraUnits in two steps; admitted() trusts a reading of both only if no weighted
+   * operation overlapped it (see there). The unweighted paths never touch these.
+   */
+  private final AtomicLong weightedBegun = new AtomicLong();
+  private final AtomicLong weightedEnded = new AtomicLong();
+  /** The largest value admitted() has returned, which it never goes below. */
+  private final AtomicLong admittedFloor = new AtomicLong();
   private final CumulativeHistogram rttTotals = new CumulativeHistogram();
   /** Releases as of the last closed window; its low 32 bits equal the release count then. */
   private long releaseBase;
@@ -169,9 +179,21 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
 
   @Override
   public long tryAcquire(int cost) {
+    if (cost == 1) {
+      return acquire(1);
+    }
     if (cost < 1 || cost > maxLimit) {
       throw new IllegalArgumentException("cost must be in [1, " + maxLimit + "] but was " + cost);
     }
+    weightedBegun.incrementAndGet();
+    try {
+      return acquire(cost);
+    } finally {
+      weightedEnded.incrementAndGet();
+    }
+  }
+
+  private long acquire(int cost) {
     long current = state;
     for (;;) {
       int inFlightAfter = (int) current + cost;
@@ -272,9 +294,13 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     }
     int cost = (int) ((word & COST_MASK) >>> COST_SHIFT);
     if (cost > 1) {
+      weightedBegun.incrementAndGet();
       extraUnits.add(1 - cost);
+      STATE.getAndAdd(this, COMPLETION_UNIT - cost);
+      weightedEnded.incrementAndGet();
+    } else {
+      STATE.getAndAdd(this, COMPLETION_UNIT - cost);
     }
-    STATE.getAndAdd(this, COMPLETION_UNIT - cost);
     if (outcome == Outcome.SUCCESS) {
       if ((word & TIMED) != 0) {
         onClockedRelease(startNanos, true);
@@ -444,13 +470,33 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     return releasesIn(state, base);
   }
 
+  /**
+   * Releases plus permits held: the units in flight less the extra units of weighted permits.
+   * A weighted operation updates the word and extraUnits in two steps, so a reading that overlaps
+   * one could count a permit up to {@code cost} times, or not at all, and a counter exported to
+   * a metrics system must never go back. So the reading is taken between two counts: if every
+   * weighted operation begun before its end had ended before its start, nothing overlapped it and
+   * it is exact. Otherwise (after a few tries) the last exact value stands: admitted() never
+   * decreases, never exceeds the truth, and is exact whenever no weighted operation is under way.
+   */
   @Override
   public long admitted() {
-    long base = (long) RELEASE_BASE.getAcquire(this);
-    long word = state;
-    long extra = extraUnits.sum();
-    // A weighted acquisition between the state read and the sum may make extra exceed the units.
-    return releasesIn(word, base) + Math.max(0L, (int) word - extra);
+    long floor = admittedFloor.get();
+    for (int attempt = 0; attempt < 4; attempt++) {
+      long ended = weightedEnded.get();
+      long base = (long) RELEASE_BASE.getAcquire(this);
+      long word = state;
+      long extra = extraUnits.sum();
+      if (weightedBegun.get() != ended) {
+        continue;
+      }
+      long exact = releasesIn(word, base) + (int) word - extra;
+      while (exact > floor && !admittedFloor.compareAndSet(floor, exact)) {
+        floor = admittedFloor.get();
+      }
+      return Math.max(exact, floor);
+    }
+    return floor;
   }
 
   /** The 64-bit release total: the base read before the word, plus the count since it. */

@@ -23,7 +23,9 @@ import io.sluice.internal.LimiterProbe;
  * once); each is released as {@link Outcome#SUCCESS}, {@link Outcome#DROPPED} or
  * {@link Outcome#IGNORED}, or is still in flight, so at rest
  * {@code admitted == succeeded + dropped + ignored + permits in flight} (in-flight <em>units</em>
- * equal permits when every cost is 1). {@code rejected} counts refused acquisitions.
+ * equal permits when every cost is 1). {@code rejected} counts refused acquisitions. While
+ * weighted permits are being acquired or released on other threads, {@code admitted} may lag
+ * behind by the ones under way (it never runs ahead, and never goes back).
  *
  * <p>The RTT distribution is sampled at high traffic (every request at low traffic, one in
  * {@code 2^k} at high traffic: see {@code LimiterBuilder#maxSamplingPeriod}); its counts are
