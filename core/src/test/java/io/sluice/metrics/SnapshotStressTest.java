@@ -49,14 +49,7 @@ class SnapshotStressTest {
         previous = s;
       }
     });
-    writers.forEach(Thread::start);
-    reader.start();
-    start.countDown();
-    for (Thread t : writers) {
-      t.join();
-    }
-    writing.set(false);
-    reader.join();
+    runTogether(writers, reader, start, writing);
 
     assertThat(violations).isEmpty();
     long[] total = new long[5];
@@ -112,6 +105,15 @@ class SnapshotStressTest {
         previous = seen;
       }
     });
+    runTogether(writers, reader, start, writing);
+
+    assertThat(violations).isEmpty();
+    assertThat(LimiterSnapshot.of(limiter).admitted()).isEqualTo(granted.get());
+  }
+
+  /** Starts the writers and the reader, releases the writers, and stops the reader after them. */
+  private static void runTogether(List<Thread> writers, Thread reader, CountDownLatch start,
+      AtomicBoolean writing) throws InterruptedException {
     writers.forEach(Thread::start);
     reader.start();
     start.countDown();
@@ -120,9 +122,6 @@ class SnapshotStressTest {
     }
     writing.set(false);
     reader.join();
-
-    assertThat(violations).isEmpty();
-    assertThat(LimiterSnapshot.of(limiter).admitted()).isEqualTo(granted.get());
   }
 
   /** Runs one writer; returns {admitted, succeeded, dropped, ignored, rejected}. */
