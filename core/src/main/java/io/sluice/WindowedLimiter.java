@@ -293,13 +293,14 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
       return false;
     }
     int cost = (int) ((word & COST_MASK) >>> COST_SHIFT);
-    if (cost > 1) {
+    boolean weighted = cost > 1;
+    if (weighted) {
       weightedBegun.incrementAndGet();
       extraUnits.add(1 - cost);
-      STATE.getAndAdd(this, COMPLETION_UNIT - cost);
+    }
+    STATE.getAndAdd(this, COMPLETION_UNIT - cost);
+    if (weighted) {
       weightedEnded.incrementAndGet();
-    } else {
-      STATE.getAndAdd(this, COMPLETION_UNIT - cost);
     }
     if (outcome == Outcome.SUCCESS) {
       if ((word & TIMED) != 0) {
@@ -481,22 +482,17 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
    */
   @Override
   public long admitted() {
-    long floor = admittedFloor.get();
     for (int attempt = 0; attempt < 4; attempt++) {
       long ended = weightedEnded.get();
       long base = (long) RELEASE_BASE.getAcquire(this);
       long word = state;
       long extra = extraUnits.sum();
-      if (weightedBegun.get() != ended) {
-        continue;
+      if (weightedBegun.get() == ended) {
+        long exact = releasesIn(word, base) + (int) word - extra;
+        return admittedFloor.accumulateAndGet(exact, Math::max);
       }
-      long exact = releasesIn(word, base) + (int) word - extra;
-      while (exact > floor && !admittedFloor.compareAndSet(floor, exact)) {
-        floor = admittedFloor.get();
-      }
-      return Math.max(exact, floor);
     }
-    return floor;
+    return admittedFloor.get();
   }
 
   /** The 64-bit release total: the base read before the word, plus the count since it. */
