@@ -147,8 +147,8 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     this.algorithm = builder.algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
     this.rejectionListener = builder.rejectionListener;
-    this.minLimit = algorithm.minLimit();
-    this.maxLimit = algorithm.maxLimit();
+    this.minLimit = builder.minLimit;
+    this.maxLimit = builder.maxLimit;
     this.minWindowNanos = builder.minWindowNanos;
     this.maxWindowNanos = builder.maxWindowNanos;
     this.minWindowSamples = builder.minWindowSamples;
@@ -167,7 +167,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
       slots[i << 1] = firstGeneration;
     }
 
-    this.limit = Math.max(minLimit, Math.min(maxLimit, algorithm.initialLimit()));
+    this.limit = builder.initialLimit;
     this.windowStart = clock.nanoTime();
     publishRetryAfter(minRetryAfterNanos);
   }
