@@ -25,12 +25,14 @@ import java.util.SplittableRandom;
  * table matches by a 2^-32 chance. (When all slots started at one generation, a neighbour's
  * ticket matched by construction.)
  *
- * Size follows the work in flight, not maxLimit: the table starts with INITIAL_CAPACITY slots and
- * grows to a power of two at least four times the in-flight units whenever an admission finds
- * in-flight units above half the capacity, up to the smallest power of two at least twice the
- * largest number of permits (every permit holds at least one unit, so there are never more
- * permits than units in flight, nor more than maxLimit). So at least half the slots are free
- * whenever a claimer starts, and a full table is impossible by construction.
+ * Size follows the work in flight, not maxLimit: the table starts with INITIAL_CAPACITY slots and,
+ * when an admission brings the units in flight above half the capacity, grows before claiming to
+ * a power of two more than twice those units (it doubles, at least), up to the smallest power of
+ * two at least twice the largest number of permits. Every permit holds at least one unit, so
+ * there are never more permits than units in flight, nor more than maxLimit. The busy slots at
+ * any moment belong to permits admitted no later than the latest of them, and still in flight:
+ * that one's claimer made the capacity at least twice the units in flight at its admission, so at
+ * most half the slots are ever busy and a full table is impossible by construction.
  *
  * Segments: slots live in segments that are never moved or freed, so a ticket stays valid while
  * the table grows. Segment 0 holds slots [0, 256); segment k >= 1 holds [256 * 2^(k-1), 256 * 2^k),
@@ -113,7 +115,7 @@ final class PermitTable {
   long claim(int inFlight, long hash, long claimBits, long startNanos) {
     int slots = capacity;
     if (inFlight > slots >>> 1 && slots < maxCapacity) {
-      slots = grow(Math.min(maxCapacity, Integer.highestOneBit(inFlight) << 3));
+      slots = grow(Math.min(maxCapacity, Integer.highestOneBit(inFlight) << 2));
     }
     int slot = (int) (hash >>> 40);
     for (int round = 0; round < ROUNDS; round++) {

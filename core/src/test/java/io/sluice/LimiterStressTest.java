@@ -295,7 +295,7 @@ class LimiterStressTest {
       assertThat(limiter.releases()).as(context).isEqualTo(released.get());
       assertThat(limiter.permitCapacity()).as(context)
           .isGreaterThan(PermitTable.INITIAL_CAPACITY)
-          .isLessThanOrEqualTo(8 * 16_000);
+          .isLessThanOrEqualTo(4 * 16_000);
     }
   }
 
