@@ -21,7 +21,11 @@ package io.sluice;
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread at any time. {@link #tryAcquire(int)} and
  * {@link #release(long, Outcome)} are lock-free (a failed compare-and-set means another thread
- * made progress), never block, never allocate, and read the clock only for sampled requests. The
+ * made progress), never block, and read the clock only for sampled requests. They never allocate,
+ * with one exception in a limiter built by {@link #newBuilder()}: its table of permits starts small
+ * and grows when the work in flight reaches a new high, so the acquisition that first takes
+ * in-flight work past a high-water mark allocates the new slots (its memory and its cost follow
+ * the work in flight, not {@code maxLimit}); in steady state nothing is allocated. The
  * release of a permit happens-before any acquisition that is admitted because of the freed room.
  * A permit may be released on a thread other than the one that acquired it, provided the ticket is
  * handed over with a happens-before edge (any executor or concurrent queue gives one).
@@ -30,8 +34,10 @@ package io.sluice;
  * <ul>
  *   <li>Admitted in-flight units never exceed the limit in force at admission; when the limit
  *       shrinks, nothing is admitted until in-flight work falls below it.
- *   <li>A permit is released exactly once; a second release (or a forged ticket) changes nothing,
- *       returns {@code false} and is counted in {@link #invalidReleases()}.
+ *   <li>A permit is released exactly once; a second release changes nothing, returns
+ *       {@code false} and is counted in {@link #invalidReleases()}; so does a corrupted or forged
+ *       ticket (a permit plus or minus a little, a flipped bit, a ticket of another limiter), but
+ *       for a 2^-32 chance each.
  *   <li>The limit stays within the algorithm's {@code [minLimit, maxLimit]}.
  * </ul>
  *
@@ -66,7 +72,8 @@ public interface Limiter {
   /**
    * Releases a permit with the outcome of its work. Returns {@code true} if this call released it;
    * {@code false} (and nothing else happens) if the ticket was already released, is a rejection,
-   * or was not issued by this limiter (detected but for a 2^-32 chance per foreign ticket).
+   * or is not a permit this limiter holds: a corrupted copy of one, or a ticket of another limiter
+   * (each detected but for a 2^-32 chance).
    *
    * @throws IllegalArgumentException if {@code outcome} is null
    */

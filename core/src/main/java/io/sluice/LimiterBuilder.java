@@ -42,6 +42,10 @@ public final class LimiterBuilder {
   double retryAfterJitter = 0.5;
   int maxSamplingPeriod = 64;
   private LimitAlgorithm lastBuilt;
+  // What the algorithm reported at build time, checked; the limiter reads these, not the algorithm.
+  int minLimit;
+  int initialLimit;
+  int maxLimit;
 
   LimiterBuilder() {}
 
@@ -142,9 +146,14 @@ public final class LimiterBuilder {
   }
 
   /**
-   * Builds the limiter.
+   * Builds the limiter. The algorithm's bounds are read once, here, and checked: its
+   * {@code maxLimit()} must lie in {@code [1, LimitAlgorithm.MAX_SUPPORTED_LIMIT]}, its
+   * {@code minLimit()} in {@code [1, maxLimit()]} and its {@code initialLimit()} in
+   * {@code [minLimit(), maxLimit()]}.
    *
-   * @throws IllegalArgumentException if the Retry-After range cannot hold the jitter
+   * @throws IllegalArgumentException if the algorithm reports bounds outside those ranges (the
+   *     message names the algorithm's class, the method, the value and the range), or if the
+   *     Retry-After range cannot hold the jitter
    * @throws IllegalStateException if this builder's algorithm instance was already used to build a
    *     limiter
    */
@@ -154,6 +163,10 @@ public final class LimiterBuilder {
       throw new IllegalStateException("the algorithm " + chosen + " already belongs to a limiter "
           + "built by this builder; set a new algorithm instance before building another limiter");
     }
+    int max = reported(chosen, "maxLimit()", chosen.maxLimit(), 1,
+        LimitAlgorithm.MAX_SUPPORTED_LIMIT);
+    int min = reported(chosen, "minLimit()", chosen.minLimit(), 1, max);
+    int initial = reported(chosen, "initialLimit()", chosen.initialLimit(), min, max);
     long lowestMax = (long) Math.ceil(minRetryAfterNanos * (1.0 + retryAfterJitter));
     if (maxRetryAfterNanos < lowestMax) {
       throw new IllegalArgumentException("retryAfter max must be in [" + lowestMax + "ns, "
@@ -162,6 +175,22 @@ public final class LimiterBuilder {
     }
     algorithm = chosen;
     lastBuilt = chosen;
+    minLimit = min;
+    initialLimit = initial;
+    maxLimit = max;
     return new WindowedLimiter(this);
+  }
+
+  /**
+   * Returns {@code value}, what {@code algorithm.method} reported, if it lies in
+   * {@code [low, high]}; a custom algorithm is checked here because its own constructor may not be.
+   */
+  private static int reported(
+      LimitAlgorithm algorithm, String method, int value, int low, int high) {
+    if (value < low || value > high) {
+      throw new IllegalArgumentException("limit algorithm " + algorithm.getClass().getName() + ": "
+          + method + " must be in [" + low + ", " + high + "] but was " + value);
+    }
+    return value;
   }
 }

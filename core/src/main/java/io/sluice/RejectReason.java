@@ -26,7 +26,13 @@ public enum RejectReason {
 
   private static final RejectReason[] VALUES = values();
 
-  /** Returns the reason with the given ordinal; used to decode tickets without allocating. */
+  /** How many reasons there are: ordinals lie in {@code [0, COUNT)}. */
+  static final int COUNT = VALUES.length;
+
+  /**
+   * Returns the reason with the given ordinal, in {@code [0, COUNT)}; used to decode tickets
+   * without allocating.
+   */
   static RejectReason ofOrdinal(int ordinal) {
     return VALUES[ordinal];
   }

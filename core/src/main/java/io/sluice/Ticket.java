@@ -38,9 +38,17 @@ public final class Ticket {
     return ticket < 0;
   }
 
-  /** Returns the reason of a rejection ticket; fails on a permit. */
+  /**
+   * Returns the reason of a rejection ticket; fails on a permit and on a negative value whose
+   * reason bits name no {@link RejectReason} (a corrupted ticket).
+   */
   public static RejectReason reason(long ticket) {
-    return RejectReason.ofOrdinal((int) (~requireRejection(ticket) & REASON_MASK));
+    int bits = reasonBits(requireRejection(ticket));
+    if (bits >= RejectReason.COUNT) {
+      throw new IllegalArgumentException("ticket " + ticket + " carries reason bits " + bits
+          + ", which name no RejectReason (ordinals in [0, " + (RejectReason.COUNT - 1) + "])");
+    }
+    return RejectReason.ofOrdinal(bits);
   }
 
   /** Returns the Retry-After hint of a rejection ticket, in nanoseconds; fails on a permit. */
@@ -70,16 +78,28 @@ public final class Ticket {
     return new AdmissionRejectedException(reason(ticket), retryAfterNanos(ticket));
   }
 
-  /** Returns a readable form of any ticket, for logs and test messages. */
+  /**
+   * Returns a readable form of any {@code long}, for logs and test messages: a permit, a rejection,
+   * or a rejection with an unknown reason when the value is no ticket this library encodes.
+   */
   public static String toString(long ticket) {
-    return isPermit(ticket)
-        ? "permit(" + ticket + ")"
-        : "rejection(" + reason(ticket) + ", retryAfter=" + retryAfterNanos(ticket) + "ns)";
+    if (isPermit(ticket)) {
+      return "permit(" + ticket + ")";
+    }
+    int bits = reasonBits(ticket);
+    String reason = bits < RejectReason.COUNT
+        ? RejectReason.ofOrdinal(bits).name()
+        : "unknown reason " + bits;
+    return "rejection(" + reason + ", retryAfter=" + retryAfterNanos(ticket) + "ns)";
   }
 
   /** Encodes a rejection without checks, for the hot path; the caller guarantees the ranges. */
   static long encodeRejection(int reasonOrdinal, long retryAfterNanos) {
     return ~(retryAfterNanos << REASON_BITS | reasonOrdinal);
+  }
+
+  private static int reasonBits(long rejection) {
+    return (int) (~rejection & REASON_MASK);
   }
 
   private static long requireRejection(long ticket) {

@@ -5,7 +5,6 @@ import io.sluice.internal.LimiterProbe;
 import io.sluice.limit.LimitAlgorithm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,21 +19,24 @@ import java.util.concurrent.atomic.LongAdder;
  * adds one release with a single getAndAdd: the window closer derives the window's throughput from
  * the high half without a separate counter on the hot path.
  *
- * Permit slots (`slots`): a power-of-two table of (state word, start time) pairs, at least twice
- * as many as the largest possible number of permits (each holds at least one unit, so there are
- * never more than maxLimit), so a free slot always exists and probes are short. A slot's state
- * word is [generation:32 | cost:30 | timed:1 | busy:1]. Acquire claims a free slot by CAS, starting
- * at a hash of the admission word it just installed (distinct for every admission), and returns the
- * ticket [generation:32 | slot:24]. Release CASes the slot from (generation, busy) to
- * (generation + 1, free): exactly one release of a ticket can win, a second one finds another
- * generation and is counted as invalid. Generations start at a random offset per limiter, so a
- * ticket of another limiter is refused too (but for a 2^-32 chance). The start time is written by the acquirer after the claim
- * and read by the releaser before its CAS; the caller's hand-over of the ticket orders the two.
+ * Permits (`permits`, see PermitTable): after its admission CAS, acquire claims a slot in a
+ * lock-free table of (state word, start time) pairs, starting at a hash of the admission word it
+ * just installed (distinct for every admission), and returns the ticket [generation:32 | slot:24].
+ * Release CASes the slot from (generation, busy) to (generation + 1, free): exactly one release of
+ * a ticket can win, a second one finds another generation and is counted as invalid. Every slot
+ * starts at its own random generation, so a corrupted ticket (a neighbour's slot, a flipped bit)
+ * or a ticket of another limiter is refused too, but for a 2^-32 chance. The table is sized by the
+ * work in flight, not by maxLimit: it starts at 256 slots and grows (allocating, never moving a
+ * slot) when in-flight units reach a new high above half its capacity, so the admit round trip and
+ * the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
+ * a claim finds a free slot within a few probes; its probing is bounded all the same, and in the
+ * (unreachable in practice) case that it finds none, the admission is undone as an IGNORED
+ * release and refused with LIMIT_REACHED, so the counts stay consistent.
  *
  * Sampling: a permit is timed (the clock is read at acquire and release) when bits of a hash of its
  * admission word are zero under the sampling mask. The admission word differs for every admission,
- * so timed permits are spread evenly over time; keying on slot generations instead made them come in
- * bursts, since all generations start at zero and advance together. The period is a power of two
+ * so timed permits are spread evenly over time; keying on slot generations instead made them come
+ * in bursts, since the generations of busy slots advance together. The period is a power of two
  * the window closer chooses so that a window holds about TARGET_SAMPLES samples, never above the
  * configured maximum (64 by default) so that windows keep closing when traffic falls. DROPPED
  * releases always read the clock, so a window full of drops closes on time.
@@ -73,17 +75,12 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private static final VarHandle STATE;
   private static final VarHandle MAX_IN_FLIGHT;
   private static final VarHandle CLOSING;
-  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
 
   private static final long COMPLETION_UNIT = 1L << 32;
-  private static final long BUSY = 1L;
-  private static final long TIMED = 2L;
-  private static final int COST_SHIFT = 2;
-  private static final long COST_MASK = ((1L << 30) - 1) << COST_SHIFT;
-  private static final int GEN_SHIFT = 32;
-  private static final long GEN_MASK = 0xFFFF_FFFFL;
-  private static final int SLOT_BITS = 24;
-  private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
+  private static final long BUSY = PermitTable.BUSY;
+  private static final long TIMED = PermitTable.TIMED;
+  private static final int COST_SHIFT = PermitTable.COST_SHIFT;
+  private static final long COST_MASK = PermitTable.COST_MASK;
   private static final int LIMIT_REACHED = RejectReason.LIMIT_REACHED.ordinal();
   private static final VarHandle RELEASE_BASE;
 
@@ -113,8 +110,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private final double retryAfterJitter;
   private final int maxSamplingPeriod;
 
-  private final long[] slots;
-  private final int slotMask;
+  private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
   private final LongAdder drops = new LongAdder();
   private final LongAdder rejections = new LongAdder();
@@ -147,8 +143,8 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     this.algorithm = builder.algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
     this.rejectionListener = builder.rejectionListener;
-    this.minLimit = algorithm.minLimit();
-    this.maxLimit = algorithm.maxLimit();
+    this.minLimit = builder.minLimit;
+    this.maxLimit = builder.maxLimit;
     this.minWindowNanos = builder.minWindowNanos;
     this.maxWindowNanos = builder.maxWindowNanos;
     this.minWindowSamples = builder.minWindowSamples;
@@ -157,17 +153,8 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     this.maxRetryAfterBaseNanos = (long) (builder.maxRetryAfterNanos / (1.0 + retryAfterJitter));
     this.maxSamplingPeriod = builder.maxSamplingPeriod;
 
-    int slotCount = Math.max(64, Integer.highestOneBit(maxLimit - 1 | 1) << 2);
-    this.slots = new long[slotCount << 1];
-    this.slotMask = slotCount - 1;
-    // Generations start at a random offset per limiter, so a ticket of another limiter matches a
-    // busy slot's generation only by a 2^-32 chance instead of by construction.
-    long firstGeneration = (new SplittableRandom().nextLong() & GEN_MASK) << GEN_SHIFT;
-    for (int i = 0; i < slotCount; i++) {
-      slots[i << 1] = firstGeneration;
-    }
-
-    this.limit = Math.max(minLimit, Math.min(maxLimit, algorithm.initialLimit()));
+    this.permits = new PermitTable(maxLimit);
+    this.limit = builder.initialLimit;
     this.windowStart = clock.nanoTime();
     publishRetryAfter(minRetryAfterNanos);
   }
@@ -207,7 +194,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
         if (cost > 1) {
           extraUnits.add(cost - 1);
         }
-        return claimSlot(next, cost);
+        return claimSlot(next, inFlightAfter, cost);
       }
       current = witness;
     }
@@ -244,29 +231,36 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     }
   }
 
-  private long claimSlot(long admissionWord, int cost) {
-    int mask = slotMask;
+  private long claimSlot(long admissionWord, int inFlightAfter, int cost) {
     // Fibonacci hash of the admission word, which is distinct for every admission: its top bits
     // pick the first slot to probe, bits 30-39 decide sampling. Both are uniform over admissions.
     long hash = (admissionWord ^ (admissionWord >>> 32)) * 0x9E37_79B9_7F4A_7C15L;
-    int slot = (int) (hash >>> 40) & mask;
     boolean timed = ((int) (hash >>> 30) & samplingMask) == 0;
-    long claimBits = timed ? ((long) cost << COST_SHIFT) | BUSY | TIMED : ((long) cost << COST_SHIFT) | BUSY;
-    for (;;) {
-      int index = slot << 1;
-      long word = (long) SLOTS.getVolatile(slots, index);
-      if ((word & BUSY) == 0) {
-        long generation = word >>> GEN_SHIFT;
-        long claimed = word | claimBits;
-        if (SLOTS.compareAndSet(slots, index, word, claimed)) {
-          if (timed) {
-            slots[index + 1] = clock.nanoTime();
-          }
-          return generation << SLOT_BITS | slot;
-        }
-      }
-      slot = (slot + 1) & mask;
+    long claimBits = ((long) cost << COST_SHIFT) | BUSY;
+    long startNanos = 0;
+    if (timed) {
+      claimBits |= TIMED;
+      startNanos = clock.nanoTime();
     }
+    long ticket = permits.claim(inFlightAfter, hash, claimBits, startNanos);
+    if (ticket == PermitTable.NO_SLOT) {
+      return undoAdmission(cost);
+    }
+    return ticket;
+  }
+
+  /**
+   * Takes back an admission that found no permit slot (see the design comment: unreachable in
+   * practice). It is counted as admitted and released IGNORED, so admitted() still equals
+   * releases() at rest, and the caller gets a rejection.
+   */
+  private long undoAdmission(int cost) {
+    ignoredReleases.increment();
+    if (cost > 1) {
+      extraUnits.add(1 - cost);
+    }
+    STATE.getAndAdd(this, COMPLETION_UNIT - cost);
+    return reject();
   }
 
   @Override
@@ -274,21 +268,14 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     if (outcome == null) {
       throw new IllegalArgumentException("outcome must not be null");
     }
-    int slot = (int) (permit & SLOT_MASK);
-    if (permit < 0 || slot > slotMask) {
+    PermitTable table = permits;
+    long word = table.heldWord(permit);
+    if (word == 0) {
       invalidReleases.increment();
       return false;
     }
-    int index = slot << 1;
-    long generation = permit >>> SLOT_BITS;
-    long word = (long) SLOTS.getVolatile(slots, index);
-    if ((word & BUSY) == 0 || (word >>> GEN_SHIFT) != generation) {
-      invalidReleases.increment();
-      return false;
-    }
-    long startNanos = slots[index + 1];
-    long freed = ((generation + 1) & GEN_MASK) << GEN_SHIFT;
-    if (!SLOTS.compareAndSet(slots, index, word, freed)) {
+    long startNanos = table.startNanos(permit);
+    if (!table.free(permit, word)) {
       invalidReleases.increment();
       return false;
     }
@@ -498,6 +485,11 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   /** The 64-bit release total: the base read before the word, plus the count since it. */
   private static long releasesIn(long word, long base) {
     return base + Integer.toUnsignedLong((int) (word >>> 32) - (int) base);
+  }
+
+  /** Returns the permit slots allocated: small until many permits are held at once. */
+  int permitCapacity() {
+    return permits.capacity();
   }
 
   @Override

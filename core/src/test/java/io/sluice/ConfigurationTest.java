@@ -9,6 +9,7 @@ import io.sluice.limit.FixedLimit;
 import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
+import io.sluice.limit.WindowStats;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,62 @@ class ConfigurationTest {
       }
     }
     assertThat(accepted).as("the loop also tried valid settings").isGreaterThan(TRIALS / 20);
+  }
+
+  /** A custom algorithm that reports whatever bounds the test gives it. */
+  record ReportedBounds(int minLimit, int initialLimit, int maxLimit) implements LimitAlgorithm {
+    @Override
+    public int update(WindowStats window) {
+      return initialLimit;
+    }
+  }
+
+  @Test
+  void whatACustomAlgorithmReportsIsCheckedAtBuildAndRefusedNamingIt() {
+    int max = LimitAlgorithm.MAX_SUPPORTED_LIMIT;
+    int accepted = 0;
+    for (int i = 0; i < TRIALS; i++) {
+      int min = anyInt();
+      int initial = anyInt();
+      int top = anyInt();
+      boolean valid = in(top, 1, max) && in(min, 1, top) && in(initial, min, top);
+      ReportedBounds algorithm = new ReportedBounds(min, initial, top);
+      Throwable thrown = catchThrowable(() -> {
+        Limiter limiter =
+            Limiter.newBuilder().algorithm(algorithm).clock(new ManualClock()).build();
+        assertThat(limiter.limit()).isEqualTo(initial);
+      });
+      String bounds = "min " + min + " initial " + initial + " max " + top;
+      if (valid) {
+        assertThat(thrown).as(bounds).isNull();
+        accepted++;
+      } else {
+        assertThat(thrown).as(bounds).isNotNull();
+        assertNamed(thrown, "Limit()");
+        assertThat(thrown.getMessage()).as(bounds).contains(ReportedBounds.class.getName());
+      }
+    }
+    assertThat(accepted).as("the loop also tried valid settings").isGreaterThan(TRIALS / 50);
+  }
+
+  @Test
+  void eachReportedBoundIsNamedWithItsValueAndRange() {
+    String name = ReportedBounds.class.getName();
+    assertThatThrownBy(() -> Limiter.newBuilder()
+            .algorithm(new ReportedBounds(1, 100, Integer.MAX_VALUE)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit algorithm " + name + ": maxLimit() must be in [1, 1048576] but was "
+            + Integer.MAX_VALUE);
+    assertThatThrownBy(() -> Limiter.newBuilder().algorithm(new ReportedBounds(0, 10, 100)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit algorithm " + name + ": minLimit() must be in [1, 100] but was 0");
+    assertThatThrownBy(() -> Limiter.newBuilder().algorithm(new ReportedBounds(50, 10, 40)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit algorithm " + name + ": minLimit() must be in [1, 40] but was 50");
+    assertThatThrownBy(
+            () -> Limiter.newBuilder().algorithm(new ReportedBounds(5, 200, 100)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit algorithm " + name + ": initialLimit() must be in [5, 100] but was 200");
   }
 
   @Test

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Many threads acquire and release with random costs, outcomes, failures, double releases and
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * once never exceed the limit; every admitted permit is released exactly once; every second
  * release is refused and counted; in-flight returns to zero.
  */
+@Tag("stress")
 class LimiterStressTest {
   private static final int THREADS = 8;
   private static final int OPERATIONS = 60_000;
@@ -166,6 +169,7 @@ class LimiterStressTest {
   }
 
   @RepeatedTest(3)
+  @Timeout(60)
   void aFixedLimitIsNeverExceededAndNoPermitIsLost() throws Exception {
     ManualClock clock = new ManualClock();
     Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(12)).build();
@@ -180,7 +184,123 @@ class LimiterStressTest {
     assertThat(limiter.inFlight()).isZero();
   }
 
+  /** A limit between {@code low} and {@code high} under the largest supported maxLimit. */
+  static final class SwingingUnderTheLargestMax implements LimitAlgorithm {
+    private final SwingingLimit swing;
+
+    SwingingUnderTheLargestMax(int low, int high) {
+      this.swing = new SwingingLimit(low, high);
+    }
+
+    @Override
+    public int initialLimit() {
+      return swing.initialLimit();
+    }
+
+    @Override
+    public int minLimit() {
+      return swing.minLimit();
+    }
+
+    @Override
+    public int maxLimit() {
+      return MAX_SUPPORTED_LIMIT;
+    }
+
+    @Override
+    public int update(WindowStats window) {
+      return swing.update(window);
+    }
+  }
+
+  /**
+   * Threads take bursts of up to 3000 permits at once from a fresh limiter at the largest
+   * maxLimit, so the permit table grows while other threads claim and free slots, and then
+   * release them in a random order, with corrupted tickets and second releases in between.
+   */
   @Test
+  @Timeout(90)
+  void thePermitTableGrowsWhileThreadsAcquireAndReleaseAndLosesNoPermit() throws Exception {
+    long seed = System.nanoTime();
+    for (int round = 0; round < 6; round++) {
+      ManualClock clock = new ManualClock();
+      WindowedLimiter limiter = (WindowedLimiter) Limiter.newBuilder()
+          .clock(clock)
+          .algorithm(new SwingingUnderTheLargestMax(6_000, 16_000))
+          .window(Duration.ofMillis(1), Duration.ofMillis(10), 1)
+          .build();
+      AtomicInteger active = new AtomicInteger();
+      AtomicInteger maxActive = new AtomicInteger();
+      AtomicLong admitted = new AtomicLong();
+      AtomicLong released = new AtomicLong();
+      AtomicLong badReleases = new AtomicLong();
+      AtomicLong wronglyAccepted = new AtomicLong();
+      long roundSeed = seed + round * 1_000L;
+      Workers.run(THREADS, worker -> {
+        SplittableRandom random = new SplittableRandom(roundSeed + worker);
+        long[] tickets = new long[3_000];
+        int[] costs = new int[tickets.length];
+        for (int burst = 0; burst < 24; burst++) {
+          int wanted = 1 + random.nextInt(tickets.length);
+          int held = 0;
+          for (int i = 0; i < wanted; i++) {
+            int cost = 1 + random.nextInt(2);
+            long ticket = limiter.tryAcquire(cost);
+            if (Ticket.isPermit(ticket)) {
+              admitted.incrementAndGet();
+              maxActive.accumulateAndGet(active.addAndGet(cost), Math::max);
+              tickets[held] = ticket;
+              costs[held++] = cost;
+            }
+          }
+          clock.advanceNanos(random.nextInt(2_000_000));
+          for (int left = held; left > 0; left--) {
+            int k = random.nextInt(left);
+            long ticket = tickets[k];
+            int cost = costs[k];
+            tickets[k] = tickets[left - 1];
+            costs[k] = costs[left - 1];
+            if (random.nextInt(8) == 0) {
+              // A corrupted copy of a ticket still held: a neighbour's slot or a flipped bit.
+              long corrupted = random.nextBoolean()
+                  ? ticket + (random.nextBoolean() ? 1 : -1) * (1 + random.nextInt(4))
+                  : ticket ^ 1L << random.nextInt(64);
+              badReleases.incrementAndGet();
+              if (limiter.release(corrupted, Outcome.SUCCESS)) {
+                wronglyAccepted.incrementAndGet();
+              }
+            }
+            active.addAndGet(-cost);
+            if (limiter.release(ticket, random.nextBoolean() ? Outcome.SUCCESS : Outcome.DROPPED)) {
+              released.incrementAndGet();
+            } else {
+              wronglyAccepted.incrementAndGet();
+            }
+            if (random.nextInt(16) == 0) {
+              badReleases.incrementAndGet();
+              if (limiter.release(ticket, Outcome.IGNORED)) {
+                wronglyAccepted.incrementAndGet();
+              }
+            }
+          }
+        }
+      });
+      String context = "seed " + roundSeed;
+      assertThat(wronglyAccepted.get()).as(context).isZero();
+      assertThat(maxActive.get()).as(context).isLessThanOrEqualTo(16_000);
+      assertThat(released.get()).as(context).isEqualTo(admitted.get());
+      assertThat(limiter.invalidReleases()).as(context).isEqualTo(badReleases.get());
+      assertThat(limiter.inFlight()).as(context).isZero();
+      assertThat(limiter.admitted()).as(context).isEqualTo(admitted.get());
+      assertThat(limiter.releases()).as(context).isEqualTo(released.get());
+      assertThat(limiter.permitCapacity()).as(context)
+          .isGreaterThan(PermitTable.INITIAL_CAPACITY)
+          .isLessThanOrEqualTo(4 * 16_000);
+    }
+  }
+
+  @Test
+  @Timeout(60)
   void aShrinkingAndGrowingLimitIsNeverExceededAndInFlightReturnsToZero() throws Exception {
     ManualClock clock = new ManualClock();
     Limiter limiter = Limiter.newBuilder()

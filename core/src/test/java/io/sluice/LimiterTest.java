@@ -10,6 +10,7 @@ import io.sluice.limit.WindowStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Single-threaded behaviour of the limiter, driven by a manual clock. */
@@ -120,6 +121,50 @@ class LimiterTest {
       assertThat(b.release(fromA, Outcome.SUCCESS)).isFalse();
       assertThat(b.inFlight()).isEqualTo(1);
       assertThat(a.release(fromA, Outcome.SUCCESS)).isTrue();
+    }
+  }
+
+  @Test
+  void corruptedTicketsFreeNoOtherCallersPermit() {
+    SplittableRandom random = new SplittableRandom(17);
+    for (int held : new int[] {64, 1000}) {
+      Limiter limiter = limiter(FixedLimit.of(held));
+      long[] permits = new long[held];
+      for (int i = 0; i < held; i++) {
+        permits[i] = limiter.tryAcquire();
+        assertThat(Ticket.isPermit(permits[i])).isTrue();
+      }
+      long attempts = 0;
+      for (long permit : permits) {
+        // Neighbouring values (a slot or a generation off by a little), then every single bit
+        // flip, then random multi-bit corruptions: each names no permit that is held.
+        for (int k = 1; k <= 16; k++) {
+          assertThat(limiter.release(permit + k, Outcome.SUCCESS)).as("%d+%d", permit, k).isFalse();
+          assertThat(limiter.release(permit - k, Outcome.SUCCESS)).as("%d-%d", permit, k).isFalse();
+          attempts += 2;
+        }
+        for (int bit = 0; bit < 64; bit++) {
+          long flipped = permit ^ (1L << bit);
+          assertThat(limiter.release(flipped, Outcome.DROPPED)).as("%d^bit %d", permit, bit)
+              .isFalse();
+          attempts++;
+        }
+        for (int r = 0; r < 8; r++) {
+          long corrupted = permit ^ (random.nextLong() & random.nextLong());
+          if (corrupted != permit) {
+            assertThat(limiter.release(corrupted, Outcome.IGNORED)).isFalse();
+            attempts++;
+          }
+        }
+      }
+      assertThat(limiter.invalidReleases()).isEqualTo(attempts);
+      assertThat(limiter.inFlight()).isEqualTo(held);
+      assertThat(Ticket.isRejection(limiter.tryAcquire())).as("the limit still binds").isTrue();
+      for (long permit : permits) {
+        assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
+      }
+      assertThat(limiter.inFlight()).isZero();
+      assertThat(limiter.invalidReleases()).isEqualTo(attempts);
     }
   }
 

@@ -34,6 +34,39 @@ class TicketTest {
   }
 
   @Test
+  void everyValueHasAReadableFormAndABadReasonFailsClearly() {
+    int reasons = RejectReason.values().length;
+    SplittableRandom random = new SplittableRandom(11);
+    for (int i = 0; i < 100_000; i++) {
+      long ticket = switch (i) {
+        case 0 -> -9;
+        case 1 -> Long.MIN_VALUE;
+        case 2 -> -1;
+        case 3 -> Long.MAX_VALUE;
+        case 4 -> 0;
+        default -> random.nextLong();
+      };
+      String text = Ticket.toString(ticket);
+      if (Ticket.isPermit(ticket)) {
+        assertThat(text).isEqualTo("permit(" + ticket + ")");
+        continue;
+      }
+      int bits = (int) (~ticket & 31);
+      String hint = "retryAfter=" + Ticket.retryAfterNanos(ticket) + "ns";
+      if (bits < reasons) {
+        assertThat(text).isEqualTo("rejection(" + RejectReason.values()[bits] + ", " + hint + ")");
+      } else {
+        assertThat(text).isEqualTo("rejection(unknown reason " + bits + ", " + hint + ")");
+        assertThatThrownBy(() -> Ticket.reason(ticket))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("ticket " + ticket + " carries reason bits " + bits
+                + ", which name no RejectReason (ordinals in [0, " + (reasons - 1) + "])");
+      }
+    }
+    assertThat(Ticket.toString(-9)).isEqualTo("rejection(unknown reason 8, retryAfter=0ns)");
+  }
+
+  @Test
   void theExceptionCarriesReasonAndRoundsRetryAfterUpToWholeSeconds() {
     AdmissionRejectedException e =
         Ticket.toException(Ticket.rejection(RejectReason.DEADLINE, 1_200_000_000L));
