@@ -35,10 +35,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * the next head yet), READING (a head begun: its deadline is scheduled), HANDLING (the head was
  * complete and a handler runs) or TIMED_OUT. Three parties move it, each by compare-and-set, so
  * that exactly one of a racing pair wins: the filling thread (AWAITING to READING, on bytes), the
- * {@link Guard} handler (READING or AWAITING to HANDLING when the head is complete, and back to
- * AWAITING when the response is done) and the scheduled deadline (READING to TIMED_OUT, only for the
- * head it was scheduled for). A deadline that loses to the handler does nothing; a handler that
- * loses to the deadline abandons the request, whose connection is being closed.
+ * {@link Guard} handler (READING or AWAITING to HANDLING when a handler starts, and back to
+ * AWAITING when the exchange is done) and the scheduled deadline (READING to TIMED_OUT, only for
+ * the head it was scheduled for). A deadline that loses to the handler does nothing; a handler that
+ * loses to the deadline abandons the request, whose connection is being closed. Whether a head is
+ * complete is read from the connection's count of parsed heads ({@code getMessagesIn()}), which
+ * Jetty raises as soon as it has parsed one: a head that Jetty answers itself (an ambiguous URI,
+ * say) never reaches a handler, and a complete head waiting for a front thread is not late.
  *
  * <p>Thread-safe. Install {@link #guard()} as the outermost handler of the server.
  */
@@ -80,6 +83,8 @@ final class HeadTimeoutConnector extends ServerConnector {
     private final AtomicLong state = new AtomicLong(AWAITING);
     private final Scheduler scheduler;
     private volatile Scheduler.Task deadline;
+    /** The connection's complete heads when the current one began; written by the filler. */
+    private volatile long headsAtStart;
 
     TimedEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
         Scheduler scheduler) {
@@ -92,9 +97,14 @@ final class HeadTimeoutConnector extends ServerConnector {
       int filled = super.fill(buffer);
       if (filled > 0) {
         long s = state.get();
-        if ((s & PHASE) == AWAITING) {
+        long phase = s & PHASE;
+        long heads = getConnection().getMessagesIn();
+        // A byte while AWAITING begins a head; so does one while READING if the head being read
+        // has meanwhile been completed and answered by Jetty itself, without a handler.
+        if (phase == AWAITING || phase == READING && heads != headsAtStart) {
           long reading = ((s >>> 2) + 1) << 2 | READING;
           if (state.compareAndSet(s, reading)) {
+            headsAtStart = heads;
             deadline = scheduler.schedule(() -> expire(reading), timeoutNanos,
                 TimeUnit.NANOSECONDS);
           }
@@ -129,7 +139,11 @@ final class HeadTimeoutConnector extends ServerConnector {
     }
 
     private void expire(long reading) {
-      if (state.compareAndSet(reading, (reading & ~PHASE) | TIMED_OUT)) {
+      if (getConnection().getMessagesIn() != headsAtStart) {
+        // The head was complete in time: Jetty answered it itself (400, 414, 431), or a front
+        // thread will run its handler. The next byte begins the next head.
+        state.compareAndSet(reading, (reading & ~PHASE) | AWAITING);
+      } else if (state.compareAndSet(reading, (reading & ~PHASE) | TIMED_OUT)) {
         write(Callback.from(this::close, failure -> close()), ByteBuffer.wrap(REQUEST_TIMEOUT));
       }
     }

@@ -1,6 +1,5 @@
 package io.sluice.examples.http;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -31,7 +30,7 @@ final class Routes extends Handler.Abstract {
   private final int maxHeaderFields;
 
   Routes(Map<String, Mount> mounts, int maxHeaderFields) {
-    this.mounts = Map.copyOf(new LinkedHashMap<>(mounts));
+    this.mounts = Map.copyOf(mounts);
     this.maxHeaderFields = maxHeaderFields;
   }
 

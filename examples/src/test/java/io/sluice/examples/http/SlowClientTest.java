@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Slow and huge requests against the protected server (issue 17, item 14): clients that send a
@@ -166,6 +168,28 @@ class SlowClientTest {
         return connection.read();
       }, 2 * HEAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       assertThat(next.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"//query", "/queryfoo", "/query?x=1"})
+  void aConnectionKeptAfterAnAnswerJettyOrARouteGaveIsNotTimedOut(String target)
+      throws Exception {
+    try (ProtectedServer server = start()) {
+      RawHttp connection = open(server.queryUri());
+      connection.write(RawHttp.head("GET", target));
+      Answer first = connection.read();
+      assertThat(first.status()).isIn(200, 400, 404);
+      ScheduledFuture<Answer> next = trickle.schedule(() -> {
+        connection.write(RawHttp.head("GET", "/query"));
+        return connection.read();
+      }, 2 * HEAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if ("close".equals(first.header("Connection"))) {
+        assertThat(connection.closedByServer()).as("closed as announced").isTrue();
+      } else {
+        assertThat(next.get(10, TimeUnit.SECONDS).status()).as("after %s", target)
+            .isEqualTo(200);
+      }
     }
   }
 
