@@ -310,7 +310,7 @@ public final class ProtectedServer implements DemoServer {
     return true;
   }
 
-  /** The admitted part of a request: a checkout, a query and the 200; or a 503 if the pool refuses. */
+  /** The admitted part of a request: a checkout, a query and the 200, or a 503 from the pool. */
   private final class Query implements Runnable {
     final Request request;
     final Response response;
@@ -549,7 +549,8 @@ public final class ProtectedServer implements DemoServer {
       Checks.notNull("handler", handler);
       boolean observed = registry != null
           && (path.equals(Observability.METRICS_PATH) || path.equals(Observability.HEALTH_PATH));
-      if (!path.startsWith("/") || path.equals(QUERY_PATH) || contexts.containsKey(path) || observed) {
+      if (!path.startsWith("/") || path.equals(QUERY_PATH) || contexts.containsKey(path)
+          || observed) {
         throw new IllegalArgumentException("path must be an absolute path other than "
             + QUERY_PATH + ", mounted once, but was " + path);
       }
