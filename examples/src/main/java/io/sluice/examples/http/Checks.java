@@ -18,6 +18,14 @@ final class Checks {
     return value;
   }
 
+  static long inRange(String name, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "] but was " + value);
+    }
+    return value;
+  }
+
   static double inRange(String name, double value, double min, double max) {
     if (!(value >= min && value <= max)) {
       throw new IllegalArgumentException(

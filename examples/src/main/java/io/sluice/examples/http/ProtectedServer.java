@@ -1,52 +1,64 @@
 package io.sluice.examples.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
 import io.sluice.examples.http.ConnectionPool.Connection;
+import io.sluice.examples.observability.HealthHandler;
 import io.sluice.examples.observability.Observability;
+import io.sluice.examples.observability.PrometheusMetricsHandler;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.OverloadMonitor;
+import io.sluice.metrics.OverloadStatus;
 import io.sluice.metrics.micrometer.SluiceMeterBinder;
 import io.sluice.pool.Lease;
 import io.sluice.pool.PoolGuard;
 import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.rate.RateLimiter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.SizeLimitHandler;
+import org.eclipse.jetty.util.Callback;
 
 /**
- * An HTTP server protected by Sluice end to end, on the JDK's {@link HttpServer} bound to the
- * loopback interface. {@code GET /query} runs one query on a {@link ConnectionPool}; under
- * overload the server answers at once {@code 503} with a {@link Refusal} (Retry-After, problem
- * details, RateLimit fields) instead of queueing, and the requests it admits keep their latency.
+ * An HTTP server protected by Sluice end to end, on an embedded Jetty server bound to the loopback
+ * interface. {@code GET /query} runs one query on a {@link ConnectionPool}; under overload the
+ * server answers at once {@code 503} with a {@link Refusal} (Retry-After, problem details,
+ * RateLimit fields) instead of queueing, and the requests it admits keep their latency.
  *
  * <h2>One request</h2>
  * <ol>
- *   <li>The {@code HttpServer} dispatcher hands the connection to the <em>front</em> executor, a
- *       small plain thread pool that reads the request line and headers and runs the handler.
- *   <li>The handler reads {@code X-Priority} ({@link PriorityHeader}), checks the tenant's quota if
- *       one is configured ({@code X-Tenant}; a refusal is a {@code 429}), and hands the query to
- *       the {@link AdmissionExecutor} with that priority and a deadline {@code requestTimeout}
- *       from now: the time after which an answer is worth nothing. The handler returns at once;
- *       the response is written later by whoever settles the task.
+ *   <li>Jetty reads the request head without holding a thread (a slow client costs a connection,
+ *       not a thread), checks its size, and hands the complete head to a <em>front</em> thread,
+ *       one of a small fixed pool that runs the handlers.
+ *   <li>The router ({@code Routes}) takes only {@code GET} and {@code HEAD} on exactly
+ *       {@code /query}. The handler reads {@code X-Priority} ({@link PriorityHeader}), checks the
+ *       tenant's quota if one is configured ({@code X-Tenant}; a refusal is a {@code 429}), and
+ *       hands the query to the {@link AdmissionExecutor} with that priority and a deadline
+ *       {@code requestTimeout} from now: the time after which an answer is worth nothing. The
+ *       handler returns at once; the response is written later, without blocking, by whoever
+ *       settles the task. The request body is never read.
  *   <li>Admitted, the query runs on a worker thread: it checks a connection out through the
  *       {@link PoolGuard}, waiting at most until the deadline minus the expected query time (here
  *       the pool's mean), queries, gives the connection back and answers {@code 200}. Nothing
@@ -68,20 +80,43 @@ import java.util.concurrent.TimeUnit;
  * extra queries at once, each refusal freed a permit for the next queued query, and the queue
  * drained as a burst of instant failures.)
  *
- * <h2>Why admission is not the HttpServer's executor</h2>
- * The JDK server's dispatcher thread calls {@code executor.execute(exchange)} and, if that throws,
- * closes the connection: a {@code RejectedExecutionException} there would reach the client as a
- * reset, with no status, no Retry-After and no body. So the server's own executor is a plain pool
- * that never refuses (when its queue is full the dispatcher runs the exchange itself, which is
- * what the JDK server does with no executor at all: back-pressure, not a drop), and admission
- * happens inside the handler, where a rejection is an exception we catch and answer. Every request
- * therefore gets an HTTP answer: 200, 429 or 503.
+ * <h2>What a client may send</h2>
+ * Every request gets an HTTP answer, including those the server will not serve:
+ * <table>
+ *   <caption>Limits and their answers</caption>
+ *   <tr><th>request</th><th>answer</th></tr>
+ *   <tr><td>head not complete within {@link Builder#requestHeadTimeout} of its first
+ *       byte</td><td>408, connection closed</td></tr>
+ *   <tr><td>request line longer than {@link Builder#maxHeaderBytes}</td><td>414</td></tr>
+ *   <tr><td>request line and header fields over {@link Builder#maxHeaderBytes}, or more than
+ *       {@link Builder#maxHeaderFields} fields</td><td>431</td></tr>
+ *   <tr><td>a declared body over {@link Builder#maxBodyBytes}</td><td>413</td></tr>
+ *   <tr><td>a path that is not exactly a mounted one</td><td>404</td></tr>
+ *   <tr><td>a method other than GET or HEAD on {@code /query}, {@code /metrics},
+ *       {@code /health}</td><td>405 with {@code Allow: GET, HEAD}</td></tr>
+ * </table>
+ * An idle keep-alive connection is closed after {@link Builder#idleTimeout}, however many there
+ * are; none is closed earlier to make room for others. A body is never read, so a slow or huge
+ * one holds no thread; if it is still arriving when the answer is written, the connection is
+ * closed after the answer.
+ *
+ * <h2>Why Jetty and not the JDK's HttpServer</h2>
+ * The JDK server reads each request head and body with blocking reads on its executor's threads,
+ * so a few slow clients hold every thread; its limits ({@code sun.net.httpserver.maxReqTime},
+ * {@code maxReqHeaders}, {@code maxReqHeaderSize}, {@code maxIdleConnections}) are system
+ * properties read once per JVM, for every server in it; it closes the connection without an
+ * answer when a head is too large or too slow, so it cannot send 408, 414 or 431; and beyond
+ * {@code maxIdleConnections} (200) idle connections it closes the others as they go idle, so a
+ * client's next request on one meets a closed socket. Jetty parses without holding threads,
+ * answers 414 and 431 itself, keeps any number of idle connections until their idle timeout, and
+ * takes every limit per server.
  *
  * <h2>Mounting more handlers</h2>
  * {@link Builder#observability} mounts {@code /metrics} and {@code /health}, and
- * {@link Builder#context(String, HttpHandler)} any other handler beside {@code /query}; such
- * handlers run on the front executor, outside admission, so they answer even under overload. {@link #limiter()}, {@link #executor()} and
- * {@link #poolGuard()} expose what such a handler would report.
+ * {@link Builder#context(String, Request.Handler)} any other Jetty handler beside {@code /query};
+ * such handlers run on the front threads, outside admission, so they answer even under overload.
+ * {@link #limiter()}, {@link #executor()} and {@link #poolGuard()} expose what such a handler
+ * would report.
  *
  * <p>Thread-safe. {@link #close()} stops the server and its threads.
  */
@@ -94,8 +129,8 @@ public final class ProtectedServer implements DemoServer {
   public static final String POOL_METRICS_NAME = "database";
 
   private final ConnectionPool pool;
-  private final HttpServer server;
-  private final ThreadPoolExecutor front;
+  private final Server server;
+  private final ServerConnector connector;
   private final ThreadPoolExecutor workers;
   private final AdmissionExecutor executor;
   private final PoolGuard<Connection> poolGuard;
@@ -115,9 +150,6 @@ public final class ProtectedServer implements DemoServer {
         .rate(b.quotaPerSecond, Duration.ofSeconds(1))
         .burst(b.quotaBurst)
         .buildKeyed();
-    this.front = new ThreadPoolExecutor(b.frontThreads, b.frontThreads, 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(1024), DaemonThreads.named("sluice-front-"),
-        new ThreadPoolExecutor.CallerRunsPolicy());
     this.workers = new ThreadPoolExecutor(b.maxLimit, b.maxLimit, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), DaemonThreads.named("sluice-worker-"));
     workers.allowCoreThreadTimeOut(true);
@@ -125,29 +157,53 @@ public final class ProtectedServer implements DemoServer {
         .algorithm(VegasLimit.newBuilder()
             .initialLimit(pool.size()).maxLimit(b.maxLimit).build())
         .build();
+    // Writing a response never blocks (Jetty completes it asynchronously), so a shed task is
+    // answered on whichever thread sheds it.
     this.executor = AdmissionExecutor.newBuilder(workers)
         .limiter(limiter)
-        .shedListener((task, rejection) ->
-            front.execute(() -> refuse(((Query) task).exchange, rejection)))
+        .shedListener((task, rejection) -> refuse((Query) task, rejection))
         .build();
     this.poolGuard = PoolGuard.newBuilder(pool)
         .limiter(Limiter.newBuilder().algorithm(FixedLimit.of(b.maxLimit)).build())
         .maxWait(Duration.ofNanos(requestTimeoutNanos))
         .build();
-    this.server = LoopbackHttp.bind(b.port, b.backlog);
-    server.setExecutor(front);
-    server.createContext(QUERY_PATH, this::handle);
-    b.contexts.forEach(server::createContext);
+
+    Map<String, Routes.Mount> mounts = new LinkedHashMap<>();
+    mounts.put(QUERY_PATH, new Routes.Mount(Routes.READ_ONLY, this::handle));
+    b.contexts.forEach((path, handler) -> mounts.put(path, new Routes.Mount(null, handler)));
     if (b.registry != null) {
       this.monitor = OverloadMonitor.newBuilder(executor).build();
       SluiceMeterBinder.executor(EXECUTOR_METRICS_NAME, executor).overload(monitor)
           .bindTo(b.registry);
       SluiceMeterBinder.poolGuard(POOL_METRICS_NAME, poolGuard).bindTo(b.registry);
-      Observability.mount(server, b.registry, monitor);
+      PrometheusMeterRegistry registry = b.registry;
+      mounts.put(Observability.METRICS_PATH, new Routes.Mount(Routes.READ_ONLY,
+          (request, response, callback) -> answer(response, callback, 200,
+              PrometheusMetricsHandler.CONTENT_TYPE, registry.scrape())));
+      mounts.put(Observability.HEALTH_PATH, new Routes.Mount(Routes.READ_ONLY,
+          (request, response, callback) -> {
+            OverloadStatus status = monitor.evaluate();
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            return answer(response, callback, HealthHandler.httpStatus(status.state()),
+                "application/json", HealthHandler.json(status));
+          }));
     } else {
       this.monitor = null;
     }
-    server.start();
+
+    this.server = LoopbackHttp.server("sluice-front", b.frontThreads);
+    HttpConnectionFactory http = new HttpConnectionFactory(
+        LoopbackHttp.configuration(b.maxHeaderBytes));
+    this.connector = LoopbackHttp.bind(
+        new HeadTimeoutConnector(server, b.requestHeadTimeoutNanos, http), b.port, b.backlog);
+    connector.setIdleTimeout(TimeUnit.NANOSECONDS.toMillis(b.idleTimeoutNanos));
+    server.addConnector(connector);
+    Handler.Wrapper guard = HeadTimeoutConnector.guard();
+    SizeLimitHandler bodyLimit = new SizeLimitHandler(b.maxBodyBytes, -1);
+    bodyLimit.setHandler(new Routes(mounts, b.maxHeaderFields));
+    guard.setHandler(bodyLimit);
+    server.setHandler(guard);
+    LoopbackHttp.start(server);
   }
 
   /** Returns a builder of a server in front of {@code pool}, with the defaults it documents. */
@@ -157,17 +213,17 @@ public final class ProtectedServer implements DemoServer {
 
   @Override
   public URI queryUri() {
-    return LoopbackHttp.uri(server, QUERY_PATH);
+    return LoopbackHttp.uri(connector, QUERY_PATH);
   }
 
   /** Returns the URI of {@code path} on this server (for mounted handlers). */
   public URI uri(String path) {
-    return LoopbackHttp.uri(server, path);
+    return LoopbackHttp.uri(connector, path);
   }
 
   /** Returns the address the server listens on (127.0.0.1 or ::1, and its port). */
   public InetSocketAddress address() {
-    return server.getAddress();
+    return new InetSocketAddress(connector.getHost(), connector.getLocalPort());
   }
 
   /** Returns the limiter of the admission executor: the server's concurrency limit. */
@@ -202,10 +258,12 @@ public final class ProtectedServer implements DemoServer {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
-    workers.shutdownNow();
-    front.shutdownNow();
+    try {
+      LoopbackHttp.stop(server);
+    } finally {
+      executor.shutdownNow();
+      workers.shutdownNow();
+    }
   }
 
   @Override
@@ -214,44 +272,55 @@ public final class ProtectedServer implements DemoServer {
   }
 
   /** Runs on a front thread: decides at once, answers refusals, hands admitted work over. */
-  private void handle(HttpExchange exchange) throws IOException {
-    exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+  private boolean handle(Request request, Response response, Callback callback) {
     if (quotas != null) {
-      String tenant = exchange.getRequestHeaders().getFirst(TENANT_HEADER);
+      String tenant = request.getHeaders().get(TENANT_HEADER);
       tenant = tenant == null ? "anonymous" : tenant;
       long ticket = quotas.tryAcquire(tenant);
       if (Ticket.isRejection(ticket)) {
         Refusal.quotaExceeded(Ticket.retryAfterNanos(ticket), tenant, quotaPerSecond, 1)
-            .send(exchange);
-        return;
+            .send(response, callback);
+        return true;
       }
     }
     long deadline = System.nanoTime() + requestTimeoutNanos;
     TaskOptions options = TaskOptions.of(
-        PriorityHeader.parse(exchange.getRequestHeaders().getFirst(PriorityHeader.NAME)))
+        PriorityHeader.parse(request.getHeaders().get(PriorityHeader.NAME)))
         .withDeadline(deadline);
+    Query query = new Query(request, response, callback, deadline);
     try {
-      executor.execute(new Query(exchange, deadline), options);
+      executor.execute(query, options);
     } catch (AdmissionRejectedException e) {
-      refuse(exchange, e);
+      refuse(query, e);
     }
+    return true;
   }
 
-  private void refuse(HttpExchange exchange, AdmissionRejectedException rejection) {
-    try {
-      Refusal.overloaded(rejection, limit()).send(exchange);
-    } catch (IOException e) {
-      exchange.close(); // the client has gone; nothing to tell it
-    }
+  private void refuse(Query query, AdmissionRejectedException rejection) {
+    Refusal.overloaded(rejection, limit()).send(query.response, query.callback);
   }
 
-  /** The admitted part of a request: a checkout, a query and the 200; or a 503 if the pool refuses. */
+  private static boolean answer(Response response, Callback callback, int status,
+      String contentType, String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+    return true;
+  }
+
+  /** The admitted part of a request: a checkout, a query and the 200, or a 503 from the pool. */
   private final class Query implements Runnable {
-    final HttpExchange exchange;
+    final Request request;
+    final Response response;
+    final Callback callback;
     private final long deadline;
 
-    Query(HttpExchange exchange, long deadline) {
-      this.exchange = exchange;
+    Query(Request request, Response response, Callback callback, long deadline) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
       this.deadline = deadline;
     }
 
@@ -261,11 +330,11 @@ public final class ProtectedServer implements DemoServer {
       try {
         lease = poolGuard.acquireBy(deadline - expectedQueryNanos);
       } catch (AdmissionRejectedException e) {
-        refuse(exchange, e);
+        refuse(this, e);
         throw e; // a drop: the executor's limit must shrink
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        exchange.close();
+        callback.failed(e); // the server is stopping: Jetty aborts the exchange
         return;
       }
       try {
@@ -273,20 +342,18 @@ public final class ProtectedServer implements DemoServer {
       } catch (InterruptedException e) {
         lease.close(Outcome.IGNORED);
         Thread.currentThread().interrupt();
-        exchange.close();
+        callback.failed(e);
         return;
       }
       lease.close();
-      try {
-        LoopbackHttp.answerOk(exchange);
-      } catch (IOException e) {
-        // The client has gone; the query itself succeeded, which is what the limiter learns.
-      }
+      // If the client has gone, Jetty fails the write; the query itself succeeded, which is what
+      // the limiter has just learnt.
+      LoopbackHttp.answerOk(response, callback);
     }
 
     @Override
     public String toString() {
-      return "Query[" + exchange.getRequestURI() + "]";
+      return "Query[" + request.getHttpURI().getPathQuery() + "]";
     }
   }
 
@@ -305,12 +372,17 @@ public final class ProtectedServer implements DemoServer {
    *   <tr><td>{@link #frontThreads}</td><td>2</td></tr>
    *   <tr><td>{@link #backlog}</td><td>1024</td></tr>
    *   <tr><td>{@link #tenantQuota}</td><td>none</td></tr>
+   *   <tr><td>{@link #requestHeadTimeout}</td><td>10 s</td></tr>
+   *   <tr><td>{@link #maxHeaderBytes}</td><td>8 KiB</td></tr>
+   *   <tr><td>{@link #maxHeaderFields}</td><td>100</td></tr>
+   *   <tr><td>{@link #maxBodyBytes}</td><td>1 MiB</td></tr>
+   *   <tr><td>{@link #idleTimeout}</td><td>30 s</td></tr>
    * </table>
    */
   public static final class Builder {
     private PrometheusMeterRegistry registry;
     private final ConnectionPool pool;
-    private final Map<String, HttpHandler> contexts = new LinkedHashMap<>();
+    private final Map<String, Request.Handler> contexts = new LinkedHashMap<>();
     private int port;
     private long requestTimeoutNanos = Duration.ofSeconds(1).toNanos();
     private int maxLimit;
@@ -319,6 +391,11 @@ public final class ProtectedServer implements DemoServer {
     private int backlog = 1024;
     private int quotaPerSecond;
     private int quotaBurst;
+    private long requestHeadTimeoutNanos = Duration.ofSeconds(10).toNanos();
+    private int maxHeaderBytes = 8 * 1024;
+    private int maxHeaderFields = 100;
+    private long maxBodyBytes = 1024 * 1024;
+    private long idleTimeoutNanos = Duration.ofSeconds(30).toNanos();
 
     private Builder(ConnectionPool pool) {
       this.pool = Checks.notNull("pool", pool);
@@ -369,7 +446,9 @@ public final class ProtectedServer implements DemoServer {
     }
 
     /**
-     * Sets the threads that parse requests and decide admission.
+     * Sets the threads that run handlers: admission decisions, {@code /metrics}, {@code /health}
+     * and mounted handlers. The connector has its own acceptor and selector threads besides; no
+     * client, however slow, holds a front thread while it sends.
      *
      * @param threads in [1, 64]
      */
@@ -403,17 +482,75 @@ public final class ProtectedServer implements DemoServer {
     }
 
     /**
-     * Mounts {@code handler} at {@code path}, beside {@code /query}; it runs on the front threads,
-     * outside admission (for {@code /metrics}, {@code /health} and the like).
+     * Sets how long a client may take to send a request head (request line and header fields),
+     * from its first byte; a client slower than that is answered 408 and its connection closed.
+     *
+     * @param timeout in [10 ms, 5 min]
+     */
+    public Builder requestHeadTimeout(Duration timeout) {
+      this.requestHeadTimeoutNanos = Checks.inRange("requestHeadTimeout", timeout,
+          Duration.ofMillis(10), Duration.ofMinutes(5));
+      return this;
+    }
+
+    /**
+     * Sets the largest request head, request line and header fields together: a longer request
+     * line is answered 414, longer header fields 431.
+     *
+     * @param bytes in [1024, 1048576]
+     */
+    public Builder maxHeaderBytes(int bytes) {
+      this.maxHeaderBytes = Checks.inRange("maxHeaderBytes", bytes, 1024, 1024 * 1024);
+      return this;
+    }
+
+    /**
+     * Sets the most header fields a request may have; a request with more is answered 431.
+     *
+     * @param fields in [1, 10000]
+     */
+    public Builder maxHeaderFields(int fields) {
+      this.maxHeaderFields = Checks.inRange("maxHeaderFields", fields, 1, 10_000);
+      return this;
+    }
+
+    /**
+     * Sets the largest request body: a request that declares a longer one is answered 413, and a
+     * mounted handler that reads past it fails with 413. {@code /query} never reads its body.
+     *
+     * @param bytes in [0, 1073741824]
+     */
+    public Builder maxBodyBytes(long bytes) {
+      this.maxBodyBytes = Checks.inRange("maxBodyBytes", bytes, 0, 1L << 30);
+      return this;
+    }
+
+    /**
+     * Sets how long a connection may stay idle, with no byte coming in or going out, before the
+     * server closes it. Any number of idle connections is kept until then.
+     *
+     * @param timeout in [100 ms, 1 h]
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeoutNanos = Checks.inRange("idleTimeout", timeout, Duration.ofMillis(100),
+          Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * Mounts {@code handler} at exactly {@code path}, beside {@code /query}; it runs on the front
+     * threads, outside admission (for {@code /metrics}, {@code /health} and the like), and gets
+     * every method: it answers 405 itself to those it does not take.
      *
      * @param path an absolute path other than {@value DemoServer#QUERY_PATH}, mounted once
      */
-    public Builder context(String path, HttpHandler handler) {
+    public Builder context(String path, Request.Handler handler) {
       Checks.notNull("path", path);
       Checks.notNull("handler", handler);
       boolean observed = registry != null
           && (path.equals(Observability.METRICS_PATH) || path.equals(Observability.HEALTH_PATH));
-      if (!path.startsWith("/") || path.equals(QUERY_PATH) || contexts.containsKey(path) || observed) {
+      if (!path.startsWith("/") || path.equals(QUERY_PATH) || contexts.containsKey(path)
+          || observed) {
         throw new IllegalArgumentException("path must be an absolute path other than "
             + QUERY_PATH + ", mounted once, but was " + path);
       }
@@ -426,7 +563,7 @@ public final class ProtectedServer implements DemoServer {
      * {@link OverloadMonitor} over it, under {@code name="api"}) and the pool guard (under
      * {@code name="database"}) to {@code registry}, and mounts {@code /metrics} (the registry's
      * Prometheus text) and {@code /health} (the overload signal: 200 while OK or DEGRADED, 503
-     * when OVERLOADED).
+     * when OVERLOADED), both for GET and HEAD.
      */
     public Builder observability(PrometheusMeterRegistry registry) {
       this.registry = Checks.notNull("registry", registry);

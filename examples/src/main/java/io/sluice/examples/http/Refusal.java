@@ -1,15 +1,15 @@
 package io.sluice.examples.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.RejectReason;
 import io.sluice.client.RetryAfter;
-import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The answer to a refused request: {@code 503 Service Unavailable} when the server has no
@@ -152,23 +152,18 @@ public final class Refusal {
   }
 
   /**
-   * Sends this refusal as the response to {@code exchange} and closes it (the connection stays
-   * open for the client's next request).
-   *
-   * @throws IOException if the client has gone away
+   * Sends this refusal as the response and completes {@code callback} when it is written (the
+   * connection stays open for the client's next request). Jetty leaves the body out of the answer
+   * to a HEAD request.
    */
-  public void send(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      headers().forEach(exchange.getResponseHeaders()::set);
-      byte[] bytes = body().getBytes(StandardCharsets.UTF_8);
-      boolean head = "HEAD".equals(exchange.getRequestMethod());
-      exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    }
+  public void send(Response response, Callback callback) {
+    Checks.notNull("response", response);
+    Checks.notNull("callback", callback);
+    byte[] bytes = body().getBytes(StandardCharsets.UTF_8);
+    response.setStatus(status);
+    headers().forEach(response.getHeaders()::put);
+    response.getHeaders().put("Content-Length", String.valueOf(bytes.length));
+    response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
   @Override

@@ -1,21 +1,22 @@
 package io.sluice.examples.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.sluice.examples.http.ConnectionPool.Connection;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The baseline of the overload demo: the same endpoint and {@link ConnectionPool} as
- * {@link ProtectedServer}, served the way many servers are configured out of the box. A fixed
- * pool of request threads (200, Tomcat's default) with an unbounded queue in front, and the
+ * {@link ProtectedServer}, on the same embedded Jetty server, served the way many servers are
+ * configured out of the box. A fixed pool of request threads (200, the default of Jetty's and
+ * Tomcat's pools) with an unbounded queue in front, a handler that blocks its thread, and the
  * connection pool's own blocking timeout (1 s by default; HikariCP's default is 30 s, shortened so
  * that the demo ends). No limiter: every request is accepted and waits its turn, first in the
  * thread pool's queue, then for a connection.
@@ -31,24 +32,31 @@ public final class UnprotectedServer implements DemoServer {
   /** The connection pool's blocking timeout of the default configuration. */
   public static final Duration DEFAULT_POOL_TIMEOUT = Duration.ofSeconds(1);
 
-  private static final byte[] TIMEOUT_BODY =
-      "no database connection available in time".getBytes(StandardCharsets.UTF_8);
-
   private final ConnectionPool pool;
   private final long poolTimeoutNanos;
-  private final ThreadPoolExecutor threads;
-  private final HttpServer server;
+  private final int threadCount;
+  private final Server server;
+  private final ServerConnector connector;
+  private final QueuedThreadPool threads;
 
   private UnprotectedServer(ConnectionPool pool, int threadCount, long poolTimeoutNanos)
       throws IOException {
     this.pool = pool;
     this.poolTimeoutNanos = poolTimeoutNanos;
-    this.threads = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), DaemonThreads.named("plain-worker-"));
-    this.server = LoopbackHttp.bind(0, 1024);
-    server.setExecutor(threads);
-    server.createContext(QUERY_PATH, this::handle);
-    server.start();
+    this.threadCount = threadCount;
+    this.server = LoopbackHttp.server("plain-worker", threadCount);
+    this.threads = (QueuedThreadPool) server.getThreadPool();
+    this.connector = LoopbackHttp.bind(
+        LoopbackHttp.plainConnector(server, LoopbackHttp.configuration(8 * 1024)), 0, 1024);
+    server.addConnector(connector);
+    server.setHandler(new Handler.Abstract() { // blocking: Jetty runs it on a pool thread
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        serve(response, callback);
+        return true;
+      }
+    });
+    LoopbackHttp.start(server);
   }
 
   /**
@@ -70,7 +78,7 @@ public final class UnprotectedServer implements DemoServer {
 
   @Override
   public URI queryUri() {
-    return LoopbackHttp.uri(server, QUERY_PATH);
+    return LoopbackHttp.uri(connector, QUERY_PATH);
   }
 
   /** Returns -1: this server has no concurrency limit. */
@@ -79,34 +87,30 @@ public final class UnprotectedServer implements DemoServer {
     return -1;
   }
 
-  /** Returns the requests running on a thread plus those queued for one. */
+  /** Returns the requests running on a request thread plus those queued for one. */
   @Override
   public int inFlight() {
-    return threads.getActiveCount() + threads.getQueue().size();
+    return Math.max(0, threads.getBusyThreads() - LoopbackHttp.CONNECTOR_THREADS)
+        + threads.getQueueSize();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    threads.shutdownNow();
+    LoopbackHttp.stop(server);
   }
 
   @Override
   public String toString() {
-    return "UnprotectedServer[" + queryUri() + ", " + threads.getMaximumPoolSize() + " threads, "
-        + pool + "]";
+    return "UnprotectedServer[" + queryUri() + ", " + threadCount + " threads, " + pool + "]";
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+  /** Runs on a request thread and blocks it: for a connection, then for the query. */
+  private void serve(Response response, Callback callback) {
     try {
       Connection connection = pool.borrow(poolTimeoutNanos);
       if (connection == null) {
-        try (exchange) {
-          exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-          exchange.sendResponseHeaders(503, TIMEOUT_BODY.length);
-          exchange.getResponseBody().write(TIMEOUT_BODY);
-        }
+        LoopbackHttp.answerPlain(response, callback, 503,
+            "no database connection available in time");
         return;
       }
       try {
@@ -116,9 +120,9 @@ public final class UnprotectedServer implements DemoServer {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      exchange.close();
+      callback.failed(e);
       return;
     }
-    LoopbackHttp.answerOk(exchange);
+    LoopbackHttp.answerOk(response, callback);
   }
 }

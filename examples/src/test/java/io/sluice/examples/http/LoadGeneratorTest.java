@@ -25,14 +25,14 @@ class LoadGeneratorTest {
   @Test
   void arrivalsFollowTheScheduleAndCarryThePriorityMix() throws Exception {
     Map<String, Integer> priorities = new ConcurrentHashMap<>();
-    HttpServer server = LoopbackHttp.bind(0, 64);
+    HttpServer server = JdkStub.bind(0, 64);
     server.createContext("/", exchange -> {
       priorities.merge(exchange.getRequestHeaders().getFirst(PriorityHeader.NAME), 1,
           Integer::sum);
-      LoopbackHttp.answerOk(exchange);
+      JdkStub.answerOk(exchange);
     });
     server.start();
-    try (LoadGenerator load = LoadGenerator.newBuilder(LoopbackHttp.uri(server, "/"))
+    try (LoadGenerator load = LoadGenerator.newBuilder(JdkStub.uri(server, "/"))
         .criticalEvery(4).build()) {
       List<Sample> samples = load.run(200, 40).get(10, TimeUnit.SECONDS);
 
@@ -54,7 +54,7 @@ class LoadGeneratorTest {
   @Test
   void beyondMaxOutstandingRequestsAreNotSentAndUnansweredOnesTimeOut() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
-    HttpServer server = LoopbackHttp.bind(0, 64);
+    HttpServer server = JdkStub.bind(0, 64);
     server.createContext("/", exchange -> {
       try {
         never.await(); // a server that never answers
@@ -66,7 +66,7 @@ class LoadGeneratorTest {
     ExecutorService threads = Executors.newCachedThreadPool();
     server.setExecutor(threads);
     server.start();
-    try (LoadGenerator load = LoadGenerator.newBuilder(LoopbackHttp.uri(server, "/"))
+    try (LoadGenerator load = LoadGenerator.newBuilder(JdkStub.uri(server, "/"))
         .maxOutstanding(2).timeout(Duration.ofMillis(500)).build()) {
       // 10 arrivals within 9 ms, long before the first two could time out.
       List<Sample> samples = load.run(1000, 10).get(10, TimeUnit.SECONDS);

@@ -123,9 +123,10 @@ class ProtectedServerTest {
     ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
     try (ProtectedServer server = ProtectedServer.newBuilder(pool)
         .requestTimeout(Duration.ofSeconds(5))
-        .context("/ping", exchange -> {
-          exchange.sendResponseHeaders(204, -1);
-          exchange.close();
+        .context("/ping", (request, response, callback) -> {
+          response.setStatus(204);
+          callback.succeeded();
+          return true;
         })
         .start()) {
       URI ping = server.queryUri().resolve("/ping");
@@ -180,13 +181,13 @@ class ProtectedServerTest {
         .hasMessage("frontThreads must be in [1, 64] but was 0");
     assertThatThrownBy(() -> b.tenantQuota(0, 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tenantQuota perSecond must be in [1, 1000000] but was 0");
-    assertThatThrownBy(() -> b.context("/query", exchange -> { }))
+    assertThatThrownBy(() -> b.context("/query", (request, response, callback) -> true))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("path must be an absolute path other than /query, mounted once, but was /query");
-    assertThatThrownBy(() -> b.context("metrics", exchange -> { }))
+    assertThatThrownBy(() -> b.context("metrics", (request, response, callback) -> true))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but was metrics");
-    b.context("/metrics", exchange -> { });
-    assertThatThrownBy(() -> b.context("/metrics", exchange -> { }))
+    b.context("/metrics", (request, response, callback) -> true);
+    assertThatThrownBy(() -> b.context("/metrics", (request, response, callback) -> true))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mounted once");
     assertThatThrownBy(() -> ProtectedServer.newBuilder(null))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("pool must not be null");

@@ -35,18 +35,18 @@ class RetryingClientTest {
   /** Starts a server that refuses the first {@code refusals} requests with 503 and Retry-After. */
   private URI stub(int refusals, String retryAfter) throws Exception {
     AtomicInteger seen = new AtomicInteger();
-    server = LoopbackHttp.bind(0, 16);
+    server = JdkStub.bind(0, 16);
     server.createContext("/", exchange -> {
       if (seen.incrementAndGet() <= refusals) {
         exchange.getResponseHeaders().set("Retry-After", retryAfter);
         exchange.sendResponseHeaders(503, -1);
         exchange.close();
       } else {
-        LoopbackHttp.answerOk(exchange);
+        JdkStub.answerOk(exchange);
       }
     });
     server.start();
-    return LoopbackHttp.uri(server, "/");
+    return JdkStub.uri(server, "/");
   }
 
   @AfterEach
