@@ -261,8 +261,9 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.deadlineNanos = task.options.deadlineFor(now);
     int level = task.options.priority().ordinal();
     long service = trustedServiceEstimate(task.longTask, now);
-    long deadline = task.deadlineNanos;
-    if (deadline != TaskOptions.NONE && (deadline <= now || deadline - now < service)) {
+    boolean timed = task.options.hasDeadline();
+    long remaining = task.deadlineNanos - now; // by difference: deadlines may lie past the wrap
+    if (timed && (remaining <= 0 || remaining < service)) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
     }
     if (higherLevelStanding(level, now)) {
@@ -288,8 +289,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         throw refuse(task, RejectReason.LIMIT_REACHED, hint);
       }
     }
-    if (deadline != TaskOptions.NONE
-        && deadline - now < service + waitEstimate(level, service)) {
+    if (timed && remaining < saturatedAdd(service, waitEstimate(level, service))) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
     }
     if (!queue.offer(task, now)) {
@@ -531,7 +531,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       }
       return true;
     }
-    if (t.deadlineNanos <= now) {
+    if (t.options.hasDeadline() && t.deadlineNanos - now <= 0) {
       queue.remove(newest, now);
       shedQueued(t, RejectReason.DEADLINE);
       return true;
@@ -618,12 +618,25 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return n;
   }
 
+  /** Returns (tasks queued at {@code level} and above + 1) x service / limit, saturated. */
   private long waitEstimate(int level, long serviceNanos) {
-    return (queuedUpTo(level) + 1L) * serviceNanos / Math.max(1, limiter.limit());
+    long tasks = queuedUpTo(level) + 1L;
+    int limit = Math.max(1, limiter.limit());
+    if (serviceNanos <= Long.MAX_VALUE / tasks) {
+      return tasks * serviceNanos / limit;
+    }
+    return (long) ((double) tasks * serviceNanos / limit); // a narrowing cast saturates
+  }
+
+  /** Adds two non-negative durations, saturating at Long.MAX_VALUE. */
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   private long retryAfter(int level) {
-    long base = limiter.retryAfterNanos() + waitEstimate(level, serviceEstimate(false));
+    long base =
+        saturatedAdd(limiter.retryAfterNanos(), waitEstimate(level, serviceEstimate(false)));
     double factor = 1.0 + retryAfterJitter * ThreadLocalRandom.current().nextDouble();
     return (long) Math.min(Ticket.MAX_RETRY_AFTER_NANOS, base * factor);
   }
@@ -640,7 +653,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     long estimate = serviceEstimate(longTask);
     long sampled = (long) ESTIMATES.getOpaque(serviceSampledNanos, longTask ? 1 : 0);
     long age = now - sampled;
-    return age <= Math.max(codelIntervalNanos, 2 * estimate) ? estimate : 0L;
+    return age <= Math.max(codelIntervalNanos, saturatedAdd(estimate, estimate)) ? estimate : 0L;
   }
 
   private void recordService(boolean longTask, long sampleNanos, long now) {
