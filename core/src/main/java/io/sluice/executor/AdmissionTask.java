@@ -59,6 +59,15 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
   private final T result;
 
   long permit;
+  /** The units the permit holds: the cost, or the whole limit if the cost exceeds it. */
+  int units;
+  /** Set for tasks of execute(), whose failures no future reports: they go to the thread's handler. */
+  boolean reportsFailure;
+  /**
+   * For a foreign future given to execute() by ExecutorCompletionService (and so invokeAny): the
+   * task it wraps, made by newTaskFor, which its completion queue hands out. A shed fails it.
+   */
+  AdmissionTask<?> wrapped;
   long enqueuedNanos;
   long deadlineNanos;
   long dispatchedNanos;
@@ -89,6 +98,13 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
 
   int state() {
     return state;
+  }
+
+  /** Fails a task that nobody ran (one made by newTaskFor); no-op if it ran or was cancelled. */
+  void failUnrun(Throwable failure) {
+    if (transition(NEW, DONE)) {
+      completeExceptionally(failure);
+    }
   }
 
   boolean transition(int from, int to) {
@@ -143,6 +159,9 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
       return Outcome.SUCCESS;
     } catch (Throwable failure) {
       completeExceptionally(failure);
+      if (reportsFailure) {
+        Uncaught.report(failure);
+      }
       return owner.classify(failure);
     }
   }

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -133,6 +134,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final CountDownLatch stopCollected = new CountDownLatch(1);
   private final ConcurrentLinkedQueue<Runnable> stoppedTasks = new ConcurrentLinkedQueue<>();
+  /** The task newTaskFor made last on each thread, until the execute() that follows it. */
+  private final ThreadLocal<AdmissionTask<?>> lastTaskFor = new ThreadLocal<>();
 
   private volatile long ctl;
   private volatile int wip;
@@ -196,7 +199,12 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   @Override
   public void execute(Runnable task, TaskOptions options) {
-    accept(newTask(requireTask(task), null, options));
+    AdmissionTask<Object> t = newTask(requireTask(task), null, options);
+    t.reportsFailure = true;
+    if (task instanceof Future<?>) {
+      t.wrapped = takeTaskFor();
+    }
+    accept(t);
   }
 
   @Override
@@ -219,21 +227,42 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   @Override
   public void execute(Runnable command) {
     if (command instanceof AdmissionTask<?> && ((AdmissionTask<?>) command).owner == this) {
+      takeTaskFor();
       accept((AdmissionTask<?>) command);
     } else {
       execute(command, TaskOptions.defaults());
     }
   }
 
-  /** Tasks of invokeAll and invokeAny are ours, so a shed one completes instead of hanging. */
+  /**
+   * Tasks of invokeAll are ours, so a shed one completes instead of hanging. invokeAny (through
+   * ExecutorCompletionService) wraps ours in a FutureTask of its own and executes that at once on
+   * the same thread; the wrapper is cancelled if shed, and the task remembered here, which its
+   * completion queue hands out, is failed first (see takeTaskFor).
+   */
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
-    return newTask(callable, TaskOptions.defaults());
+    return rememberTaskFor(newTask(callable, TaskOptions.defaults()));
   }
 
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
-    return newTask(runnable, value, TaskOptions.defaults());
+    return rememberTaskFor(newTask(runnable, value, TaskOptions.defaults()));
+  }
+
+  private <T> AdmissionTask<T> rememberTaskFor(AdmissionTask<T> task) {
+    lastTaskFor.set(task);
+    return task;
+  }
+
+  /** Returns and forgets the task newTaskFor last made on this thread, if it was never run. */
+  private AdmissionTask<?> takeTaskFor() {
+    AdmissionTask<?> task = lastTaskFor.get();
+    if (task == null) {
+      return null;
+    }
+    lastTaskFor.remove();
+    return task.state() == AdmissionTask.NEW ? task : null;
   }
 
   private <T> AdmissionTask<T> newTask(Callable<T> task, TaskOptions options) {
@@ -261,6 +290,9 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.deadlineNanos = task.options.deadlineFor(now);
     int level = task.options.priority().ordinal();
     long service = trustedServiceEstimate(task.longTask, now);
+    if (task.options.cost() > limiter.limit()) {
+      checkCost(task);
+    }
     boolean timed = task.options.hasDeadline();
     long remaining = task.deadlineNanos - now; // by difference: deadlines may lie past the wrap
     if (timed && (remaining <= 0 || remaining < service)) {
@@ -334,15 +366,41 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   // ---------------------------------------------------------------- admission
 
-  /** Returns a permit, the limiter's rejection ticket, or SUB_LIMITED. */
-  private long tryAdmit(AdmissionTask<?> task) {
-    int cost = task.options.cost();
-    if (task.longTask && !reserveLongUnits(cost)) {
-      return SUB_LIMITED;
-    }
+  /**
+   * Asks the limiter once for a task heavier than the current limit, so that a cost above the
+   * limiter's maximum is refused at submission with its IllegalArgumentException; below that
+   * maximum, tryAdmit admits such a task with the whole limit.
+   */
+  private void checkCost(AdmissionTask<?> task) {
     long ticket;
     try {
-      ticket = limiter.tryAcquire(cost);
+      ticket = limiter.tryAcquire(task.options.cost());
+    } catch (RuntimeException e) {
+      if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+        leave();
+      }
+      throw e;
+    }
+    if (Ticket.isPermit(ticket)) {
+      releaseReporting(ticket); // the limit grew since we looked; the task takes its turn below
+    }
+  }
+
+  /**
+   * Returns a permit, the limiter's rejection ticket, or SUB_LIMITED. A task whose cost exceeds
+   * the limit in force asks for the whole limit instead: it waits until nothing else holds a unit
+   * and then runs alone, rather than wait for a limit that cannot grow while nothing runs.
+   */
+  private long tryAdmit(AdmissionTask<?> task) {
+    int cost = task.options.cost();
+    int units = cost == 1 ? 1 : Math.min(cost, Math.max(1, limiter.limit()));
+    if (task.longTask && !reserveLongUnits(units)) {
+      return SUB_LIMITED;
+    }
+    task.units = units;
+    long ticket;
+    try {
+      ticket = limiter.tryAcquire(units);
     } catch (IllegalArgumentException e) {
       returnLongUnits(task);
       throw e;
@@ -370,7 +428,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   private void returnLongUnits(AdmissionTask<?> task) {
     if (task.longTask) {
-      LONG_UNITS.getAndAdd(this, -task.options.cost());
+      LONG_UNITS.getAndAdd(this, -task.units);
     }
   }
 
@@ -379,7 +437,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.permit = permit;
     task.dispatchedNanos = now;
     if (!task.transition(AdmissionTask.QUEUED, AdmissionTask.ADMITTED)) {
-      releaseUnits(task, Outcome.IGNORED); // cancelled since we looked; its canceller settled it
+      returnLongUnits(task);
+      releaseReporting(permit); // cancelled since we looked; its canceller settled it
       return;
     }
     int level = task.options.priority().ordinal();
@@ -391,11 +450,24 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       if (task.transition(AdmissionTask.ADMITTED, AdmissionTask.DONE)) {
         try {
           complete(task, Outcome.DROPPED);
-        } finally {
-          shed(task, RejectReason.QUEUE_FULL,
-              retryAfter(task.options.priority().ordinal()), refused);
+        } catch (RuntimeException listenerFailed) {
+          Uncaught.report(listenerFailed);
         }
+        shed(task, RejectReason.QUEUE_FULL, retryAfter(task.options.priority().ordinal()), refused);
       }
+    }
+  }
+
+  /**
+   * Releases a permit as IGNORED on a dispatching thread. A limit listener's exception is
+   * reported to the thread's handler: the thread is dispatching for others, who must neither
+   * lose the rest of the pass nor receive an exception for a task that was accepted.
+   */
+  private void releaseReporting(long permit) {
+    try {
+      limiter.release(permit, Outcome.IGNORED);
+    } catch (RuntimeException listenerFailed) {
+      Uncaught.report(listenerFailed);
     }
   }
 
@@ -462,22 +534,28 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     }
     Thread self = Thread.currentThread();
     int missed = 1;
+    Error fatal = null;
     for (;;) {
       dispatcher = self;
       try {
         pass();
-      } catch (RuntimeException | Error e) {
-        // A limit listener or the clock threw: give up the dispatcher role so the next event can
-        // take it, rather than leave the executor without one.
+      } catch (RuntimeException e) {
+        // A broken clock or limiter ended the pass. The signals other threads left (one may be
+        // shutdownNow() waiting for the queues to be collected) still get their passes below,
+        // and the thread whose event this is may be a submitter whose task was accepted.
+        Uncaught.report(e);
+      } catch (Error e) {
+        fatal = fatal == null ? e : fatal;
+      } finally {
         dispatcher = null;
-        WIP.setVolatile(this, 0);
-        throw e;
       }
-      dispatcher = null;
       missed = (int) WIP.getAndAdd(this, -missed) - missed;
       if (missed == 0) {
-        return;
+        break;
       }
+    }
+    if (fatal != null) {
+      throw fatal;
     }
   }
 
@@ -585,6 +663,17 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       e.initCause(cause);
     }
     t.completeExceptionally(e);
+    if (t.task instanceof Future<?>) {
+      // A foreign future (a FutureTask given to execute()) would otherwise never complete.
+      if (t.wrapped != null) {
+        t.wrapped.failUnrun(e);
+      }
+      try {
+        ((Future<?>) t.task).cancel(false);
+      } catch (RuntimeException doneHookFailed) {
+        Uncaught.report(doneHookFailed);
+      }
+    }
     if (shedListener != null) {
       try {
         shedListener.onShed(t.task, e);
@@ -716,20 +805,24 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   /** Empties every queue into stoppedTasks, settling each task with a SHUTDOWN rejection. */
   private void collectStopped() {
-    long now = clock.nanoTime();
-    for (TaskQueue queue : queues) {
-      if (queue == null) {
-        continue;
-      }
-      queue.transfer();
-      for (AdmissionTask<?> t = queue.remove(false, now); t != null; t = queue.remove(false, now)) {
-        if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-          stoppedTasks.add(asRunnable(t.task));
-          shed(t, RejectReason.SHUTDOWN, 0L, null);
+    try {
+      long now = clock.nanoTime();
+      for (TaskQueue queue : queues) {
+        if (queue == null) {
+          continue;
+        }
+        queue.transfer();
+        for (AdmissionTask<?> t = queue.remove(false, now); t != null;
+            t = queue.remove(false, now)) {
+          if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+            stoppedTasks.add(asRunnable(t.task));
+            shed(t, RejectReason.SHUTDOWN, 0L, null);
+          }
         }
       }
+    } finally {
+      stopCollected.countDown(); // shutdownNow() must return, whatever went wrong
     }
-    stopCollected.countDown();
   }
 
   private static Runnable asRunnable(Object task) {

@@ -62,7 +62,8 @@ public final class TaskOptions {
    * Returns these options with the given cost: the units of the concurrency limit the task holds
    * while it runs (for example a predicted duration class or a token count).
    *
-   * @param cost in [1, {@link #MAX_COST}]; the executor's limiter may allow less
+   * @param cost in [1, {@link #MAX_COST}]; the executor's limiter may allow less (it refuses a
+   *     cost above its maximum), and a cost above the limit in force holds the whole limit
    */
   public TaskOptions withCost(int cost) {
     return new TaskOptions(priority, Args.inRange("cost", cost, 1, MAX_COST), timeoutNanos,
