@@ -95,10 +95,10 @@ import java.util.concurrent.ExecutorService;
  * future completed exceptionally with the exception (and the {@link ShedListener} told); nothing
  * waits forever for a shed task: a {@code Future} given to {@code execute} (a {@code FutureTask},
  * or the wrappers of {@code invokeAny} and {@code ExecutorCompletionService}) is cancelled when it
- * is shed, and the task a completion service wraps fails with the rejection. The Retry-After is the limiter's estimate plus the time to drain
- * the tasks queued at the task's level and above, times a jitter factor in {@code [1, 1 + jitter)};
- * {@code LIMIT_REACHED} carries the limiter's own hint, and {@code SHUTDOWN} zero (this executor
- * will not take work again).
+ * is shed, and the task a completion service wraps fails with the rejection. The Retry-After is
+ * the limiter's estimate plus the time to drain the tasks queued at the task's level and above,
+ * times a jitter factor in {@code [1, 1 + jitter)}; {@code LIMIT_REACHED} carries the limiter's
+ * own hint, and {@code SHUTDOWN} zero (this executor will not take work again).
  *
  * <h2>Shutdown</h2>
  * After {@link #shutdown()}, new tasks are rejected with {@code SHUTDOWN} and queued tasks still

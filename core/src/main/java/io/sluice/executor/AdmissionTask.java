@@ -61,7 +61,7 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
   long permit;
   /** The units the permit holds: the cost, or the whole limit if the cost exceeds it. */
   int units;
-  /** Set for tasks of execute(), whose failures no future reports: they go to the thread's handler. */
+  /** Set for tasks of execute(): no future reports their failures, the thread's handler does. */
   boolean reportsFailure;
   /**
    * For a foreign future given to execute() by ExecutorCompletionService (and so invokeAny): the
