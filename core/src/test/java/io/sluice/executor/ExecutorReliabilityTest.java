@@ -90,7 +90,7 @@ class ExecutorReliabilityTest {
     }
   }
 
-  /** Runs {@code body} with the current thread's UncaughtExceptionHandler recording into uncaught. */
+  /** Runs {@code body} with a handler on the current thread that records into uncaught. */
   private void withRecordingHandler(Runnable body) {
     Thread self = Thread.currentThread();
     Thread.UncaughtExceptionHandler previous = self.getUncaughtExceptionHandler();
@@ -151,7 +151,8 @@ class ExecutorReliabilityTest {
     AdmissionExecutor executor = builder(fixed(2)).build();
     pool.refusals = Integer.MAX_VALUE;
     List<Future<String>> futures = executor.invokeAll(List.of(task("x"), task("y")));
-    assertThat(futures).allSatisfy(f -> assertThat(shedReason(f)).isEqualTo(RejectReason.QUEUE_FULL));
+    assertThat(futures)
+        .allSatisfy(f -> assertThat(shedReason(f)).isEqualTo(RejectReason.QUEUE_FULL));
   }
 
   @Test
