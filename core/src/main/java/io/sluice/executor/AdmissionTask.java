@@ -123,13 +123,20 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
       runner = null;
       return;
     }
-    Outcome outcome = isDone() ? Outcome.IGNORED : invoke();
-    if (!transition(RUNNING, DONE)) {
-      awaitCancellerInterrupt();
-      outcome = Outcome.IGNORED;
+    Outcome outcome = Outcome.IGNORED;
+    try {
+      if (!isDone()) {
+        outcome = invoke();
+      }
+    } finally {
+      // Even if the failure classifier threw an Error: the permit must be released.
+      if (!transition(RUNNING, DONE)) {
+        awaitCancellerInterrupt();
+        outcome = Outcome.IGNORED;
+      }
+      runner = null;
+      owner.finished(this, outcome);
     }
-    runner = null;
-    owner.finished(this, outcome);
   }
 
   /** Runs a task that no executor admitted (a FutureTask-style direct run). */

@@ -283,6 +283,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE);
       task.completeExceptionally(e);
+      notifyRejected(RejectReason.SHUTDOWN, task, 0L);
       throw e;
     }
     long now = clock.nanoTime();
@@ -330,21 +331,32 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     drain();
     if ((ctl & STOP) != 0 && task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
       // shutdownNow() collected the queues before this task reached them.
-      leave();
       AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.completeExceptionally(e);
+      try {
+        notifyRejected(RejectReason.SHUTDOWN, task, 0L);
+      } finally {
+        leave();
+      }
       throw e;
     }
   }
 
-  /** Settles a task refused at submission and returns the exception to throw. */
+  /**
+   * Settles a task refused at submission and returns the exception to throw. Listeners are told
+   * last, and even an Error from one leaves the task settled (the same holds for shed()).
+   */
   private AdmissionRejectedException refuse(AdmissionTask<?> task, RejectReason reason,
       long retryAfterNanos) {
     AdmissionRejectedException e = rejection(reason, task, retryAfterNanos, false);
-    if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-      leave();
-    }
     task.completeExceptionally(e);
+    try {
+      notifyRejected(reason, task, retryAfterNanos);
+    } finally {
+      if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+        leave();
+      }
+    }
     return e;
   }
 
@@ -353,6 +365,10 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       long retryAfterNanos, boolean shed) {
     int level = task.options.priority().ordinal();
     (shed ? shedCounts : refused)[reason.ordinal() * LEVELS + level].increment();
+    return new AdmissionRejectedException(reason, retryAfterNanos);
+  }
+
+  private void notifyRejected(RejectReason reason, AdmissionTask<?> task, long retryAfterNanos) {
     RejectionListener listener = rejectionListener;
     if (listener != null) {
       try {
@@ -361,7 +377,6 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         // Documented: the rejection stands whatever the listener does.
       }
     }
-    return new AdmissionRejectedException(reason, retryAfterNanos);
   }
 
   // ---------------------------------------------------------------- admission
@@ -454,6 +469,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
           Uncaught.report(listenerFailed);
         }
         shed(task, RejectReason.QUEUE_FULL, retryAfter(task.options.priority().ordinal()), refused);
+      } else {
+        Uncaught.report(refused); // thrown after the task ran inline (a limit listener's): not lost
       }
     }
   }
@@ -662,26 +679,34 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     if (cause != null) {
       e.initCause(cause);
     }
-    t.completeExceptionally(e);
-    if (t.task instanceof Future<?>) {
-      // A foreign future (a FutureTask given to execute()) would otherwise never complete.
-      if (t.wrapped != null) {
-        t.wrapped.failUnrun(e);
+    try {
+      t.completeExceptionally(e);
+      if (t.task instanceof Future<?>) {
+        cancelForeign(t, e);
       }
-      try {
-        ((Future<?>) t.task).cancel(false);
-      } catch (RuntimeException doneHookFailed) {
-        Uncaught.report(doneHookFailed);
+      notifyRejected(reason, t, retryAfterNanos);
+      if (shedListener != null) {
+        try {
+          shedListener.onShed(t.task, e);
+        } catch (RuntimeException ignored) {
+          // Documented: the listener's exceptions are discarded.
+        }
       }
+    } finally {
+      leave(); // after the listeners, so that termination happens-after them
     }
-    if (shedListener != null) {
-      try {
-        shedListener.onShed(t.task, e);
-      } catch (RuntimeException ignored) {
-        // Documented: the listener's exceptions are discarded.
-      }
+  }
+
+  /** A shed foreign future (a FutureTask given to execute()) would otherwise never complete. */
+  private static void cancelForeign(AdmissionTask<?> t, AdmissionRejectedException e) {
+    if (t.wrapped != null) {
+      t.wrapped.failUnrun(e); // before the wrapper's done() hands it to a completion queue
     }
-    leave();
+    try {
+      ((Future<?>) t.task).cancel(false);
+    } catch (RuntimeException doneHookFailed) {
+      Uncaught.report(doneHookFailed);
+    }
   }
 
   // ---------------------------------------------------------------- estimates

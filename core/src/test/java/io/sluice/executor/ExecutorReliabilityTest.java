@@ -402,4 +402,70 @@ class ExecutorReliabilityTest {
     assertThat(reporters).hasSize(3).allSatisfy(t -> assertThat(t.getName()).isEqualTo("worker-1"));
     assertThat(threads.get()).as("reported without killing the pool thread").isEqualTo(1);
   }
+
+  // ------------------------------- collaborators that throw Errors, inline runs (same classes)
+
+  @Test
+  void aShedListenerThrowingAnErrorLeavesTheTaskSettledAndShutdownNowReturning() {
+    AdmissionExecutor executor = builder(fixed(1)).shedListener((task, e) -> {
+      throw new AssertionError("listener assertion");
+    }).build();
+    executor.submit(task("a"));
+    CompletableFuture<String> b = executor.submit(task("b"));
+
+    assertThatThrownBy(executor::shutdownNow).hasMessage("listener assertion");
+    assertThat(shedReason(b)).isEqualTo(RejectReason.SHUTDOWN);
+    pool.runNext();
+    assertThat(executor.isTerminated()).as("b was settled despite the Error").isTrue();
+    assertThat(executor.limiter().inFlight()).isZero();
+  }
+
+  @Test
+  void aRejectionListenerThrowingAnErrorAtSubmissionLeavesTheTaskSettled() {
+    AdmissionExecutor executor = builder(fixed(1)).queueCapacity(1)
+        .rejectionListener((reason, priority, retryAfterNanos) -> {
+          throw new AssertionError("listener assertion");
+        }).build();
+    executor.submit(task("a"));
+    executor.submit(task("b"));
+    assertThatThrownBy(() -> executor.submit(task("c"))).hasMessage("listener assertion");
+    executor.shutdown();
+    pool.runNext();
+    pool.runNext();
+    assertThat(executor.isTerminated()).as("c is not outstanding").isTrue();
+  }
+
+  @Test
+  void aFailureClassifierThrowingAnErrorStillReleasesThePermit() {
+    AdmissionExecutor executor = builder(fixed(1)).failureClassifier(failure -> {
+      throw new AssertionError("classifier bug");
+    }).build();
+    CompletableFuture<Object> failing = executor.submit(() -> {
+      throw new IllegalStateException("task fails");
+    });
+    CompletableFuture<String> next = executor.submit(task("next"));
+    assertThatThrownBy(pool::runNext).hasMessage("classifier bug");
+    assertThat(failing).isCompletedExceptionally();
+    assertThat(pool.tasks).as("the permit was released: next dispatched").hasSize(1);
+    pool.runNext();
+    assertThat(next).isCompletedWithValue("next");
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+    assertThat(executor.limiter().inFlight()).isZero();
+  }
+
+  @Test
+  void aListenerExceptionAfterATaskRunInlineIsReportedNotSwallowed() {
+    AtomicBoolean throwing = new AtomicBoolean(true);
+    Limiter limiter = throwingListenerLimiter(throwing);
+    AdmissionExecutor executor = AdmissionExecutor.newBuilder(Runnable::run).clock(clock)
+        .limiter(limiter).build();
+    clock.advanceNanos(2 * MS); // the task's release closes a window: the listener throws
+    AtomicReference<CompletableFuture<String>> f = new AtomicReference<>();
+    withRecordingHandler(() -> f.set(executor.submit(task("inline"))));
+    assertThat(f.get()).isCompletedWithValue("inline");
+    assertThat(uncaught).singleElement()
+        .satisfies(e -> assertThat(e).hasMessage("listener bug"));
+    assertThat(limiter.inFlight()).isZero();
+  }
 }
