@@ -514,10 +514,15 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     }
   }
 
-  /** Called when a task is cancelled after it was admitted but before it ran. */
+  /**
+   * Called when a task is cancelled after it was admitted but before it ran. A limit listener's
+   * exception is reported: cancel() has settled the task and must say so, not throw.
+   */
   void cancelledWhileAdmitted(AdmissionTask<?> task) {
     try {
       complete(task, Outcome.IGNORED);
+    } catch (RuntimeException listenerFailed) {
+      Uncaught.report(listenerFailed);
     } finally {
       leave();
       drain();

@@ -468,4 +468,21 @@ class ExecutorReliabilityTest {
         .satisfies(e -> assertThat(e).hasMessage("listener bug"));
     assertThat(limiter.inFlight()).isZero();
   }
+
+  @Test
+  void cancellingAnAdmittedTaskReportsAListenerExceptionInsteadOfThrowingIt() {
+    AtomicBoolean throwing = new AtomicBoolean(true);
+    Limiter limiter = throwingListenerLimiter(throwing);
+    AdmissionExecutor executor = builder(limiter).build();
+    CompletableFuture<String> a = executor.submit(task("a")); // admitted, not yet run
+    clock.advanceNanos(2 * MS); // its release closes a window: the listener throws
+    AtomicBoolean cancelled = new AtomicBoolean();
+    withRecordingHandler(() -> cancelled.set(a.cancel(false)));
+    assertThat(cancelled).as("cancel() says it cancelled").isTrue();
+    assertThat(uncaught).singleElement()
+        .satisfies(e -> assertThat(e).hasMessage("listener bug"));
+    assertThat(limiter.inFlight()).isZero();
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+  }
 }
