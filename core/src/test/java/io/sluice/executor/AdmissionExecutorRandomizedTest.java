@@ -390,7 +390,7 @@ class AdmissionExecutorRandomizedTest {
     try {
       int id = executor.invokeAny(callables(bodies));
       if (run.runs.get(id) != 1 || run.fails[id]) {
-        run.violation.compareAndSet(null, "invokeAny returned task " + id + " that did not succeed");
+        run.violation.compareAndSet(null, "invokeAny returned task " + id + ", not a success");
       }
     } catch (ExecutionException | RejectedExecutionException allFailedOrRefused) {
       // every task failed, was shed, or was refused
