@@ -469,8 +469,10 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
           Uncaught.report(listenerFailed);
         }
         shed(task, RejectReason.QUEUE_FULL, retryAfter(task.options.priority().ordinal()), refused);
-      } else {
-        Uncaught.report(refused); // thrown after the task ran inline (a limit listener's): not lost
+      } else if (!task.isCancelled()) {
+        // Not a refusal: the task ran (inline, for a caller-runs executor) and its release threw
+        // (a limit listener). A cancelled task was settled by its canceller: nothing to report.
+        Uncaught.report(refused);
       }
     }
   }

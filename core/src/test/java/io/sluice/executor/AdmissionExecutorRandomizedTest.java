@@ -47,7 +47,8 @@ import org.junit.jupiter.api.Timeout;
  * (and no failure of a task with a future is); the executor terminates with nothing in flight.
  *
  * <p>Seeded: the seed (printed on failure) fixes every choice of every thread, though not how the
- * threads interleave. Run one seed again with {@code -Dsluice.seed=N}.
+ * threads interleave. Each run tries 8 consecutive seeds from a random one; run one again with
+ * {@code -Dsluice.seed=N -Dsluice.seeds=1}, or soak with a larger {@code -Dsluice.seeds}.
  */
 @Tag("stress")
 class AdmissionExecutorRandomizedTest {
@@ -167,21 +168,28 @@ class AdmissionExecutorRandomizedTest {
   }
 
   @Test
-  @Timeout(150)
+  @Timeout(60)
   void randomOperationsLoseNoTaskCompleteEveryFutureAndEndQuiet() throws Exception {
-    long seed = Long.getLong("sluice.seed", System.nanoTime());
-    for (Ending ending : Ending.values()) {
-      try {
-        runOnce(seed, ending);
-      } catch (Throwable t) {
-        System.out.println("AdmissionExecutorRandomizedTest failed: -Dsluice.seed=" + seed
-            + " (ending " + ending + ")");
-        throw t;
+    long first = Long.getLong("sluice.seed", System.nanoTime());
+    int seeds = Integer.getInteger("sluice.seeds", 8);
+    int ran = 0;
+    for (long seed = first; seed < first + seeds; seed++) {
+      for (Ending ending : Ending.values()) {
+        try {
+          ran += runOnce(seed, ending);
+        } catch (Throwable t) {
+          System.out.println("AdmissionExecutorRandomizedTest failed: -Dsluice.seed=" + seed
+              + " -Dsluice.seeds=1 (ending " + ending + ")");
+          throw t;
+        }
       }
     }
+    // Not per run: on a loaded machine the operators may finish before the pool's threads start.
+    assertThat(ran).as("tasks ran").isPositive();
   }
 
-  private static void runOnce(long seed, Ending ending) throws Exception {
+  /** Runs one scenario, checks it, and returns how many tasks ran. */
+  private static int runOnce(long seed, Ending ending) throws Exception {
     Run run = new Run();
     SplittableRandom config = new SplittableRandom(seed ^ ending.ordinal());
     ManualClock clock = new ManualClock(config.nextLong());
@@ -189,7 +197,7 @@ class AdmissionExecutorRandomizedTest {
     int listenerThrowsEvery = 2 + config.nextInt(6);
     Limiter limiter = Limiter.newBuilder().clock(clock)
         .algorithm(AimdLimit.newBuilder().minLimit(1).initialLimit(8).maxLimit(MAX_LIMIT)
-            .timeout(Duration.ofMillis(5)).build())
+            .timeout(Duration.ofMillis(20)).build())
         .window(Duration.ofMillis(1), Duration.ofMillis(10), 1)
         .listener((window, limit) -> {
           if (windows.incrementAndGet() % listenerThrowsEvery == 0) {
@@ -230,7 +238,7 @@ class AdmissionExecutorRandomizedTest {
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     List<FutureTask<?>> futureTasks = new CopyOnWriteArrayList<>();
-    int endAt = config.nextInt(OPS_PER_THREAD);
+    int endAt = OPS_PER_THREAD / 2 + config.nextInt(OPS_PER_THREAD / 2);
     for (int i = 0; i < THREADS; i++) {
       SplittableRandom random = config.split();
       boolean ender = i == 0;
@@ -264,7 +272,7 @@ class AdmissionExecutorRandomizedTest {
     assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
     assertThat(limiter.inFlight()).as("every permit released").isZero();
     assertThat(executor.queued()).isZero();
-    check(run, futureTasks);
+    return check(run, futureTasks);
   }
 
   private static void end(AdmissionExecutor executor, Ending ending, Run run) {
@@ -419,7 +427,7 @@ class AdmissionExecutorRandomizedTest {
     }
   }
 
-  private static void check(Run run, List<FutureTask<?>> futureTasks) throws Exception {
+  private static int check(Run run, List<FutureTask<?>> futureTasks) throws Exception {
     assertThat(run.violation.get()).isNull();
     assertThat(run.strayReports).as("nothing but task failures and listener bugs reported")
         .isEmpty();
@@ -458,8 +466,9 @@ class AdmissionExecutorRandomizedTest {
         }
         case SUBMITTED, FUTURE_TASK, INVOKED_ALL -> {
           if (f == null) {
-            assertThat(fate).as(task).isEqualTo(Fate.INVOKED_ALL); // refused batch
-            assertThat(runs).as(task).isZero();
+            // A batch invokeAll gave up when one task was refused at submission: it cancelled
+            // the others, some of which may have run already. At most once is all that holds.
+            assertThat(fate).as(task).isEqualTo(Fate.INVOKED_ALL);
             break;
           }
           assertThat(f.isDone()).as("%s future completes", task).isTrue();
@@ -486,9 +495,9 @@ class AdmissionExecutorRandomizedTest {
     for (FutureTask<?> t : futureTasks) {
       assertThat(t.isDone()).as("every FutureTask given to execute() completes").isTrue();
     }
-    assertThat(ran).as("tasks ran").isPositive();
     System.out.printf("%d tasks: %d ran, %d refused, %d shed, %d returned by shutdownNow%n",
         total, ran, refused, shed, returned);
+    return ran;
   }
 
   /** Returns null if the future succeeded, else why it did not. */
