@@ -131,8 +131,8 @@ import java.util.concurrent.ExecutorService;
  * {@link io.sluice.LimitListener} from a release made while dispatching (a task refused by the
  * wrapped executor, or cancelled as it was dispatched) is reported to that thread's
  * {@link Thread.UncaughtExceptionHandler} and the pass goes on; {@code submit} never throws it for
- * a task it accepted. A listener's exception from the release after a task ran still propagates
- * to the thread that ran it, as the listener's contract says.
+ * a task it accepted, and {@code cancel} reports it too. A listener's exception from the release
+ * after a task ran still propagates to the thread that ran it, as the listener's contract says.
  */
 public interface AdmissionExecutor extends ExecutorService {
 
