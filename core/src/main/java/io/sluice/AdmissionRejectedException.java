@@ -57,6 +57,11 @@ public class AdmissionRejectedException extends RejectedExecutionException {
    * delay-seconds value of RFC 9110, section 10.2.3.
    */
   public long retryAfterSeconds() {
-    return Math.max(1L, (retryAfterNanos + 999_999_999L) / 1_000_000_000L);
+    // Divide, then round: adding 999_999_999 first would overflow near Long.MAX_VALUE.
+    long seconds = retryAfterNanos / 1_000_000_000L;
+    if (retryAfterNanos % 1_000_000_000L != 0) {
+      seconds++;
+    }
+    return Math.max(1L, seconds);
   }
 }

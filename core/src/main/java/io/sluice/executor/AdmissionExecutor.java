@@ -70,21 +70,35 @@ import java.util.concurrent.ExecutorService;
  * short tasks never queue behind them. Within a class, queued tasks are admitted in order: a big
  * task at the head is not overtaken by smaller ones of its class, so it cannot starve.
  *
+ * <p>A task whose cost exceeds the limit in force (but not the limiter's maximum) holds the whole
+ * limit instead: it is admitted once nothing else holds a unit, and then runs alone. It is neither
+ * refused nor left waiting for a limit that cannot grow while nothing runs, and the tasks behind it
+ * wait at most for the work running before it and for itself. A cost above the limiter's maximum is
+ * refused at submission with an {@link IllegalArgumentException}.
+ *
  * <h2>Completion</h2>
  * A task that returns releases its permit as {@code SUCCESS}; one that throws, as decided by the
  * {@link FailureClassifier} (by default {@code DROPPED} for timeouts and downstream refusals,
  * {@code IGNORED} otherwise). Cancelling a future releases the permit at once if the task has not
  * started; a running task releases it when it returns ({@code cancel(true)} interrupts it).
  *
+ * <p>An exception or error thrown by a task given to {@code execute} has no future to go to: it is
+ * reported to the {@link Thread.UncaughtExceptionHandler} of the thread that ran the task, which
+ * then goes on serving the wrapped executor (a {@code ThreadPoolExecutor} would let it end the
+ * thread; here the task's permit is released and the thread lives on). Tasks given to
+ * {@code submit} report through their futures only.
+ *
  * <h2>Rejection</h2>
  * {@code submit} and {@code execute} throw {@link AdmissionRejectedException} when the task is
  * refused at once: {@code QUEUE_FULL}, {@code DEADLINE}, {@code PRIORITY_SHED}, {@code SHUTDOWN},
  * or {@code LIMIT_REACHED} when the queue capacity is zero. A task accepted and shed later has its
  * future completed exceptionally with the exception (and the {@link ShedListener} told); nothing
- * waits forever for a shed task. The Retry-After is the limiter's estimate plus the time to drain
- * the tasks queued at the task's level and above, times a jitter factor in {@code [1, 1 + jitter)};
- * {@code LIMIT_REACHED} carries the limiter's own hint, and {@code SHUTDOWN} zero (this executor
- * will not take work again).
+ * waits forever for a shed task: a {@code Future} given to {@code execute} (a {@code FutureTask},
+ * or the wrappers of {@code invokeAny} and {@code ExecutorCompletionService}) is cancelled when it
+ * is shed, and the task a completion service wraps fails with the rejection. The Retry-After is
+ * the limiter's estimate plus the time to drain the tasks queued at the task's level and above,
+ * times a jitter factor in {@code [1, 1 + jitter)}; {@code LIMIT_REACHED} carries the limiter's
+ * own hint, and {@code SHUTDOWN} zero (this executor will not take work again).
  *
  * <h2>Shutdown</h2>
  * After {@link #shutdown()}, new tasks are rejected with {@code SHUTDOWN} and queued tasks still
@@ -112,6 +126,13 @@ import java.util.concurrent.ExecutorService;
  * happens-before it runs; a task's completion happens-before its future's dependents see the
  * result. No monitor is ever held, so virtual threads never pin; {@link #awaitTermination} parks
  * on a latch. {@link #shutdownNow()} waits for the dispatch pass in progress, if any, to end.
+ *
+ * <p>A dispatching thread works for others, so it throws nothing of theirs: an exception of a
+ * {@link io.sluice.LimitListener} from a release made while dispatching (a task refused by the
+ * wrapped executor, or cancelled as it was dispatched) is reported to that thread's
+ * {@link Thread.UncaughtExceptionHandler} and the pass goes on; {@code submit} never throws it for
+ * a task it accepted, and {@code cancel} reports it too. A listener's exception from the release
+ * after a task ran still propagates to the thread that ran it, as the listener's contract says.
  */
 public interface AdmissionExecutor extends ExecutorService {
 
@@ -131,7 +152,8 @@ public interface AdmissionExecutor extends ExecutorService {
   <T> CompletableFuture<T> submit(Callable<T> task, TaskOptions options);
 
   /**
-   * Runs a task with the given options; a later shed is reported to the {@link ShedListener}.
+   * Runs a task with the given options; a later shed is reported to the {@link ShedListener}, and
+   * an exception it throws to the running thread's {@code UncaughtExceptionHandler}.
    *
    * @throws AdmissionRejectedException if the task is refused at once
    * @throws NullPointerException if the task is null, as {@code ExecutorService} specifies

@@ -59,6 +59,15 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
   private final T result;
 
   long permit;
+  /** The units the permit holds: the cost, or the whole limit if the cost exceeds it. */
+  int units;
+  /** Set for tasks of execute(): no future reports their failures, the thread's handler does. */
+  boolean reportsFailure;
+  /**
+   * For a foreign future given to execute() by ExecutorCompletionService (and so invokeAny): the
+   * task it wraps, made by newTaskFor, which its completion queue hands out. A shed fails it.
+   */
+  AdmissionTask<?> wrapped;
   long enqueuedNanos;
   long deadlineNanos;
   long dispatchedNanos;
@@ -91,6 +100,13 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
     return state;
   }
 
+  /** Fails a task that nobody ran (one made by newTaskFor); no-op if it ran or was cancelled. */
+  void failUnrun(Throwable failure) {
+    if (transition(NEW, DONE)) {
+      completeExceptionally(failure);
+    }
+  }
+
   boolean transition(int from, int to) {
     return STATE.compareAndSet(this, from, to);
   }
@@ -107,13 +123,20 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
       runner = null;
       return;
     }
-    Outcome outcome = isDone() ? Outcome.IGNORED : invoke();
-    if (!transition(RUNNING, DONE)) {
-      awaitCancellerInterrupt();
-      outcome = Outcome.IGNORED;
+    Outcome outcome = Outcome.IGNORED;
+    try {
+      if (!isDone()) {
+        outcome = invoke();
+      }
+    } finally {
+      // Even if the failure classifier threw an Error: the permit must be released.
+      if (!transition(RUNNING, DONE)) {
+        awaitCancellerInterrupt();
+        outcome = Outcome.IGNORED;
+      }
+      runner = null;
+      owner.finished(this, outcome);
     }
-    runner = null;
-    owner.finished(this, outcome);
   }
 
   /** Runs a task that no executor admitted (a FutureTask-style direct run). */
@@ -143,6 +166,9 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
       return Outcome.SUCCESS;
     } catch (Throwable failure) {
       completeExceptionally(failure);
+      if (reportsFailure) {
+        Uncaught.report(failure);
+      }
       return owner.classify(failure);
     }
   }

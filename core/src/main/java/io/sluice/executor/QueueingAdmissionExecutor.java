@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -133,6 +134,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final CountDownLatch stopCollected = new CountDownLatch(1);
   private final ConcurrentLinkedQueue<Runnable> stoppedTasks = new ConcurrentLinkedQueue<>();
+  /** The task newTaskFor made last on each thread, until the execute() that follows it. */
+  private final ThreadLocal<AdmissionTask<?>> lastTaskFor = new ThreadLocal<>();
 
   private volatile long ctl;
   private volatile int wip;
@@ -196,7 +199,12 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   @Override
   public void execute(Runnable task, TaskOptions options) {
-    accept(newTask(requireTask(task), null, options));
+    AdmissionTask<Object> t = newTask(requireTask(task), null, options);
+    t.reportsFailure = true;
+    if (task instanceof Future<?>) {
+      t.wrapped = takeTaskFor();
+    }
+    accept(t);
   }
 
   @Override
@@ -219,21 +227,42 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   @Override
   public void execute(Runnable command) {
     if (command instanceof AdmissionTask<?> && ((AdmissionTask<?>) command).owner == this) {
+      takeTaskFor();
       accept((AdmissionTask<?>) command);
     } else {
       execute(command, TaskOptions.defaults());
     }
   }
 
-  /** Tasks of invokeAll and invokeAny are ours, so a shed one completes instead of hanging. */
+  /**
+   * Tasks of invokeAll are ours, so a shed one completes instead of hanging. invokeAny (through
+   * ExecutorCompletionService) wraps ours in a FutureTask of its own and executes that at once on
+   * the same thread; the wrapper is cancelled if shed, and the task remembered here, which its
+   * completion queue hands out, is failed first (see takeTaskFor).
+   */
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
-    return newTask(callable, TaskOptions.defaults());
+    return rememberTaskFor(newTask(callable, TaskOptions.defaults()));
   }
 
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
-    return newTask(runnable, value, TaskOptions.defaults());
+    return rememberTaskFor(newTask(runnable, value, TaskOptions.defaults()));
+  }
+
+  private <T> AdmissionTask<T> rememberTaskFor(AdmissionTask<T> task) {
+    lastTaskFor.set(task);
+    return task;
+  }
+
+  /** Returns and forgets the task newTaskFor last made on this thread, if it was never run. */
+  private AdmissionTask<?> takeTaskFor() {
+    AdmissionTask<?> task = lastTaskFor.get();
+    if (task == null) {
+      return null;
+    }
+    lastTaskFor.remove();
+    return task.state() == AdmissionTask.NEW ? task : null;
   }
 
   private <T> AdmissionTask<T> newTask(Callable<T> task, TaskOptions options) {
@@ -254,6 +283,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE);
       task.completeExceptionally(e);
+      notifyRejected(RejectReason.SHUTDOWN, task, 0L);
       throw e;
     }
     long now = clock.nanoTime();
@@ -261,8 +291,12 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.deadlineNanos = task.options.deadlineFor(now);
     int level = task.options.priority().ordinal();
     long service = trustedServiceEstimate(task.longTask, now);
-    long deadline = task.deadlineNanos;
-    if (deadline != TaskOptions.NONE && (deadline <= now || deadline - now < service)) {
+    if (task.options.cost() > limiter.limit()) {
+      checkCost(task);
+    }
+    boolean timed = task.options.hasDeadline();
+    long remaining = task.deadlineNanos - now; // by difference: deadlines may lie past the wrap
+    if (timed && (remaining <= 0 || remaining < service)) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
     }
     if (higherLevelStanding(level, now)) {
@@ -288,8 +322,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         throw refuse(task, RejectReason.LIMIT_REACHED, hint);
       }
     }
-    if (deadline != TaskOptions.NONE
-        && deadline - now < service + waitEstimate(level, service)) {
+    if (timed && remaining < saturatedAdd(service, waitEstimate(level, service))) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
     }
     if (!queue.offer(task, now)) {
@@ -298,21 +331,32 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     drain();
     if ((ctl & STOP) != 0 && task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
       // shutdownNow() collected the queues before this task reached them.
-      leave();
       AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.completeExceptionally(e);
+      try {
+        notifyRejected(RejectReason.SHUTDOWN, task, 0L);
+      } finally {
+        leave();
+      }
       throw e;
     }
   }
 
-  /** Settles a task refused at submission and returns the exception to throw. */
+  /**
+   * Settles a task refused at submission and returns the exception to throw. Listeners are told
+   * last, and even an Error from one leaves the task settled (the same holds for shed()).
+   */
   private AdmissionRejectedException refuse(AdmissionTask<?> task, RejectReason reason,
       long retryAfterNanos) {
     AdmissionRejectedException e = rejection(reason, task, retryAfterNanos, false);
-    if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-      leave();
-    }
     task.completeExceptionally(e);
+    try {
+      notifyRejected(reason, task, retryAfterNanos);
+    } finally {
+      if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+        leave();
+      }
+    }
     return e;
   }
 
@@ -321,6 +365,10 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       long retryAfterNanos, boolean shed) {
     int level = task.options.priority().ordinal();
     (shed ? shedCounts : refused)[reason.ordinal() * LEVELS + level].increment();
+    return new AdmissionRejectedException(reason, retryAfterNanos);
+  }
+
+  private void notifyRejected(RejectReason reason, AdmissionTask<?> task, long retryAfterNanos) {
     RejectionListener listener = rejectionListener;
     if (listener != null) {
       try {
@@ -329,20 +377,45 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         // Documented: the rejection stands whatever the listener does.
       }
     }
-    return new AdmissionRejectedException(reason, retryAfterNanos);
   }
 
   // ---------------------------------------------------------------- admission
 
-  /** Returns a permit, the limiter's rejection ticket, or SUB_LIMITED. */
-  private long tryAdmit(AdmissionTask<?> task) {
-    int cost = task.options.cost();
-    if (task.longTask && !reserveLongUnits(cost)) {
-      return SUB_LIMITED;
-    }
+  /**
+   * Asks the limiter once for a task heavier than the current limit, so that a cost above the
+   * limiter's maximum is refused at submission with its IllegalArgumentException; below that
+   * maximum, tryAdmit admits such a task with the whole limit.
+   */
+  private void checkCost(AdmissionTask<?> task) {
     long ticket;
     try {
-      ticket = limiter.tryAcquire(cost);
+      ticket = limiter.tryAcquire(task.options.cost());
+    } catch (RuntimeException e) {
+      if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+        leave();
+      }
+      throw e;
+    }
+    if (Ticket.isPermit(ticket)) {
+      releaseReporting(ticket); // the limit grew since we looked; the task takes its turn below
+    }
+  }
+
+  /**
+   * Returns a permit, the limiter's rejection ticket, or SUB_LIMITED. A task whose cost exceeds
+   * the limit in force asks for the whole limit instead: it waits until nothing else holds a unit
+   * and then runs alone, rather than wait for a limit that cannot grow while nothing runs.
+   */
+  private long tryAdmit(AdmissionTask<?> task) {
+    int cost = task.options.cost();
+    int units = cost == 1 ? 1 : Math.min(cost, Math.max(1, limiter.limit()));
+    if (task.longTask && !reserveLongUnits(units)) {
+      return SUB_LIMITED;
+    }
+    task.units = units;
+    long ticket;
+    try {
+      ticket = limiter.tryAcquire(units);
     } catch (IllegalArgumentException e) {
       returnLongUnits(task);
       throw e;
@@ -370,7 +443,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   private void returnLongUnits(AdmissionTask<?> task) {
     if (task.longTask) {
-      LONG_UNITS.getAndAdd(this, -task.options.cost());
+      LONG_UNITS.getAndAdd(this, -task.units);
     }
   }
 
@@ -379,7 +452,8 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.permit = permit;
     task.dispatchedNanos = now;
     if (!task.transition(AdmissionTask.QUEUED, AdmissionTask.ADMITTED)) {
-      releaseUnits(task, Outcome.IGNORED); // cancelled since we looked; its canceller settled it
+      returnLongUnits(task);
+      releaseReporting(permit); // cancelled since we looked; its canceller settled it
       return;
     }
     int level = task.options.priority().ordinal();
@@ -391,11 +465,28 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       if (task.transition(AdmissionTask.ADMITTED, AdmissionTask.DONE)) {
         try {
           complete(task, Outcome.DROPPED);
-        } finally {
-          shed(task, RejectReason.QUEUE_FULL,
-              retryAfter(task.options.priority().ordinal()), refused);
+        } catch (RuntimeException listenerFailed) {
+          Uncaught.report(listenerFailed);
         }
+        shed(task, RejectReason.QUEUE_FULL, retryAfter(task.options.priority().ordinal()), refused);
+      } else if (!task.isCancelled()) {
+        // Not a refusal: the task ran (inline, for a caller-runs executor) and its release threw
+        // (a limit listener). A cancelled task was settled by its canceller: nothing to report.
+        Uncaught.report(refused);
       }
+    }
+  }
+
+  /**
+   * Releases a permit as IGNORED on a dispatching thread. A limit listener's exception is
+   * reported to the thread's handler: the thread is dispatching for others, who must neither
+   * lose the rest of the pass nor receive an exception for a task that was accepted.
+   */
+  private void releaseReporting(long permit) {
+    try {
+      limiter.release(permit, Outcome.IGNORED);
+    } catch (RuntimeException listenerFailed) {
+      Uncaught.report(listenerFailed);
     }
   }
 
@@ -425,10 +516,15 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     }
   }
 
-  /** Called when a task is cancelled after it was admitted but before it ran. */
+  /**
+   * Called when a task is cancelled after it was admitted but before it ran. A limit listener's
+   * exception is reported: cancel() has settled the task and must say so, not throw.
+   */
   void cancelledWhileAdmitted(AdmissionTask<?> task) {
     try {
       complete(task, Outcome.IGNORED);
+    } catch (RuntimeException listenerFailed) {
+      Uncaught.report(listenerFailed);
     } finally {
       leave();
       drain();
@@ -462,22 +558,28 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     }
     Thread self = Thread.currentThread();
     int missed = 1;
+    Error fatal = null;
     for (;;) {
       dispatcher = self;
       try {
         pass();
-      } catch (RuntimeException | Error e) {
-        // A limit listener or the clock threw: give up the dispatcher role so the next event can
-        // take it, rather than leave the executor without one.
+      } catch (RuntimeException e) {
+        // A broken clock or limiter ended the pass. The signals other threads left (one may be
+        // shutdownNow() waiting for the queues to be collected) still get their passes below,
+        // and the thread whose event this is may be a submitter whose task was accepted.
+        Uncaught.report(e);
+      } catch (Error e) {
+        fatal = fatal == null ? e : fatal;
+      } finally {
         dispatcher = null;
-        WIP.setVolatile(this, 0);
-        throw e;
       }
-      dispatcher = null;
       missed = (int) WIP.getAndAdd(this, -missed) - missed;
       if (missed == 0) {
-        return;
+        break;
       }
+    }
+    if (fatal != null) {
+      throw fatal;
     }
   }
 
@@ -531,7 +633,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       }
       return true;
     }
-    if (t.deadlineNanos <= now) {
+    if (t.options.hasDeadline() && t.deadlineNanos - now <= 0) {
       queue.remove(newest, now);
       shedQueued(t, RejectReason.DEADLINE);
       return true;
@@ -584,15 +686,34 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     if (cause != null) {
       e.initCause(cause);
     }
-    t.completeExceptionally(e);
-    if (shedListener != null) {
-      try {
-        shedListener.onShed(t.task, e);
-      } catch (RuntimeException ignored) {
-        // Documented: the listener's exceptions are discarded.
+    try {
+      t.completeExceptionally(e);
+      if (t.task instanceof Future<?>) {
+        cancelForeign(t, e);
       }
+      notifyRejected(reason, t, retryAfterNanos);
+      if (shedListener != null) {
+        try {
+          shedListener.onShed(t.task, e);
+        } catch (RuntimeException ignored) {
+          // Documented: the listener's exceptions are discarded.
+        }
+      }
+    } finally {
+      leave(); // after the listeners, so that termination happens-after them
     }
-    leave();
+  }
+
+  /** A shed foreign future (a FutureTask given to execute()) would otherwise never complete. */
+  private static void cancelForeign(AdmissionTask<?> t, AdmissionRejectedException e) {
+    if (t.wrapped != null) {
+      t.wrapped.failUnrun(e); // before the wrapper's done() hands it to a completion queue
+    }
+    try {
+      ((Future<?>) t.task).cancel(false);
+    } catch (RuntimeException doneHookFailed) {
+      Uncaught.report(doneHookFailed);
+    }
   }
 
   // ---------------------------------------------------------------- estimates
@@ -618,12 +739,25 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return n;
   }
 
+  /** Returns (tasks queued at {@code level} and above + 1) x service / limit, saturated. */
   private long waitEstimate(int level, long serviceNanos) {
-    return (queuedUpTo(level) + 1L) * serviceNanos / Math.max(1, limiter.limit());
+    long tasks = queuedUpTo(level) + 1L;
+    int limit = Math.max(1, limiter.limit());
+    if (serviceNanos <= Long.MAX_VALUE / tasks) {
+      return tasks * serviceNanos / limit;
+    }
+    return (long) ((double) tasks * serviceNanos / limit); // a narrowing cast saturates
+  }
+
+  /** Adds two non-negative durations, saturating at Long.MAX_VALUE. */
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   private long retryAfter(int level) {
-    long base = limiter.retryAfterNanos() + waitEstimate(level, serviceEstimate(false));
+    long base =
+        saturatedAdd(limiter.retryAfterNanos(), waitEstimate(level, serviceEstimate(false)));
     double factor = 1.0 + retryAfterJitter * ThreadLocalRandom.current().nextDouble();
     return (long) Math.min(Ticket.MAX_RETRY_AFTER_NANOS, base * factor);
   }
@@ -640,7 +774,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     long estimate = serviceEstimate(longTask);
     long sampled = (long) ESTIMATES.getOpaque(serviceSampledNanos, longTask ? 1 : 0);
     long age = now - sampled;
-    return age <= Math.max(codelIntervalNanos, 2 * estimate) ? estimate : 0L;
+    return age <= Math.max(codelIntervalNanos, saturatedAdd(estimate, estimate)) ? estimate : 0L;
   }
 
   private void recordService(boolean longTask, long sampleNanos, long now) {
@@ -703,20 +837,24 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   /** Empties every queue into stoppedTasks, settling each task with a SHUTDOWN rejection. */
   private void collectStopped() {
-    long now = clock.nanoTime();
-    for (TaskQueue queue : queues) {
-      if (queue == null) {
-        continue;
-      }
-      queue.transfer();
-      for (AdmissionTask<?> t = queue.remove(false, now); t != null; t = queue.remove(false, now)) {
-        if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-          stoppedTasks.add(asRunnable(t.task));
-          shed(t, RejectReason.SHUTDOWN, 0L, null);
+    try {
+      long now = clock.nanoTime();
+      for (TaskQueue queue : queues) {
+        if (queue == null) {
+          continue;
+        }
+        queue.transfer();
+        for (AdmissionTask<?> t = queue.remove(false, now); t != null;
+            t = queue.remove(false, now)) {
+          if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+            stoppedTasks.add(asRunnable(t.task));
+            shed(t, RejectReason.SHUTDOWN, 0L, null);
+          }
         }
       }
+    } finally {
+      stopCollected.countDown(); // shutdownNow() must return, whatever went wrong
     }
-    stopCollected.countDown();
   }
 
   private static Runnable asRunnable(Object task) {

@@ -20,7 +20,8 @@ import java.util.ArrayDeque;
  *
  * emptyAt is the latest moment the queue was seen empty: set by the submitter whose increment
  * found it empty and by the dispatcher whose removal emptied it, always to the larger value (a
- * CAS max), so a late writer with an older reading cannot move it back. The queue "stands" (CoDel)
+ * CAS max, comparing readings by difference so that it moves on across the wrap of the clock),
+ * so a late writer with an older reading cannot move it back. The queue "stands" (CoDel)
  * when it is non-empty and emptyAt lies at least one interval in the past.
  */
 final class TaskQueue {
@@ -102,7 +103,7 @@ final class TaskQueue {
 
   private void noteEmpty(long nowNanos) {
     long seen = emptyAt;
-    while (nowNanos > seen) {
+    while (nowNanos - seen > 0) { // by difference: readings wrap past Long.MAX_VALUE
       long witness = (long) EMPTY_AT.compareAndExchange(this, seen, nowNanos);
       if (witness == seen) {
         return;
