@@ -1,4 +1,4 @@
-package io.sluice.queue;
+package io.sluice.internal.queue;
 
 import io.sluice.internal.Args;
 import java.lang.invoke.MethodHandles;

@@ -1,4 +1,4 @@
-package io.sluice.queue;
+package io.sluice.internal.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.sluice.queue;
+package io.sluice.internal.queue;
 
 import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
