@@ -15,7 +15,7 @@ import io.sluice.metrics.ExecutorSnapshot;
 import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadState;
-import io.sluice.metrics.micrometer.SluiceMeterBinder;
+import io.sluice.micrometer.SluiceMeterBinder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

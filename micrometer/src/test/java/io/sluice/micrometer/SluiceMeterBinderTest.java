@@ -1,14 +1,17 @@
-package io.sluice.metrics.micrometer;
+package io.sluice.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
@@ -22,6 +25,7 @@ import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.List;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +51,10 @@ class SluiceMeterBinderTest {
     return registry.get(name).tags(tags).timeGauge().value(TimeUnit.SECONDS);
   }
 
+  private double bucket(String name, String le, String... tags) {
+    return registry.get(name + ".histogram").tags(tags).tag("le", le).functionCounter().count();
+  }
+
   @Test
   void limiterMetersReadExactlyWhatHappened() {
     Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(3))
@@ -54,7 +62,7 @@ class SluiceMeterBinderTest {
     OverloadMonitor monitor = OverloadMonitor.newBuilder(limiter).clock(clock)
         .rejectionRatio(0.05, Duration.ZERO).minRequests(1).build();
     SluiceMeterBinder.limiter("api", limiter).tags(Tags.of("zone", "a")).overload(monitor)
-        .clock(clock).quantileStep(Duration.ofSeconds(10)).bindTo(registry);
+        .bindTo(registry);
 
     clock.advanceNanos(100 * MS);
     long a = limiter.tryAcquire();
@@ -84,17 +92,22 @@ class SluiceMeterBinderTest {
     assertThat(counter("sluice.limiter.invalid.releases", "name", "api")).isEqualTo(1);
     assertThat(counter("sluice.limiter.windows", "name", "api")).isEqualTo(1);
 
-    // Quantiles show the last completed step: none yet, then the 20 ms samples.
-    assertThat(seconds("sluice.limiter.rtt", "name", "api", "quantile", "0.99")).isZero();
-    clock.advanceNanos(10_000 * MS);
-    assertThat(seconds("sluice.limiter.rtt", "name", "api", "quantile", "0.5"))
-        .isCloseTo(0.020, org.assertj.core.data.Offset.offset(0.0006));
-    assertThat(seconds("sluice.limiter.rtt.max", "name", "api")).isCloseTo(0.020,
-        org.assertj.core.data.Offset.offset(0.0006));
-    assertThat(registry.get("sluice.limiter.rtt").timeGauges()).hasSize(3);
+    // The distribution is cumulative: the two 20 ms samples are there at once, no step to wait.
+    FunctionTimer rtt = registry.get("sluice.limiter.rtt").tags("name", "api").functionTimer();
+    assertThat(rtt.count()).isEqualTo(2);
+    assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(40);
+    // 20 ms lies in [16.8 ms, 33.6 ms): below the bound 1024 ns * 2^15, not below 2^14.
+    assertThat(bucket("sluice.limiter.rtt", "0.016777216", "name", "api")).isZero();
+    assertThat(bucket("sluice.limiter.rtt", "0.033554432", "name", "api")).isEqualTo(2);
+    assertThat(bucket("sluice.limiter.rtt", "+Inf", "name", "api")).isEqualTo(2);
+    assertThat(registry.get("sluice.limiter.rtt.histogram").tags("name", "api").functionCounters())
+        .hasSize(SluiceMeterBinder.BUCKET_BOUNDS_NANOS.size() + 1);
 
-    // 1 rejected of 5 requests in the monitor's interval, sustain 0: OVERLOADED (2).
-    assertThat(gauge("sluice.overload.state", "name", "api")).isEqualTo(2);
+    // The monitor's 10 s interval ends: 1 rejected of 5 requests, sustain 0: OVERLOADED.
+    clock.advanceNanos(10_000 * MS);
+    assertThat(gauge("sluice.overload.state", "name", "api", "state", "overloaded")).isEqualTo(1);
+    assertThat(gauge("sluice.overload.state", "name", "api", "state", "degraded")).isZero();
+    assertThat(gauge("sluice.overload.state", "name", "api", "state", "ok")).isZero();
     assertThat(gauge("sluice.overload.rejection.ratio", "name", "api")).isEqualTo(0.2);
   }
 
@@ -104,7 +117,7 @@ class SluiceMeterBinderTest {
     AdmissionExecutor executor = AdmissionExecutor.newBuilder(workers::add).clock(clock)
         .limiter(Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1)).build())
         .queueCapacity(1).build();
-    SluiceMeterBinder.executor("jobs", executor).clock(clock).bindTo(registry);
+    SluiceMeterBinder.executor("jobs", executor).bindTo(registry);
 
     CompletableFuture<String> first = executor.submit(() -> {
       throw new TimeoutException("slow backend");
@@ -130,12 +143,14 @@ class SluiceMeterBinderTest {
     assertThat(registry.get("sluice.executor.shed").functionCounters())
         .allSatisfy(c -> assertThat(c.count()).isZero());
     assertThat(gauge("sluice.executor.queued", "name", "jobs", "priority", "sheddable")).isZero();
-    clock.advanceNanos(60_000 * MS);
-    assertThat(seconds("sluice.executor.queue.wait.max", "priority", "sheddable"))
-        .isCloseTo(0.005, org.assertj.core.data.Offset.offset(0.0002));
-    // Admitted at once: a wait of 0, reported as the first bucket's midpoint (0.5 us).
-    assertThat(seconds("sluice.executor.queue.wait", "priority", "critical", "quantile", "0.5"))
-        .isLessThan(1e-6);
+    // The queued task waited 5 ms, in [4.2 ms, 8.4 ms); the critical one was admitted at once.
+    assertThat(bucket("sluice.executor.queue.wait", "0.004194304", "priority", "sheddable")).isZero();
+    assertThat(bucket("sluice.executor.queue.wait", "0.008388608", "priority", "sheddable"))
+        .isEqualTo(1);
+    assertThat(bucket("sluice.executor.queue.wait", "0.000001024", "priority", "critical"))
+        .isEqualTo(1);
+    assertThat(registry.get("sluice.executor.queue.wait").tags("priority", "sheddable")
+        .functionTimer().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(5);
     // The executor's limiter is bound with it, under the same name.
     assertThat(counter("sluice.limiter.admitted", "name", "jobs")).isEqualTo(2);
     executor.shutdown();
@@ -156,16 +171,17 @@ class SluiceMeterBinderTest {
         idle.add(resource);
       }
     }).clock(clock).maxCheckouts(4).maxWait(Duration.ofMillis(30)).build();
-    SluiceMeterBinder.poolGuard("db", guard).clock(clock).bindTo(registry);
+    SluiceMeterBinder.poolGuard("db", guard).bindTo(registry);
 
     assertThatThrownBy(() -> guard.acquire(Duration.ofSeconds(1)))
         .isInstanceOf(AdmissionRejectedException.class);
     assertThat(counter("sluice.pool.rejected", "name", "db", "reason", "queue_timeout")).isEqualTo(1);
     assertThat(counter("sluice.pool.rejected", "name", "db", "reason", "deadline")).isZero();
     assertThat(gauge("sluice.pool.waiting", "name", "db")).isZero();
-    clock.advanceNanos(60_000 * MS);
-    assertThat(seconds("sluice.pool.wait.max", "name", "db"))
-        .isCloseTo(0.030, org.assertj.core.data.Offset.offset(0.001));
+    // The refused caller waited the 30 ms maxWait in the pool's borrow.
+    assertThat(registry.get("sluice.pool.wait").tags("name", "db").functionTimer()
+        .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(30);
+    assertThat(bucket("sluice.pool.wait", "0.033554432", "name", "db")).isEqualTo(1);
     assertThat(gauge("sluice.limiter.limit", "name", "db")).isEqualTo(4);
   }
 
@@ -185,7 +201,7 @@ class SluiceMeterBinderTest {
 
   private WeakReference<Limiter> bindAndForget() {
     Limiter limiter = Limiter.newBuilder().clock(clock).build();
-    SluiceMeterBinder.limiter("gone", limiter).clock(clock).bindTo(registry);
+    SluiceMeterBinder.limiter("gone", limiter).bindTo(registry);
     return new WeakReference<>(limiter);
   }
 
@@ -198,7 +214,41 @@ class SluiceMeterBinderTest {
     assertThat(registry.get("sluice.limiter.retry.after").meter()).isInstanceOf(TimeGauge.class);
     assertThat(registry.get("sluice.limiter.retry.after").timeGauge().baseTimeUnit())
         .isEqualTo(TimeUnit.SECONDS);
-    assertThatThrownBy(() -> SluiceMeterBinder.limiter("x", limiter).quantileStep(Duration.ZERO))
-        .hasMessageStartingWith("quantileStep must be in [PT0.001S, PT1H]");
+    assertThat(registry.get("sluice.limiter.rtt").meter()).isInstanceOf(FunctionTimer.class);
+    assertThat(registry.get("sluice.limiter.rtt.histogram").meter())
+        .isInstanceOf(FunctionCounter.class);
+  }
+
+  @Test
+  void prometheusGetsAHistogramItCanAggregateAndOneSeriesPerState() {
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(2))
+        .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1).build();
+    OverloadMonitor monitor = OverloadMonitor.newBuilder(limiter).clock(clock).build();
+    SluiceMeterBinder.limiter("api", limiter).overload(monitor).bindTo(prometheus);
+    clock.advanceNanos(100 * MS);
+    long permit = limiter.tryAcquire();
+    clock.advanceNanos(3 * MS);
+    limiter.release(permit, Outcome.SUCCESS);   // one sample of 3 ms closes the window
+
+    List<String> scrape = prometheus.scrape().lines().toList();
+    assertThat(scrape).contains(
+        "sluice_limiter_rtt_seconds_count{name=\"api\"} 1",
+        "sluice_limiter_rtt_seconds_sum{name=\"api\"} 0.003",
+        "sluice_limiter_rtt_histogram_total{le=\"0.002097152\",name=\"api\"} 0.0",
+        "sluice_limiter_rtt_histogram_total{le=\"0.004194304\",name=\"api\"} 1.0",
+        "sluice_limiter_rtt_histogram_total{le=\"+Inf\",name=\"api\"} 1.0",
+        "sluice_overload_state{name=\"api\",state=\"ok\"} 1.0",
+        "sluice_overload_state{name=\"api\",state=\"degraded\"} 0.0",
+        "sluice_overload_state{name=\"api\",state=\"overloaded\"} 0.0");
+    // Cumulative: the count below each bound never falls as the bound grows.
+    double previous = 0;
+    for (long bound : SluiceMeterBinder.BUCKET_BOUNDS_NANOS) {
+      double below = prometheus.get("sluice.limiter.rtt.histogram")
+          .tag("le", java.math.BigDecimal.valueOf(bound, 9).stripTrailingZeros().toPlainString())
+          .functionCounter().count();
+      assertThat(below).isGreaterThanOrEqualTo(previous);
+      previous = below;
+    }
   }
 }
