@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * once never exceed the limit; every admitted permit is released exactly once; every second
  * release is refused and counted; in-flight returns to zero.
  */
+@Tag("stress")
 class LimiterStressTest {
   private static final int THREADS = 8;
   private static final int OPERATIONS = 60_000;

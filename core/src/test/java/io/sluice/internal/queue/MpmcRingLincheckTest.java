@@ -6,6 +6,7 @@ import org.jetbrains.kotlinx.lincheck.annotations.Param;
 import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
 import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
 import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * (the window the ring must wait out) is reported within the first iterations.
  */
 @Param(name = "element", gen = IntGen.class, conf = "1:9")
+@Tag("model-check")
 public class MpmcRingLincheckTest {
   private final MpmcRing<Integer> ring = new MpmcRing<>(2);
 
