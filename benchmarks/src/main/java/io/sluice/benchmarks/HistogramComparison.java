@@ -64,7 +64,8 @@ public final class HistogramComparison {
     // Sluice: a long[608] in an AtomicLongArray, plus the total's AtomicLong and the two headers.
     long sluiceBytes = 8L * LogLinearBuckets.BUCKETS + 16 + 16 + 16 + 16;
     StringBuilder out = new StringBuilder();
-    out.append("| histogram | bytes per distribution | worst relative error of p50, p99, p99.9 |\n");
+    out.append("| histogram | bytes per distribution | worst relative error of p50, p99, p99.9 "
+        + "|\n");
     out.append("|---|---:|---:|\n");
     row(out, "Sluice CumulativeHistogram (608 buckets, 1/16 octave)", sluiceBytes, sluiceError);
     row(out, "HdrHistogram Recorder, 1 significant digit", hdr1Bytes, hdr1Error);
@@ -72,7 +73,8 @@ public final class HistogramComparison {
     out.append(String.format(Locale.ROOT, "%n%d sets of %d log-normal latencies (median 1 ms, "
         + "sigma 1). A Recorder's size is twice its histogram's own estimate, after these values "
         + "(it grows with the range recorded); quantiles as each library reports them (Sluice: "
-        + "bucket midpoint; HdrHistogram: highest value equivalent to the bucket).%n", sets, values));
+        + "bucket midpoint; HdrHistogram: highest value equivalent to the bucket).%n",
+        sets, values));
     return out.toString();
   }
 

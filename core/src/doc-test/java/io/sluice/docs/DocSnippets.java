@@ -27,7 +27,7 @@ public final class DocSnippets {
 
   private DocSnippets() {}
 
-  /** Returns the repository root: the nearest directory, from the working directory up, with a README.md and a docs folder. */
+  /** Returns the repository root: the nearest directory up from here with README.md and docs/. */
   public static Path root() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       if (Files.isRegularFile(dir.resolve("README.md")) && Files.isDirectory(dir.resolve("docs"))) {
@@ -46,7 +46,7 @@ public final class DocSnippets {
     }
   }
 
-  /** Returns the section of a page under {@code heading}, a whole heading line such as {@code "## Quick start"}. */
+  /** Returns the section of a page under {@code heading}, a whole line: "## Quick start". */
   public static String section(String name, String heading) {
     List<String> lines = page(name).lines().toList();
     int level = level(heading);
@@ -83,7 +83,7 @@ public final class DocSnippets {
     return blocks;
   }
 
-  /** Returns the non-blank lines of the Java blocks of {@code markdown}, stripped of indentation. */
+  /** Returns the non-blank lines of the Java blocks of {@code markdown}, stripped. */
   public static List<String> javaLines(String markdown) {
     List<String> lines = new ArrayList<>();
     for (String block : blocks(markdown, "java")) {

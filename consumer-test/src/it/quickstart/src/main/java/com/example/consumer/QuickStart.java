@@ -32,7 +32,8 @@ public final class QuickStart {
       limiter.release(ticket, outcome);
     }
     Module module = Limiter.class.getModule();
+    String where = module.isNamed() ? "module " + module.getName() : "the unnamed module";
     System.out.println("on the " + String.join(" ", args) + ": in flight " + limiter.inFlight()
-        + ", Sluice in " + (module.isNamed() ? "module " + module.getName() : "the unnamed module"));
+        + ", Sluice in " + where);
   }
 }
