@@ -23,9 +23,10 @@ if (!automatic.isEmpty()) {
   println "jlink refused, as expected while io.sluice requires automatic modules ${automatic}"
   return true
 }
-def java = new File(target, 'image/bin/java' + (System.getProperty('os.name').startsWith('Windows') ? '.exe' : ''))
-assert java.canExecute() : jlink
-def run = [java.path, '--module', 'com.example.consumer/com.example.consumer.QuickStart', 'jlink image']
+def windows = System.getProperty('os.name').startsWith('Windows')
+def javaExe = new File(target, 'image/bin/java' + (windows ? '.exe' : ''))
+assert javaExe.canExecute() : jlink
+def run = [javaExe.path, '--module', 'com.example.consumer/com.example.consumer.QuickStart', 'jlink image']
     .execute()
 def out = run.text
 assert run.waitFor() == 0
