@@ -2,21 +2,16 @@ package io.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.docs.DocSnippets;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
 import io.sluice.limit.VegasLimit;
 import io.sluice.pool.Lease;
 import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -28,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The snippets of the README's "Guards: executors and pools" section, verbatim between the
- * {@code // README} markers, so that they compile and run. The virtual-thread executor comes from
+ * The snippets of docs/02-executors-and-pools.md, verbatim between the {@code // README}
+ * markers, so that they compile and run. The virtual-thread executor comes from
  * {@code Executors.newVirtualThreadPerTaskExecutor()} on JDK 21+; the build targets 17, so this
  * test obtains it by reflection (a thread-per-task pool on 17) and wraps it exactly as shown.
  */
@@ -121,29 +116,17 @@ class GuardsReadmeTest {
   }
 
   /**
-   * Every line of the section's Java snippets is a line of this test, except the JDK 21 factory
-   * call that this 17-targeted build obtains by reflection.
+   * Every line of the page's Java snippets is a line of this test, except the JDK 21 factory call
+   * that this 17-targeted build obtains by reflection.
    */
   @Test
-  void theReadmeShowsTheSnippetsThisTestRuns() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int start = readme.indexOf("## Guards: executors and pools");
-    assertThat(start).as("README section").isNotNegative();
-    int end = readme.indexOf("\n## ", start + 1);
-    String section = readme.substring(start, end < 0 ? readme.length() : end);
-    Set<String> testLines = Files.readAllLines(
+  void theDocsShowTheSnippetsThisTestRuns() {
+    String page = DocSnippets.page("docs/02-executors-and-pools.md");
+    assertThat(DocSnippets.blocks(page, "java")).hasSize(4);
+    List<String> missing = DocSnippets.linesMissingFrom(page,
             Path.of("src", "test", "java", "io", "sluice", "GuardsReadmeTest.java")).stream()
-        .map(String::strip).collect(Collectors.toSet());
-    Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(section);
-    int blocks = 0;
-    while (block.find()) {
-      blocks++;
-      List<String> missing = block.group(1).lines().map(String::strip)
-          .filter(l -> !l.isEmpty() && !testLines.contains(l))
-          .filter(l -> !l.contains("Executors.newVirtualThreadPerTaskExecutor()"))
-          .toList();
-      assertThat(missing).as("README lines not run by this test").isEmpty();
-    }
-    assertThat(blocks).isEqualTo(4);
+        .filter(l -> !l.contains("Executors.newVirtualThreadPerTaskExecutor()"))
+        .toList();
+    assertThat(missing).as("documented lines not run by this test").isEmpty();
   }
 }

@@ -17,7 +17,7 @@ import io.sluice.limit.FixedLimit;
 import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
-import io.sluice.metrics.micrometer.SluiceMeterBinder;
+import io.sluice.micrometer.SluiceMeterBinder;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;

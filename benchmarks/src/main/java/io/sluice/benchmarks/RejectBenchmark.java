@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.Limiter;
 import io.sluice.Ticket;
 import io.sluice.limit.VegasLimit;
-import io.sluice.metrics.micrometer.SluiceMeterBinder;
+import io.sluice.micrometer.SluiceMeterBinder;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;

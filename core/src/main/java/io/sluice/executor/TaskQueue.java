@@ -1,6 +1,6 @@
 package io.sluice.executor;
 
-import io.sluice.queue.MpmcRing;
+import io.sluice.internal.queue.MpmcRing;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;

@@ -84,6 +84,20 @@ public final class LatencySnapshot {
     return LogLinearBuckets.valueAtQuantile(counts, count, Args.inRange("q", q, 0.0, 1.0));
   }
 
+  /**
+   * Returns how many values lie in buckets that end at or below {@code nanos}: the values below it,
+   * exactly when {@code nanos} is a bucket boundary (1024 ns times any power of two is one), and
+   * leaving out the bucket that straddles it otherwise. A histogram's cumulative "le" count.
+   */
+  public long countBelow(long nanos) {
+    long below = 0;
+    for (int i = 0; i < counts.length
+        && LogLinearBuckets.lowerBoundNanos(i) + LogLinearBuckets.widthNanos(i) <= nanos; i++) {
+      below += counts[i];
+    }
+    return below;
+  }
+
   /** Returns the largest value in nanoseconds (its bucket's midpoint); 0 when empty. */
   public long maxNanos() {
     return count == 0 ? 0 : LogLinearBuckets.representativeNanos(counts.length - 1);

@@ -13,8 +13,8 @@
  *       OVERLOADED, for readiness, alerts and autoscaling.
  *   <li>Listeners: {@link io.sluice.RejectionListener} (every rejection, on the rejecting thread)
  *       and {@link io.sluice.LimitListener} (every window and the limit it set).
- *   <li>{@code io.sluice.metrics.micrometer}: a Micrometer binder, usable when Micrometer is on the
- *       class path.
+ *   <li>The module {@code io.sluice.micrometer} (artifact {@code sluice-micrometer}) binds these
+ *       to a Micrometer registry; core itself does not depend on Micrometer.
  * </ul>
  *
  * <p>Cost: nothing on the acquire, release and reject paths beyond what the limiter counts anyway.

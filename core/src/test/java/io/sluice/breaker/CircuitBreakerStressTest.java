@@ -16,6 +16,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * at once counts once; the state machine keeps working under random outcomes, refusals, moving
  * time and completions on other threads.
  */
+@Tag("stress")
 class CircuitBreakerStressTest {
   private static final int THREADS = 8;
   private static final int PROBES = 4;

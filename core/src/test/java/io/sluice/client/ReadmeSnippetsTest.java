@@ -7,6 +7,7 @@ import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
+import io.sluice.docs.DocSnippets;
 import io.sluice.limit.FixedLimit;
 import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.rate.RateLimiter;
@@ -20,47 +21,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The code of the README's sections on rate limits, the circuit breaker and the client side: each
- * snippet sits between "README" markers below, compiles, and runs here. The first test checks
- * that every Java block of those sections appears in this file, so the README cannot drift.
+ * The code of the docs pages on rate limits, the circuit breaker and the client side: each snippet
+ * sits between "README" markers below, compiles, and runs here. The first test checks that every
+ * Java block of those pages appears in this file, so the docs cannot drift.
  */
 class ReadmeSnippetsTest {
-  private static final List<String> SECTIONS = List.of(
-      "## Rate limits and quotas", "## Circuit breaker", "## Client side: honouring Retry-After");
+  private static final List<String> PAGES = List.of("docs/04-rate-limits-and-quotas.md",
+      "docs/05-circuit-breaker.md", "docs/06-client-side.md");
 
   private final ManualClock clock = new ManualClock();
   private final FakeHttp http = new FakeHttp();
   private final HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost/")).build();
 
   @Test
-  void everyJavaBlockOfTheseReadmeSectionsIsCodeInThisFile() throws IOException {
-    String readme = "\n" + Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+  void everyJavaBlockOfThesePagesIsCodeInThisFile() throws IOException {
     String source = normalize(Files.readString(
         Path.of("src/test/java/io/sluice/client/ReadmeSnippetsTest.java"), StandardCharsets.UTF_8));
-    List<String> blocks = new ArrayList<>();
-    for (String heading : SECTIONS) {
-      int start = readme.indexOf("\n" + heading + "\n");
-      assertThat(start).as("section %s", heading).isNotNegative();
-      int end = readme.indexOf("\n## ", start + heading.length() + 1);
-      String section = readme.substring(start, end < 0 ? readme.length() : end);
-      Matcher code = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(section);
-      int found = 0;
-      while (code.find()) {
-        blocks.add(code.group(1));
-        found++;
+    for (String page : PAGES) {
+      List<String> blocks = DocSnippets.blocks(DocSnippets.page(page), "java");
+      assertThat(blocks).as("Java blocks in %s", page).isNotEmpty();
+      for (String block : blocks) {
+        assertThat(source).as("%s block compiled here:%n%s", page, block)
+            .contains(normalize(block));
       }
-      assertThat(found).as("Java blocks in %s", heading).isPositive();
-    }
-    for (String block : blocks) {
-      assertThat(source).as("README block compiled here:%n%s", block).contains(normalize(block));
     }
   }
 

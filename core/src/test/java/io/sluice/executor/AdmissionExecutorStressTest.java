@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * units running at once never exceed the limit; the executor terminates with every permit
  * released. Timing decides which of those happens to each task, never whether the test passes.
  */
+@Tag("stress")
 class AdmissionExecutorStressTest {
   private static final int SUBMITTERS = 6;
   private static final int PER_SUBMITTER = 12_000;

@@ -8,6 +8,7 @@ import io.sluice.limit.FixedLimit;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * the reference p99 and all succeed; in one class, long tasks fill the units and the short
  * requests behind them in the queue time out.
  */
+@Tag("simulation")
 class LongTailSimulationTest {
   private static final long MS = 1_000_000L;
   private static final long SECOND = 1_000 * MS;

@@ -10,6 +10,7 @@ import io.sluice.limit.VegasLimit;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * deadline (its client's timeout) and succeeds if it completes within it. Goodput is successes per
  * second during the spike, as a fraction of capacity.
  */
+@Tag("simulation")
 class PrioritySpikeSimulationTest {
   private static final long MS = 1_000_000L;
   private static final long SECOND = 1_000 * MS;

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * monitor (the executor holds none), so virtual threads never pin. Run the suite on a newer JDK to
  * exercise virtual threads: {@code mvn -pl core test -Djvm=/path/to/jdk21+/bin/java}.
  */
+@Tag("stress")
 class VirtualThreadExecutorTest {
 
   @Test

@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * permits and snapshots: every snapshot a reader takes during the run is monotonic and
  * self-consistent, and the final snapshot equals the writers' own tallies exactly.
  */
+@Tag("stress")
 class SnapshotStressTest {
   private static final int WRITERS = 3;
   private static final int OPERATIONS = 150_000;

@@ -8,7 +8,7 @@ import io.sluice.executor.TaskOptions;
 import java.util.ArrayDeque;
 
 /**
- * Uses the limiter, the executor, the snapshots and the overload monitor; MicrometerIsOptionalTest
+ * Uses the limiter, the executor, the snapshots and the overload monitor; CoreWithoutMicrometerTest
  * runs it in a class loader that has no Micrometer. Throws if anything is off.
  */
 public final class WithoutMicrometer implements Runnable {

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * at once, no more than the pool's size are out at once, every checkout is returned, and the guard
  * ends with nothing in flight. Callers beyond the limit fail fast; none waits for the pool.
  */
+@Tag("stress")
 class PoolGuardStressTest {
 
   /** A pooled resource that notices being used by two holders at once. */

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * than burst + floor(elapsed * permits / period); greedy threads get exactly that; a keyed table
  * never tracks more than maxKeys keys, and no key gets more than its own quota.
  */
+@Tag("stress")
 class RateLimiterStressTest {
   private static final int THREADS = 8;
 

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.within;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The simulator itself: reproducible, and its figures agree with queueing arithmetic. */
+@Tag("simulation")
 class SimulationTest {
   private static final long SECOND = 1_000_000_000L;
 

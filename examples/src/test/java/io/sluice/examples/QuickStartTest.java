@@ -7,6 +7,7 @@ import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.docs.DocSnippets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class QuickStartTest {
 
   @Test
   void theReadmeQuickStartIsTheCodeThatRuns() throws IOException {
-    ReadmeSnippets.assertShownIn("## Quick start",
+    DocSnippets.assertShownInOrder(DocSnippets.section("README.md", "## Quick start"),
         Path.of("src", "main", "java", "io", "sluice", "examples", "QuickStart.java"));
   }
 

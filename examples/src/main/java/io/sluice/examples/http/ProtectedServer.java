@@ -15,7 +15,7 @@ import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadStatus;
-import io.sluice.metrics.micrometer.SluiceMeterBinder;
+import io.sluice.micrometer.SluiceMeterBinder;
 import io.sluice.pool.Lease;
 import io.sluice.pool.PoolGuard;
 import io.sluice.rate.KeyedRateLimiter;

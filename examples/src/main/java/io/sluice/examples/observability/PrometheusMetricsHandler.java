@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Serves {@code GET /metrics}: the registry's meters in the Prometheus text exposition format
  * (version 0.0.4). Bind Sluice's meters to the registry with
- * {@link io.sluice.metrics.micrometer.SluiceMeterBinder}. Other methods get 405.
+ * {@link io.sluice.micrometer.SluiceMeterBinder}. Other methods get 405.
  *
  * <p>Thread-safe: the JDK's {@code HttpServer} may call it from several threads at once.
  */

@@ -6,7 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import io.sluice.client.RetryPolicy;
-import io.sluice.examples.ReadmeSnippets;
+import io.sluice.docs.DocSnippets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The snippets of the README's "An HTTP server protected end to end" section, line for line (the
- * README check below), compiled and run: the server starts, answers its mounted handler, and the
- * retrying client gets a 200 from it.
+ * The snippets of docs/07-http-server.md, line for line (the docs check below), compiled and run:
+ * the server starts, answers its mounted handler, and the retrying client gets a 200 from it.
  */
 class HttpServerReadmeTest {
   private final HttpClient http = HttpClient.newHttpClient();
@@ -63,7 +62,7 @@ class HttpServerReadmeTest {
 
   @Test
   void theReadmeShowsTheseLines() throws Exception {
-    ReadmeSnippets.assertShownIn("## An HTTP server protected end to end", Path.of("src", "test",
-        "java", "io", "sluice", "examples", "http", "HttpServerReadmeTest.java"));
+    DocSnippets.assertShownInOrder(DocSnippets.page("docs/07-http-server.md"), Path.of("src",
+        "test", "java", "io", "sluice", "examples", "http", "HttpServerReadmeTest.java"));
   }
 }

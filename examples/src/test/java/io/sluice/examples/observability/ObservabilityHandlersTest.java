@@ -1,6 +1,7 @@
 package io.sluice.examples.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -55,12 +56,18 @@ class ObservabilityHandlersTest {
           "sluice_limiter_completed_total{name=\"demo\",outcome=\"success\"} 540.0",
           "sluice_limiter_limit{name=\"demo\"} 2.0",
           "sluice_limiter_inflight{name=\"demo\"} 0.0",
-          "sluice_overload_state{name=\"demo\"} 2.0",
+          "sluice_overload_state{name=\"demo\",state=\"overloaded\"} 1.0",
+          "sluice_overload_state{name=\"demo\",state=\"ok\"} 0.0",
           "sluice_overload_rejection_ratio{name=\"demo\"} 0.25");
-      // Every SHEDDABLE task that ran waited 5 ms in the queue (bucket midpoint, within 3%).
-      double p99 = value(scrape,
-          "sluice_executor_queue_wait_seconds{name=\"demo\",priority=\"sheddable\",quantile=\"0.99\"}");
-      assertThat(p99).isBetween(0.00485, 0.00515);
+      // Every SHEDDABLE task that ran waited 5 ms in the queue: all 180 in the bucket that ends
+      // at 8.4 ms, none below 4.2 ms; their total is exact.
+      String wait = "sluice_executor_queue_wait";
+      String sheddable = "name=\"demo\",priority=\"sheddable\"}";
+      assertThat(value(scrape, wait + "_histogram_total{le=\"0.004194304\"," + sheddable)).isZero();
+      assertThat(value(scrape, wait + "_histogram_total{le=\"0.008388608\"," + sheddable))
+          .isEqualTo(180);
+      assertThat(value(scrape, wait + "_seconds_count{" + sheddable)).isEqualTo(180);
+      assertThat(value(scrape, wait + "_seconds_sum{" + sheddable)).isCloseTo(0.9, within(1e-9));
       assertThat(value(scrape, "sluice_limiter_retry_after_seconds{name=\"demo\"}")).isPositive();
 
       assertThat(s.get("/metrics").statusCode()).isEqualTo(200);

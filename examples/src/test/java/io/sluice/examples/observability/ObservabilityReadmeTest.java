@@ -9,39 +9,32 @@ import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.docs.DocSnippets;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.ExecutorSnapshot;
 import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadState;
-import io.sluice.metrics.micrometer.SluiceMeterBinder;
-import java.io.IOException;
+import io.sluice.micrometer.SluiceMeterBinder;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's "Observability" section: its Java snippets, verbatim, compile and run here; its
- * sample scrape is lines of a real scrape of {@link ScriptedServer}, and its /health body is the
- * real one.
+ * docs/08-observability.md: its Java snippets, verbatim, compile and run here; its sample scrape
+ * is lines of a real scrape of {@link ScriptedServer}, and its /health body is the real one.
  */
 class ObservabilityReadmeTest {
   private final ExecutorService workers = Executors.newFixedThreadPool(2);
@@ -117,19 +110,12 @@ class ObservabilityReadmeTest {
   }
 
   @Test
-  void theReadmeShowsTheSnippetsThisTestRunsAndARealScrape() throws Exception {
-    String section = section();
-    Set<String> testLines = Files.readAllLines(Path.of("src", "test", "java", "io", "sluice",
-            "examples", "observability", "ObservabilityReadmeTest.java")).stream()
-        .map(String::strip).collect(Collectors.toSet());
-    List<String> javaBlocks = blocks(section, "java");
-    assertThat(javaBlocks).hasSize(5);
-    for (String block : javaBlocks) {
-      List<String> missing = block.lines().map(String::strip)
-          .filter(l -> !l.isEmpty() && !testLines.contains(l))
-          .toList();
-      assertThat(missing).as("README lines not run by this test").isEmpty();
-    }
+  void theDocsShowTheSnippetsThisTestRunsAndARealScrape() throws Exception {
+    String page = DocSnippets.page("docs/08-observability.md");
+    assertThat(DocSnippets.blocks(page, "java")).hasSize(5);
+    List<String> missing = DocSnippets.linesMissingFrom(page, Path.of("src", "test", "java", "io",
+        "sluice", "examples", "observability", "ObservabilityReadmeTest.java"));
+    assertThat(missing).as("documented lines not run by this test").isEmpty();
 
     try (ScriptedServer s = new ScriptedServer()) {
       HttpResponse<String> health = null;
@@ -139,28 +125,11 @@ class ObservabilityReadmeTest {
       }
       List<String> scrape = s.get("/metrics").body().lines().toList();
       assertThat(health.statusCode()).isEqualTo(503);
-      assertThat(blocks(section, "json")).containsExactly(health.body() + "\n");
-      List<String> sample = blocks(section, "text").get(0).lines().toList();
+      assertThat(DocSnippets.blocks(page, "json")).containsExactly(health.body() + "\n");
+      List<String> sample = DocSnippets.blocks(page, "text").get(0).lines().toList();
       assertThat(sample).hasSizeGreaterThan(10);
       assertThat(scrape).containsAll(sample);
     }
-  }
-
-  private static String section() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int start = readme.indexOf("## Observability");
-    assertThat(start).as("README section").isNotNegative();
-    int end = readme.indexOf("\n## ", start + 1);
-    return readme.substring(start, end < 0 ? readme.length() : end);
-  }
-
-  private static List<String> blocks(String section, String language) {
-    Matcher m = Pattern.compile("```" + language + "\n(.*?)```", Pattern.DOTALL).matcher(section);
-    List<String> blocks = new ArrayList<>();
-    while (m.find()) {
-      blocks.add(m.group(1));
-    }
-    return blocks;
   }
 
   private void shutdown() throws InterruptedException {

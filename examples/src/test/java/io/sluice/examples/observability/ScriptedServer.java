@@ -11,7 +11,7 @@ import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.OverloadMonitor;
-import io.sluice.metrics.micrometer.SluiceMeterBinder;
+import io.sluice.micrometer.SluiceMeterBinder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -44,11 +44,7 @@ final class ScriptedServer implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(10)).build();
 
   ScriptedServer() throws IOException {
-    SluiceMeterBinder.executor("demo", executor)
-        .overload(monitor)
-        .clock(clock)
-        .quantileStep(Duration.ofSeconds(10))
-        .bindTo(registry);
+    SluiceMeterBinder.executor("demo", executor).overload(monitor).bindTo(registry);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     Observability.mount(server, registry, monitor);
     server.start();

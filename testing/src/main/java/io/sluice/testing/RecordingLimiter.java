@@ -1,0 +1,129 @@
+package io.sluice.testing;
+
+import io.sluice.Limiter;
+import io.sluice.Outcome;
+import io.sluice.Ticket;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link Limiter} that delegates every call to another limiter and records what its callers did:
+ * permits granted, acquisitions refused, and the outcome of every release that took effect, in
+ * order. Use it to check that code under test (a guard, a handler, a client) completes each permit
+ * exactly once, with the outcome it should.
+ *
+ * <pre>{@code
+ * RecordingLimiter limiter = RecordingLimiter.wrap(Limiter.newBuilder().build());
+ * handler.handle(request, limiter);
+ * assertThat(limiter.outcomes()).containsExactly(Outcome.DROPPED);
+ * assertThat(limiter.inFlight()).isZero();
+ * }</pre>
+ *
+ * <p>Thread-safe, as its delegate is. It records with atomic adds and a copy-on-write list, so it
+ * allocates and is slower than the delegate: a test double, not for production.
+ */
+public final class RecordingLimiter implements Limiter {
+  private final Limiter delegate;
+  private final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+  private final AtomicLong granted = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong ineffective = new AtomicLong();
+
+  private RecordingLimiter(Limiter delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** Returns a recording limiter in front of {@code delegate}. */
+  public static RecordingLimiter wrap(Limiter delegate) {
+    return new RecordingLimiter(delegate);
+  }
+
+  /** Returns the wrapped limiter. */
+  public Limiter delegate() {
+    return delegate;
+  }
+
+  /** Returns the outcomes of the releases that took effect, in the order they happened. */
+  public List<Outcome> outcomes() {
+    return List.copyOf(outcomes);
+  }
+
+  /** Returns how many acquisitions returned a permit. */
+  public long granted() {
+    return granted.get();
+  }
+
+  /** Returns how many acquisitions returned a rejection. */
+  public long refused() {
+    return refused.get();
+  }
+
+  /** Returns how many releases changed nothing (second releases, rejections, foreign tickets). */
+  public long ineffectiveReleases() {
+    return ineffective.get();
+  }
+
+  @Override
+  public long tryAcquire() {
+    return record(delegate.tryAcquire());
+  }
+
+  @Override
+  public long tryAcquire(int cost) {
+    return record(delegate.tryAcquire(cost));
+  }
+
+  private long record(long ticket) {
+    (Ticket.isPermit(ticket) ? granted : refused).incrementAndGet();
+    return ticket;
+  }
+
+  @Override
+  public boolean release(long permit, Outcome outcome) {
+    boolean released = delegate.release(permit, outcome);
+    if (released) {
+      outcomes.add(outcome);
+    } else {
+      ineffective.incrementAndGet();
+    }
+    return released;
+  }
+
+  @Override
+  public int limit() {
+    return delegate.limit();
+  }
+
+  @Override
+  public int inFlight() {
+    return delegate.inFlight();
+  }
+
+  @Override
+  public long retryAfterNanos() {
+    return delegate.retryAfterNanos();
+  }
+
+  @Override
+  public long rejections() {
+    return delegate.rejections();
+  }
+
+  @Override
+  public long invalidReleases() {
+    return delegate.invalidReleases();
+  }
+
+  @Override
+  public long windowsClosed() {
+    return delegate.windowsClosed();
+  }
+
+  @Override
+  public String toString() {
+    return "RecordingLimiter[granted=" + granted + ", refused=" + refused + ", outcomes="
+        + outcomes.size() + ", " + delegate + "]";
+  }
+}
