@@ -34,6 +34,11 @@ class HttpServerReadmeTest {
         .requestTimeout(Duration.ofMillis(250))   // an answer later than this is worth nothing
         .tenantQuota(100, 20)                     // optional: 429 beyond 100/s per X-Tenant
         .observability(registry)                  // GET /metrics and /health, outside admission
+        .requestHeadTimeout(Duration.ofSeconds(10)) // 408 after this, from a head's first byte
+        .maxHeaderBytes(8 * 1024)                 // 414 / 431 beyond it
+        .maxHeaderFields(100)                     // 431 beyond it
+        .maxBodyBytes(1024 * 1024)                // 413 for a longer declared body
+        .idleTimeout(Duration.ofSeconds(30))      // idle keep-alive connections closed after it
         .start()) {
       URI query = server.queryUri();              // http://127.0.0.1:<port>/query
       URI metrics = server.uri("/metrics");       // Prometheus text: the limit, refusals by reason
