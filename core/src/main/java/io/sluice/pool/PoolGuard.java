@@ -269,7 +269,7 @@ public final class PoolGuard<R> {
     return failure;
   }
 
-  /** Releases a checkout's permit and hands room on to the line; a listener's exception is thrown. */
+  /** Releases a checkout's permit and hands the room on; a listener's exception is thrown. */
   void release(long permit, Outcome outcome) {
     Throwable failure = releaseAndHandOff(permit, outcome, null);
     if (failure != null) {
@@ -322,7 +322,7 @@ public final class PoolGuard<R> {
     return withSuppressed(e, suppressed);
   }
 
-  /** Returns the Retry-After of a refusal after {@link #tryAcquirePermit()} gave {@code refusal}. */
+  /** Returns the Retry-After of a refusal after tryAcquirePermit() gave {@code refusal}. */
   long retryAfter(long refusal) {
     return refusal == NONE ? limiter.retryAfterNanos() : Ticket.retryAfterNanos(refusal);
   }
@@ -412,8 +412,8 @@ public final class PoolGuard<R> {
     }
 
     /**
-     * Parks until granted, until {@code wait} from {@code start} has passed (then refused), or until
-     * interrupted; returns the permit granted.
+     * Parks until granted, until {@code wait} from {@code start} has passed (then refused), or
+     * until interrupted; returns the permit granted.
      */
     long await(PoolGuard<?> guard, long start, long wait, boolean byDeadline)
         throws InterruptedException {

@@ -59,7 +59,8 @@ class FailureClassifierTest {
     AdmissionRejectedException limit =
         new AdmissionRejectedException(RejectReason.LIMIT_REACHED, 0L);
     limit.initCause(new TimeoutException("an older, inner timeout"));
-    assertThat(rule.classify(limit)).as("the guard's own refusal decides").isEqualTo(Outcome.IGNORED);
+    assertThat(rule.classify(limit)).as("the guard's own refusal decides")
+        .isEqualTo(Outcome.IGNORED);
     AdmissionRejectedException shed =
         new AdmissionRejectedException(RejectReason.QUEUE_TIMEOUT, 0L);
     shed.initCause(limit);
