@@ -157,8 +157,9 @@ public final class PoolGuard<R> {
     if (Ticket.isPermit(permit)) {
       return borrow(permit, start, wait, byDeadline);
     }
-    ThreadWaiter waiter = new ThreadWaiter(Thread.currentThread());
-    if (!enqueue(waiter)) {
+    ThreadWaiter waiter;
+    if (waiters.get() >= maxWaiters // checked first so that a fail-fast guard allocates no waiter
+        || !enqueue(waiter = new ThreadWaiter(Thread.currentThread()))) {
       throw refuse(RejectReason.LIMIT_REACHED, retryAfter(permit));
     }
     permit = waiter.await(this, start, wait, byDeadline);
