@@ -38,9 +38,9 @@ import java.util.concurrent.locks.LockSupport;
  * }</pre>
  *
  * <h2>Waiting</h2>
- * A caller that finds a permit free (and nobody waiting) takes it without a lock and without
- * allocating. Otherwise it joins a first-in-first-out line of at most {@code maxWaiters} callers
- * (1024 by default) and parks. Each permit that frees up (a lease closed, the limit raised) is
+ * A caller that finds a permit free (and nobody waiting) takes it on the limiter's lock-free
+ * path. Otherwise it joins a first-in-first-out line of at most {@code maxWaiters} callers (1024
+ * by default) and parks. Each permit that frees up (a lease closed, the limit raised) is
  * handed to the caller at the head of the line, which then borrows from the pool. A caller whose
  * deadline or {@code maxWait} passes leaves the line with a refusal; a permit handed to it too late
  * goes on to the next caller, so it never holds a permit past its deadline. An interrupted caller
