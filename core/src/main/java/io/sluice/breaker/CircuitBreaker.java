@@ -76,7 +76,7 @@ public interface CircuitBreaker {
   /**
    * Records that the call succeeded (it is still counted as slow if it took at least the slow-call
    * threshold). Returns whether the outcome counted: false for a rejection ticket, a permit from an
-   * earlier state, or a second completion of a probe.
+   * earlier state, a second completion of a probe, or a probe permit this round never issued.
    */
   boolean onSuccess(long permit);
 

@@ -279,13 +279,19 @@ final class PackedCircuitBreaker implements CircuitBreaker {
     return true;
   }
 
-  /** Records a probe's result; returns false if the round is over or the probe was done already. */
+  /**
+   * Records a probe's result; returns false if the round is over, the probe was done already, or
+   * the permit names a probe this round has not issued (a forged or corrupted ticket: counting it
+   * would mark a slot done that a real probe still holds, or, past the 20 slots, spill into the
+   * success count).
+   */
   private boolean recordProbe(long s, long permit, int result, long now) {
-    long bit = 1L << (permit >>> INDEX_SHIFT & ISSUED_MASK);
+    long index = permit >>> INDEX_SHIFT & ISSUED_MASK;
+    long bit = 1L << index;
     for (;;) {
       long payload = payload(s);
       long done = payload >>> DONE_SHIFT & DONE_MASK;
-      if ((done & bit) != 0) {
+      if (index >= (payload & ISSUED_MASK) || (done & bit) != 0) {
         return false;
       }
       long successes = payload >>> SUCCESS_SHIFT;

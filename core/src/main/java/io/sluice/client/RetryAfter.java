@@ -43,7 +43,9 @@ public final class RetryAfter {
       "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) " + MONTHS + " ([ \\d]\\d) " + TIME + " (\\d{4})");
   private static final List<String> MONTH_NAMES = List.of(
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");
+  /** The most whole seconds that fit in a {@code long} of nanoseconds (9,223,372,036). */
   private static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000_000L;
+  private static final Duration MAX_NANOS = Duration.ofNanos(Long.MAX_VALUE);
 
   private RetryAfter() {}
 
@@ -79,7 +81,8 @@ public final class RetryAfter {
     if (wait.isNegative()) {
       return 0L;
     }
-    return wait.getSeconds() >= MAX_SECONDS ? Long.MAX_VALUE : wait.toNanos();
+    // Saturate only what does not fit: 9223372036 s and a fraction may still be a valid long.
+    return wait.compareTo(MAX_NANOS) > 0 ? Long.MAX_VALUE : wait.toNanos();
   }
 
   /**
@@ -109,7 +112,7 @@ public final class RetryAfter {
       return Long.MAX_VALUE;
     }
     long seconds = Long.parseLong(significant);
-    return seconds >= MAX_SECONDS ? Long.MAX_VALUE : seconds * 1_000_000_000L;
+    return seconds > MAX_SECONDS ? Long.MAX_VALUE : seconds * 1_000_000_000L;
   }
 
   /** Parses the three HTTP-date formats; returns null if {@code field} is none of them. */

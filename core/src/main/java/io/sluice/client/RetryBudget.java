@@ -10,8 +10,11 @@ import java.lang.invoke.VarHandle;
  *
  * <p>A token bucket counted in requests: every request deposits {@code ratio} of a token, every
  * retry withdraws one whole token, and the balance never exceeds {@code burst} (it starts there,
- * so a quiet client can still retry its first few failures). Hence over any run, retries
- * {@code <= burst + ratio * requests}, exactly (the balance is kept in millionths of a token).
+ * so a quiet client can still retry its first few failures). The balance is kept in millionths of
+ * a token and the ratio is rounded <em>down</em> to a whole millionth, {@code r = floor(ratio *
+ * 10^6) / 10^6} (0.1234567 counts as 0.123456), so over any run retries {@code <= burst +
+ * floor(r * requests) <= burst + ratio * requests}, exactly; a caller that retries whenever it
+ * may gets the first bound.
  *
  * <pre>{@code
  * RetryBudget budget = RetryBudget.of(0.1, 10);
@@ -53,7 +56,23 @@ public final class RetryBudget {
   public static RetryBudget of(double ratio, int burst) {
     Args.inRange("ratio", ratio, 1.0 / UNIT, 1.0);
     Args.inRange("burst", burst, 1, 1_000_000);
-    return new RetryBudget(Math.round(ratio * UNIT), burst * UNIT);
+    return new RetryBudget(millionthsRoundedDown(ratio), burst * UNIT);
+  }
+
+  /**
+   * Returns the largest d with d / 10^6 <= ratio. The product ratio * 10^6 may land a hair on
+   * either side of a whole number (0.000249 * 10^6 is 248.99999999999997), so the floor is
+   * corrected by comparing d / 10^6 with the ratio as the double the caller wrote.
+   */
+  private static long millionthsRoundedDown(double ratio) {
+    long d = (long) Math.floor(ratio * UNIT);
+    if ((double) (d + 1) / UNIT <= ratio) {
+      d++;
+    }
+    while ((double) d / UNIT > ratio) {
+      d--;
+    }
+    return d;
   }
 
   /** Records a request (a first attempt, not a retry): deposits {@code ratio} of a retry. */

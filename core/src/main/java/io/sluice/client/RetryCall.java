@@ -25,6 +25,8 @@ public final class RetryCall {
   private int attempts;
   private boolean succeeded;
   private long floorNanos;
+  /** Whether nextDelayNanos() took a retry from the budget since the last attempt. */
+  private boolean charged;
 
   RetryCall(RetryPolicy policy) {
     this.policy = policy;
@@ -44,6 +46,7 @@ public final class RetryCall {
     }
     attempts++;
     floorNanos = 0;
+    charged = false;
     long permit = 0;
     if (policy.breaker != null) {
       permit = policy.breaker.tryAcquire();
@@ -101,9 +104,15 @@ public final class RetryCall {
   /**
    * Returns how long to wait before the next attempt, or {@link #GIVE_UP} if the call succeeded,
    * has used its attempts, would have to wait longer than the policy's maxRetryAfter, or the retry
-   * budget is spent. A returned wait has taken a retry from the budget.
+   * budget is spent. A returned wait has taken a retry from the budget, at most one per attempt:
+   * asking again before the next attempt draws a new jittered wait and takes nothing more.
+   *
+   * @throws IllegalStateException if no attempt has been made yet
    */
   public long nextDelayNanos() {
+    if (attempts == 0) {
+      throw new IllegalStateException("no attempt made yet: call tryAttempt() first");
+    }
     if (succeeded || attempts >= policy.maxAttempts) {
       return GIVE_UP;
     }
@@ -111,8 +120,14 @@ public final class RetryCall {
     if (policy.breaker != null) {
       floor = Math.max(floor, policy.breaker.retryAfterNanos());
     }
-    if (floor > policy.maxRetryAfterNanos || !policy.budget.tryRetry()) {
+    if (floor > policy.maxRetryAfterNanos) {
       return GIVE_UP;
+    }
+    if (!charged) {
+      if (!policy.budget.tryRetry()) {
+        return GIVE_UP;
+      }
+      charged = true;
     }
     return policy.backoff.delayNanos(attempts - 1, floor, random());
   }

@@ -13,7 +13,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Thread-safe: the lease may be closed from any thread, and only the first close or discard
  * takes effect; later ones return {@code false}. Giving the resource back happens-before the
- * permit is released, so a caller admitted by that permit finds the resource in the pool.
+ * permit is released (and handed to the next caller in line, if any), so a caller admitted by
+ * that permit finds the resource in the pool.
  *
  * @param <R> the resource type
  */
@@ -83,7 +84,7 @@ public final class Lease<R> implements AutoCloseable {
         guard.adapter.giveBack(resource);
       }
     } finally {
-      guard.limiter.release(permit, outcome);
+      guard.release(permit, outcome);
     }
     return true;
   }

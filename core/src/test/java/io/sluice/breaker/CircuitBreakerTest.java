@@ -244,6 +244,37 @@ class CircuitBreakerTest {
     assertThat(breaker.state()).as("two of three probes are done").isEqualTo(State.HALF_OPEN);
   }
 
+  /**
+   * A probe permit carries its slot index in bits 41-45 (see PackedCircuitBreaker). A forged or
+   * corrupted ticket naming a slot this round has not issued must count nothing: it used to mark
+   * the slot done (so the round closed on one real success out of three), and an index past the
+   * 20 slots spilled into the success count.
+   */
+  @Test
+  void aProbePermitForASlotNotIssuedCountsNothing() {
+    CircuitBreaker breaker = openBreaker();
+    clock.advanceNanos(breaker.retryAfterNanos());
+    long first = breaker.tryAcquire();
+    assertThat(Ticket.isPermit(first)).isTrue();
+    long slotMask = 0x1FL << 41;
+    for (long index : new long[] {1, 2, 19, 20, 31}) {
+      long forged = first & ~slotMask | index << 41;
+      assertThat(breaker.onSuccess(forged)).as("slot %d, not issued", index).isFalse();
+      assertThat(breaker.onIgnored(forged)).as("slot %d, not issued", index).isFalse();
+    }
+    assertThat(breaker.onSuccess(first)).isTrue();
+    assertThat(breaker.state()).as("one of three probes has reported").isEqualTo(State.HALF_OPEN);
+
+    long second = breaker.tryAcquire();
+    long third = breaker.tryAcquire();
+    assertThat(Ticket.isRejection(breaker.tryAcquire())).as("three probes per round").isTrue();
+    assertThat(breaker.onFailure(first & ~slotMask | 2L << 41))
+        .as("slot 2 is issued now: a forged copy of it counts, as with any permit").isTrue();
+    assertThat(breaker.state()).isEqualTo(State.OPEN);
+    assertThat(breaker.onSuccess(second)).as("the round is over").isFalse();
+    assertThat(breaker.onSuccess(third)).isFalse();
+  }
+
   @Test
   void aPermitFromAnEarlierStateCountsNothing() {
     CircuitBreaker breaker = builder().build();

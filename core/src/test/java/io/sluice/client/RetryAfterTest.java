@@ -25,9 +25,39 @@ class RetryAfterTest {
 
   @Test
   void delaySecondsTooLargeForNanosecondsSaturate() {
-    assertThat(RetryAfter.parseNanos("9223372036", clock)).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseNanos("9223372037", clock)).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseNanos("9223372036854775807", clock)).isEqualTo(Long.MAX_VALUE);
     assertThat(RetryAfter.parseNanos("99999999999999999999999", clock)).isEqualTo(Long.MAX_VALUE);
     assertThat(RetryAfter.parseNanos("9223372035", clock)).isEqualTo(9_223_372_035L * SECOND);
+  }
+
+  /** Issue 17, item 12: the largest whole number of seconds that fits is not saturated. */
+  @Test
+  void theLargestDelayThatFitsInNanosecondsIsExact() {
+    assertThat(RetryAfter.parseNanos("9223372036", clock)).isEqualTo(9_223_372_036L * SECOND);
+    assertThat(RetryAfter.parseNanos("0009223372036", clock)).isEqualTo(9_223_372_036L * SECOND);
+  }
+
+  /**
+   * Issue 17, item 12: an HTTP-date 9223372036 s ahead fits (Fri, 11 Apr 2262 23:47:16 GMT from
+   * the epoch); so does one 9223372036.5 s ahead; 9223372036.9 s and 9223372037 s do not.
+   */
+  @Test
+  void anHttpDateSaturatesOnlyWhenTheWaitDoesNotFitInNanoseconds() {
+    String imf = "Fri, 11 Apr 2262 23:47:16 GMT";
+    String asctime = "Fri Apr 11 23:47:16 2262";
+    Instant epoch = Instant.EPOCH;
+    assertThat(RetryAfter.parseNanos(imf, epoch)).isEqualTo(9_223_372_036L * SECOND);
+    assertThat(RetryAfter.parseNanos(asctime, epoch)).isEqualTo(9_223_372_036L * SECOND);
+    assertThat(RetryAfter.parseNanos(imf, epoch.minusMillis(500)))
+        .isEqualTo(9_223_372_036_500_000_000L);
+    assertThat(RetryAfter.parseNanos(imf, epoch.minusNanos(854_775_807)))
+        .isEqualTo(Long.MAX_VALUE).isEqualTo(9_223_372_036L * SECOND + 854_775_807);
+    assertThat(RetryAfter.parseNanos(imf, epoch.minusNanos(854_775_808)))
+        .as("one nanosecond too far").isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseNanos(imf, epoch.minusMillis(900))).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseNanos("Fri, 11 Apr 2262 23:47:17 GMT", epoch))
+        .isEqualTo(Long.MAX_VALUE);
   }
 
   @Test

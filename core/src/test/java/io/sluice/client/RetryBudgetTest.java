@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.Workers;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,37 @@ class RetryBudgetTest {
     }
     // The first request's deposit is lost to the full bucket; every later one counts.
     assertThat(retries).isEqualTo(10 + (requests - 1) / 10);
+  }
+
+  /**
+   * Issue 17, item 9: over 10^7 requests a greedy caller gets exactly burst + floor(r * requests)
+   * retries, r being the ratio rounded down to a millionth, which never exceeds burst + ratio *
+   * requests (0.1234567 was rounded up and granted 1,234,579 of a bound of 1,234,577).
+   */
+  @Test
+  void overTenMillionRequestsRetriesNeverExceedBurstPlusRatioTimesRequests() {
+    int requests = 10_000_000;
+    int burst = 10;
+    for (String ratio : List.of("0.1234567", "0.1", "0.000249", "0.0000015", "0.3333333",
+        "0.9999999", "1")) {
+      RetryBudget budget = RetryBudget.of(Double.parseDouble(ratio), burst);
+      long retries = 0;
+      while (budget.tryRetry()) {
+        retries++;
+      }
+      for (int i = 0; i < requests; i++) {
+        budget.onRequest();
+        while (budget.tryRetry()) {
+          retries++;
+        }
+      }
+      BigDecimal exact = new BigDecimal(ratio);
+      long bound = exact.multiply(BigDecimal.valueOf(requests)).setScale(0, RoundingMode.FLOOR)
+          .longValueExact() + burst;
+      long millionths = exact.movePointRight(6).setScale(0, RoundingMode.FLOOR).longValueExact();
+      assertThat(retries).as("ratio %s", ratio).isLessThanOrEqualTo(bound)
+          .isEqualTo(burst + millionths * requests / 1_000_000);
+    }
   }
 
   @Test

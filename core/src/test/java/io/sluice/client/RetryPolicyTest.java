@@ -233,6 +233,34 @@ class RetryPolicyTest {
         .as("the breaker's only probe was given back, so a new one is admitted").isTrue();
   }
 
+  /**
+   * Found looking for issue 17's "lost permits" in the client: asking for the delay before any
+   * attempt spent a retry from the shared budget and then failed with a confusing "retry must be
+   * in [0, ...] but was -1"; asking twice after one failure spent two.
+   */
+  @Test
+  void askingForTheDelayOutOfTurnSpendsNothingFromTheBudget() {
+    RetryBudget budget = RetryBudget.of(0.1, 2);
+    RetryPolicy policy = policy().budget(budget).maxAttempts(3).build();
+    RetryCall call = policy.newCall();
+    assertThatThrownBy(call::nextDelayNanos).isInstanceOf(IllegalStateException.class)
+        .hasMessage("no attempt made yet: call tryAttempt() first");
+    assertThat(budget.balance()).as("nothing taken").isEqualTo(2.0);
+
+    call.onFailure(call.tryAttempt());
+    long first = call.nextDelayNanos();
+    long again = call.nextDelayNanos();
+    assertThat(first).isNotNegative();
+    assertThat(again).isNotNegative();
+    assertThat(budget.balance()).as("one retry for one failed attempt").isEqualTo(1.0);
+
+    call.onFailure(call.tryAttempt());
+    assertThat(call.nextDelayNanos()).isNotNegative();
+    assertThat(budget.balance()).isZero();
+    call.onFailure(call.tryAttempt());
+    assertThat(call.nextDelayNanos()).as("attempts used up").isEqualTo(RetryCall.GIVE_UP);
+  }
+
   @Test
   void aCallIsDrivenInOrder() {
     RetryPolicy policy = policy().maxAttempts(1).build();

@@ -78,6 +78,7 @@ class PoolGuardSnapshotTest {
     idle.add("conn-2");
     guard = PoolGuard.newBuilder(adapter).clock(clock)
         .limiter(Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1)).build())
+        .maxWaiters(0) // refuse at once instead of waiting in line
         .build();
     try (Lease<String> held = guard.acquire(Duration.ofSeconds(1))) {
       assertThatThrownBy(() -> guard.acquire(Duration.ofSeconds(1)))

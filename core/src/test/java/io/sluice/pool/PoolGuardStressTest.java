@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * The example adapter over {@link SimpleBoundedPool}, with the default adaptive guard, under eight
  * threads for a bounded number of checkouts. Invariants: a resource is never held by two callers
  * at once, no more than the pool's size are out at once, every checkout is returned, and the guard
- * ends with nothing in flight. Callers beyond the limit fail fast; none waits for the pool.
+ * ends with nothing in flight. Callers beyond the limit wait in the guard's line (see
+ * {@link PoolGuardWaitingStressTest} for deadlines and interruptions).
  */
 @Tag("stress")
 class PoolGuardStressTest {
@@ -73,7 +74,7 @@ class PoolGuardStressTest {
     for (Thread t : threads) {
       t.join();
     }
-    System.out.printf("served %d, refused at the limit %d, final limit %d%n", served.get(),
+    System.out.printf("served %d, refused %d, final limit %d%n", served.get(),
         refused.get(), guard.limiter().limit());
     assertThat(violation.get()).isNull();
     assertThat(served.get() + refused.get()).isEqualTo(8 * 5_000);

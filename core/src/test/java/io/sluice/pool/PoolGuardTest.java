@@ -65,9 +65,11 @@ class PoolGuardTest {
   }
 
   @Test
-  void beyondTheLimitCallersFailFastWithRetryAfterAndThePoolIsNotAsked() throws Exception {
+  void withWaitingOffCallersBeyondTheLimitFailFastWithRetryAfterAndThePoolIsNotAsked()
+      throws Exception {
     ScriptedAdapter adapter = new ScriptedAdapter(5);
-    PoolGuard<String> guard = PoolGuard.newBuilder(adapter).clock(clock).limiter(fixed(2)).build();
+    PoolGuard<String> guard = PoolGuard.newBuilder(adapter).clock(clock).limiter(fixed(2))
+        .maxWaiters(0).build();
     Lease<String> a = guard.acquire(Duration.ofMillis(100));
     Lease<String> b = guard.acquire(Duration.ofMillis(100));
 
