@@ -7,12 +7,17 @@
  */
 module io.sluice {
   requires HdrHistogram;
+  // The GC and CPU detectors: GarbageCollectorMXBean always; GC notifications and the process CPU
+  // time (com.sun.management) where the runtime has them, with a fallback where it has not.
+  requires java.management;
+  requires static jdk.management;
   // Optional: only io.sluice.metrics.micrometer uses Micrometer, when the application has it.
   requires static micrometer.core;
 
   exports io.sluice;
   exports io.sluice.breaker;
   exports io.sluice.client;
+  exports io.sluice.detector;
   exports io.sluice.executor;
   exports io.sluice.limit;
   exports io.sluice.metrics;
