@@ -42,7 +42,8 @@ final class CgroupCpu {
       }
       Mount v2 = mount(mounts, true);
       String path = cgroupPath(groups, true);
-      return v2 == null || path == null ? OptionalDouble.empty() : smallestQuota(root, v2, path, true);
+      return v2 == null || path == null
+          ? OptionalDouble.empty() : smallestQuota(root, v2, path, true);
     } catch (IOException | RuntimeException e) {
       return OptionalDouble.empty();
     }

@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
  *   <caption>Defaults and ranges</caption>
  *   <tr><th>setting</th><th>default</th><th>range</th></tr>
  *   <tr><td>{@link Builder#period}</td><td>100 ms</td><td>[1 ms, 1 min]</td></tr>
- *   <tr><td>{@link Builder#window}</td><td>1 s</td><td>[period, 10000 periods], at most 1 h</td></tr>
+ *   <tr><td>{@link Builder#window}</td><td>1 s</td>
+ *       <td>[period, 10000 periods], at most 1 h</td></tr>
  *   <tr><td>{@link Builder#thresholds} ELEVATED / SEVERE</td><td>0.85 / 0.95</td>
  *       <td>(0, 1], elevated &le; severe</td></tr>
  *   <tr><td>{@link Builder#cores}</td><td>detected as above</td><td>[0.01, 100000]</td></tr>
@@ -47,7 +48,8 @@ public final class CpuDetector implements OverloadDetector {
   private final Load load;
 
   private CpuDetector(Builder b, double cores) {
-    this.load = new Load(b.cpuTime, cores, b.settings.slots(), new Thresholds(b.elevated, b.severe));
+    Thresholds thresholds = new Thresholds(b.elevated, b.severe);
+    this.load = new Load(b.cpuTime, cores, b.settings.slots(), thresholds);
     this.sampler = b.settings.sampler(load);
   }
 
@@ -226,7 +228,7 @@ public final class CpuDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper that moves it. */
+    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

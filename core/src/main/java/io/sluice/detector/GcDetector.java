@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *   <caption>Defaults and ranges</caption>
  *   <tr><th>setting</th><th>default</th><th>range</th></tr>
  *   <tr><td>{@link Builder#period}</td><td>100 ms</td><td>[1 ms, 1 min]</td></tr>
- *   <tr><td>{@link Builder#window}</td><td>1 s</td><td>[period, 10000 periods], at most 1 h</td></tr>
+ *   <tr><td>{@link Builder#window}</td><td>1 s</td>
+ *       <td>[period, 10000 periods], at most 1 h</td></tr>
  *   <tr><td>{@link Builder#thresholds} ELEVATED / SEVERE</td><td>0.1 / 0.3 of the window</td>
  *       <td>(0, 1], elevated &le; severe</td></tr>
  * </table>
@@ -172,7 +173,7 @@ public final class GcDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper that moves it. */
+    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

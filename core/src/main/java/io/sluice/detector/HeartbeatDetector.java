@@ -28,7 +28,8 @@ import java.time.Duration;
  *   <caption>Defaults and ranges</caption>
  *   <tr><th>setting</th><th>default</th><th>range</th></tr>
  *   <tr><td>{@link Builder#period}</td><td>50 ms</td><td>[1 ms, 1 min]</td></tr>
- *   <tr><td>{@link Builder#window}</td><td>1 s</td><td>[period, 10000 periods], at most 1 h</td></tr>
+ *   <tr><td>{@link Builder#window}</td><td>1 s</td>
+ *       <td>[period, 10000 periods], at most 1 h</td></tr>
  *   <tr><td>{@link Builder#thresholds} ELEVATED / SEVERE</td><td>100 ms / 500 ms</td>
  *       <td>[1 ms, 1 h], elevated &le; severe</td></tr>
  * </table>
@@ -157,7 +158,7 @@ public final class HeartbeatDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper that moves it. */
+    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

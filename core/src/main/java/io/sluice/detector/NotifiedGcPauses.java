@@ -27,7 +27,7 @@ final class NotifiedGcPauses implements GcPauses, NotificationListener {
 
   private NotifiedGcPauses() {}
 
-  /** Returns a source listening to every collector, or empty if no collector emits notifications. */
+  /** Returns a source listening to every collector; empty if no collector emits notifications. */
   static Optional<GcPauses> create() {
     NotifiedGcPauses pauses = new NotifiedGcPauses();
     for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {

@@ -54,7 +54,8 @@ import java.util.concurrent.TimeUnit;
  *   <caption>Defaults and ranges</caption>
  *   <tr><th>setting</th><th>default</th><th>range</th></tr>
  *   <tr><td>{@link Builder#period}</td><td>100 ms</td><td>[1 ms, 1 min]</td></tr>
- *   <tr><td>{@link Builder#window}</td><td>1 s</td><td>[period, 10000 periods], at most 1 h</td></tr>
+ *   <tr><td>{@link Builder#window}</td><td>1 s</td>
+ *       <td>[period, 10000 periods], at most 1 h</td></tr>
  *   <tr><td>{@link Builder#thresholds} ELEVATED / SEVERE</td><td>any standing queue / 1 round</td>
  *       <td>[0, 1000], elevated &le; severe, severe &gt; 0</td></tr>
  * </table>
@@ -66,7 +67,8 @@ public final class PoolSaturationDetector implements OverloadDetector {
   private final StandingQueue queue;
 
   private PoolSaturationDetector(Builder b) {
-    this.queue = new StandingQueue(b.gauge, b.settings.slots(), new Thresholds(b.elevated, b.severe));
+    Thresholds thresholds = new Thresholds(b.elevated, b.severe);
+    this.queue = new StandingQueue(b.gauge, b.settings.slots(), thresholds);
     this.sampler = b.settings.sampler(queue);
   }
 
@@ -254,7 +256,7 @@ public final class PoolSaturationDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper that moves it. */
+    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

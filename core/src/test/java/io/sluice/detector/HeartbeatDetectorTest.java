@@ -80,7 +80,8 @@ class HeartbeatDetectorTest {
     time.late(Duration.ofMillis(25));
     assertThat(VirtualSleeper.run(sampler, 1).level()).isEqualTo(OverloadLevel.ELEVATED);
     assertThat(VirtualSleeper.run(sampler, 2).level()).isEqualTo(OverloadLevel.ELEVATED);
-    assertThat(VirtualSleeper.run(sampler, 1).level()).as("3 wake-ups later").isEqualTo(OverloadLevel.NONE);
+    assertThat(VirtualSleeper.run(sampler, 1).level())
+        .as("3 wake-ups later").isEqualTo(OverloadLevel.NONE);
   }
 
   @Test
