@@ -132,7 +132,7 @@ final class CgroupCpu {
     if (!Files.isRegularFile(file)) {
       return Double.POSITIVE_INFINITY;
     }
-    String[] fields = Files.readString(file, StandardCharsets.US_ASCII).trim().split("\\s+");
+    String[] fields = Files.readString(file, StandardCharsets.ISO_8859_1).trim().split("\\s+");
     if (fields.length != 2 || fields[0].equals("max")) {
       return Double.POSITIVE_INFINITY;
     }
@@ -146,8 +146,8 @@ final class CgroupCpu {
     if (!Files.isRegularFile(quota) || !Files.isRegularFile(period)) {
       return Double.POSITIVE_INFINITY;
     }
-    return cores(Long.parseLong(Files.readString(quota, StandardCharsets.US_ASCII).trim()),
-        Long.parseLong(Files.readString(period, StandardCharsets.US_ASCII).trim()));
+    return cores(Long.parseLong(Files.readString(quota, StandardCharsets.ISO_8859_1).trim()),
+        Long.parseLong(Files.readString(period, StandardCharsets.ISO_8859_1).trim()));
   }
 
   private static double cores(long quota, long period) {
@@ -185,6 +185,6 @@ final class CgroupCpu {
   }
 
   private static List<String> lines(Path file) throws IOException {
-    return Files.readAllLines(file, StandardCharsets.US_ASCII);
+    return Files.readAllLines(file, StandardCharsets.ISO_8859_1);
   }
 }

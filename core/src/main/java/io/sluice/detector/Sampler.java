@@ -108,11 +108,14 @@ final class Sampler {
     thread.start();
   }
 
-  /** Opens the probe without a thread, for a caller that drives {@link #runOnce} itself. */
+  /**
+   * Opens the probe without a thread, for a caller that drives {@link #runOnce} itself. A probe
+   * that fails to open throws to the caller of start, and is not closed later.
+   */
   synchronized void open() {
     if (!opened && signal != closed) {
-      opened = true;
       probe.open(clock.nanoTime());
+      opened = true;
     }
   }
 

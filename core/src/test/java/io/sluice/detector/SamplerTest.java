@@ -28,9 +28,13 @@ class SamplerTest {
     final AtomicInteger closed = new AtomicInteger();
     final AtomicInteger samples = new AtomicInteger();
     volatile Runnable duringSample = () -> { };
+    volatile RuntimeException openFailure;
 
     @Override
     public void open(long nowNanos) {
+      if (openFailure != null) {
+        throw openFailure;
+      }
       opened.incrementAndGet();
     }
 
@@ -108,6 +112,20 @@ class SamplerTest {
         .hasMessage("the test detector is closed");
     assertThat(probe.opened).hasValue(0);
     assertThat(probe.closed).hasValue(0);
+  }
+
+  @Test
+  void aProbeThatFailsToOpenFailsStartAndIsNotClosedLater() {
+    ScriptedProbe probe = new ScriptedProbe();
+    probe.openFailure = new IllegalStateException("no MXBean");
+    Sampler sampler = sampler(probe, time);
+
+    assertThatThrownBy(sampler::start).isInstanceOf(IllegalStateException.class)
+        .hasMessage("no MXBean");
+    sampler.close();
+
+    assertThat(probe.closed).hasValue(0);
+    assertThat(sampler.signal().level()).isEqualTo(OverloadLevel.NONE);
   }
 
   @Test
