@@ -8,10 +8,15 @@
  */
 module io.sluice {
   requires HdrHistogram;
+  // The GC and CPU detectors: GarbageCollectorMXBean always; GC notifications and the process CPU
+  // time (com.sun.management) where the runtime has them, with a fallback where it has not.
+  requires java.management;
+  requires static jdk.management;
 
   exports io.sluice;
   exports io.sluice.breaker;
   exports io.sluice.client;
+  exports io.sluice.detector;
   exports io.sluice.executor;
   exports io.sluice.limit;
   exports io.sluice.metrics;

@@ -1,0 +1,133 @@
+package io.sluice.benchmarks;
+
+import io.sluice.Limiter;
+import io.sluice.Outcome;
+import io.sluice.detector.CpuDetector;
+import io.sluice.detector.GcDetector;
+import io.sluice.detector.HeartbeatDetector;
+import io.sluice.detector.OverloadDetector;
+import io.sluice.detector.OverloadLevel;
+import io.sluice.detector.PoolSaturationDetector;
+import io.sluice.limit.AimdLimit;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What reading overload detectors adds to the admit round trip: before each acquisition the
+ * admission reads every attached detector's signal, as a limiter wired to detectors will (one
+ * volatile read each, through the {@link OverloadDetector} interface, and a level check), then
+ * acquires and releases a Sluice permit as {@code AdmitBenchmark}'s SLUICE_AIMD does. The
+ * detectors are started, so their sampling threads publish new signals while the benchmark reads.
+ * Compare TWO and FOUR with NONE at the same thread count; read 0 B/op with {@code -prof gc}.
+ *
+ * <pre>
+ * mvn -B -q -pl benchmarks -am package -DskipTests
+ * java -jar benchmarks/target/benchmarks.jar DetectorReadBenchmark -t 1 -prof gc
+ * </pre>
+ *
+ * <p>A detector reading SEVERE sheds the call instead (a stall of the machine during the run);
+ * the tear-down reports how many, since those calls skip the acquisition.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class DetectorReadBenchmark {
+
+  /** The detectors attached to the admission. */
+  public enum Attached {
+    /** None: the admit round trip alone (an empty array to loop over). */
+    NONE,
+    /** A heartbeat and a GC detector: one call site sees two detector classes. */
+    TWO,
+    /** All four shipped detectors: the call site sees more classes than the JIT inlines. */
+    FOUR
+  }
+
+  @Param
+  public Attached attached;
+
+  private Limiter limiter;
+  private OverloadDetector[] detectors;
+  private ThreadPoolExecutor pool;
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder shed = new LongAdder();
+
+  @Setup
+  public void setUp() {
+    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20).build()).build();
+    pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
+    switch (attached) {
+      case NONE:
+        detectors = new OverloadDetector[0];
+        break;
+      case TWO:
+        detectors = new OverloadDetector[] {
+            HeartbeatDetector.newBuilder().build(), GcDetector.newBuilder().build()};
+        break;
+      default:
+        detectors = new OverloadDetector[] {
+            HeartbeatDetector.newBuilder().build(), GcDetector.newBuilder().build(),
+            CpuDetector.newBuilder().build(), PoolSaturationDetector.newBuilder(pool).build()};
+        break;
+    }
+    for (OverloadDetector detector : detectors) {
+      detector.start();
+    }
+  }
+
+  @TearDown
+  public void tearDown() {
+    for (OverloadDetector detector : detectors) {
+      detector.close();
+    }
+    pool.shutdown();
+    if (rejected.sum() != 0) {
+      throw new IllegalStateException(attached + ": the limit bound " + rejected.sum()
+          + " times, so this figure mixes in the reject path");
+    }
+    if (shed.sum() != 0) {
+      System.out.println(attached + ": " + shed.sum() + " calls shed on a SEVERE detector");
+    }
+  }
+
+  @Benchmark
+  public boolean admitRoundTrip() {
+    if (severe()) {
+      shed.increment();
+      return false;
+    }
+    // Releasing a rejection does nothing and returns false.
+    boolean admitted = limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
+    if (!admitted) {
+      rejected.increment();
+    }
+    return admitted;
+  }
+
+  /** Whether any attached detector reads SEVERE: the check a wired limiter makes per admission. */
+  private boolean severe() {
+    for (OverloadDetector detector : detectors) {
+      if (detector.signal().level() == OverloadLevel.SEVERE) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
