@@ -3,8 +3,8 @@ package io.sluice.redis;
 import java.time.Duration;
 
 /**
- * Argument checks of the builder: every failure is an {@link IllegalArgumentException} whose message
- * names the parameter, the value given and the range allowed (core's are not exported).
+ * Argument checks of the builder: every failure is an {@link IllegalArgumentException} whose
+ * message names the parameter, the value given and the range allowed (core's are not exported).
  */
 final class Check {
   private Check() {}

@@ -22,8 +22,8 @@ import io.sluice.rate.KeyedRateLimiter;
  *
  * <h2>Semantics</h2>
  * The step is core's GCRA ({@link io.sluice.rate.RateLimiter}): the same admissions and the same
- * exact Retry-After, evaluated atomically in the store in one round trip, on one clock for the whole
- * fleet (the store's, unless {@link GlobalRateLimiterBuilder#clientClock} names a shared one). Over
+ * exact Retry-After, evaluated atomically in the store in one round trip, on one clock for the
+ * whole fleet (the store's, unless {@link GlobalRateLimiterBuilder#clientClock} names one). Over
  * any run of time t, a key's admissions across all nodes never exceed {@code burst + floor(t *
  * permits / period)} while the store is reachable and batching is off. A permit ticket holds
  * nothing and needs no release. A refusal is remembered on the node until its Retry-After has
@@ -61,7 +61,7 @@ import io.sluice.rate.KeyedRateLimiter;
  */
 public interface GlobalRateLimiter extends KeyedRateLimiter<String> {
 
-  /** Returns a builder; see {@link GlobalRateLimiterBuilder} for the settings and their defaults. */
+  /** Returns a builder; see {@link GlobalRateLimiterBuilder} for the settings and defaults. */
   static GlobalRateLimiterBuilder newBuilder() {
     return new GlobalRateLimiterBuilder();
   }

@@ -120,7 +120,7 @@ final class KeyState {
       this.tokens = tokens;
     }
 
-    /** Takes {@code permits} if the slice holds them; a failed CAS means another thread took some. */
+    /** Takes {@code permits} if the slice holds them; a lost CAS means another thread took some. */
     boolean take(int permits) {
       long t = tokens;
       while (t >= permits) {

@@ -9,10 +9,10 @@ package io.sluice.redis;
  * With {@code g = gcd(periodNanos, permits)}, one nanosecond is {@link #unitsPerNano()}
  * {@code = permits / g} units and one permit refills in {@link #interval()} {@code = periodNanos /
  * g} units, both integers, so a rate such as 7 per 3 seconds is exact: no refill interval is ever
- * rounded. {@link #tolerance()} {@code = burst * interval} is how far the theoretical arrival time
- * (TAT) of a bucket may run ahead of now. The builder keeps the tolerance at most 2<sup>51</sup>, so
- * every value a store computes stays below 2<sup>53</sup>: exact in a 64-bit integer and in a
- * double (Redis's Lua numbers).
+ * rounded. {@link #tolerance()} {@code = burst * interval} is how far the theoretical arrival
+ * time (TAT) of a bucket may run ahead of now. The builder keeps the tolerance at most
+ * 2<sup>51</sup>, so every value a store computes stays below 2<sup>53</sup>: exact in a 64-bit
+ * integer and in a double (Redis's Lua numbers).
  *
  * <p>Immutable and thread-safe.
  */

@@ -9,8 +9,9 @@ import java.util.concurrent.CompletionStage;
  * atomic step on its side (an entry processor, a server-side function, a transaction).
  *
  * <h2>The step</h2>
- * A bucket is the theoretical arrival time (TAT) of the GCRA, in the scaled units of {@link Quota}
- * (P = {@link Quota#unitsPerNano()}, T = {@link Quota#interval()}, tau = {@link Quota#tolerance()}).
+ * A bucket is the theoretical arrival time (TAT) of the GCRA, in the scaled units of
+ * {@link Quota} (P = {@link Quota#unitsPerNano()}, T = {@link Quota#interval()}, tau =
+ * {@link Quota#tolerance()}).
  * A missing bucket is full. At time {@code now} (in scaled units: nanoseconds times P), let
  * {@code base = max(TAT, now)} and {@code available = floor((now + tau - base) / T)}, which is in
  * {@code [0, burst]}. Then {@code take(key, quota, min, max, nowNanos)}, in one atomic step:

@@ -8,6 +8,7 @@ import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,7 +104,7 @@ class FaultBehaviourTest {
   void noExceptionEscapesFromAStoreThatThrowsOrAnswersNonsense() {
     GlobalRateLimiter quotas = builder().failClosed().build();
     for (ScriptedStore.Health health :
-        new ScriptedStore.Health[] {ScriptedStore.Health.THROWS, ScriptedStore.Health.WRONG_REPLY}) {
+        List.of(ScriptedStore.Health.THROWS, ScriptedStore.Health.WRONG_REPLY)) {
       store.health = health;
       long ticket = quotas.tryAcquire("tenant");
       assertThat(Ticket.reason(ticket)).as(health.name()).isEqualTo(RejectReason.CIRCUIT_OPEN);

@@ -127,7 +127,8 @@ class GcraStepTest {
 
     long refused = global.tryAcquire("tenant", 3);
     assertThat(Ticket.retryAfterNanos(refused)).isEqualTo(Duration.ofSeconds(25).toNanos());
-    assertThat(admin.pttl("step:tenant")).as("a refusal writes nothing").isLessThanOrEqualTo(25_000L);
+    assertThat(admin.pttl("step:tenant")).as("a refusal writes nothing")
+        .isLessThanOrEqualTo(25_000L);
   }
 
   @Test
