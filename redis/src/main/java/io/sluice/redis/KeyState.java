@@ -27,9 +27,11 @@ import java.util.function.BiConsumer;
  *
  * Eviction. A state is idle when nothing is pending, its slice is empty or expired, and its refusal
  * has expired: a fresh state decides the same. The sweeper freezes an idle state by CAS of
- * `pending` from null to FROZEN (so no reservation can start on it), re-checks that no deposit
- * landed in between (else unfreezes it), and removes it; a thread that meets a frozen state looks
- * the key up again.
+ * `pending` from null to FROZEN (so no reservation can start on it) and removes it; a thread that
+ * meets a frozen state looks the key up again. A frozen state is never thawed (a thread may
+ * already have replaced it), so a reservation that starts and completes between the idle check
+ * and the freeze leaves its slice on the frozen state: granted by the threads that still hold it,
+ * else dropped.
  */
 final class KeyState {
   /** The `pending` of a state that has been evicted. */
@@ -87,17 +89,9 @@ final class KeyState {
         && (r == null || nowNanos - r.untilNanos >= 0);
   }
 
-  /** Freezes the state if it is idle at {@code nowNanos}; returns whether it is now frozen. */
+  /** Freezes the state if it is idle at {@code nowNanos}; returns whether this call froze it. */
   boolean freezeIfIdle(long nowNanos) {
-    if (!isIdle(nowNanos) || !PENDING.compareAndSet(this, (Reservation) null, FROZEN)) {
-      return false;
-    }
-    if (localPermits(nowNanos) == 0) {
-      return true;
-    }
-    // A reservation started and deposited between the check and the freeze: keep the state.
-    pending = null;
-    return false;
+    return isIdle(nowNanos) && PENDING.compareAndSet(this, (Reservation) null, FROZEN);
   }
 
   /** Reserved permits a node may grant locally until they expire; immutable but for the count. */
@@ -191,14 +185,6 @@ final class KeyState {
     /** The initiator gives up (its budget is spent); false if the reply has already been taken. */
     boolean abandon() {
       return CLAIM.compareAndSet(this, WAITING, ABANDONED);
-    }
-
-    /** Fails the reservation without a store call (the breaker refused it). */
-    void failNow() {
-      result = FAILED;
-      claim = TAKEN;
-      state.pending = null;
-      done.complete(null);
     }
 
     @Override

@@ -170,19 +170,21 @@ final class StoreRateLimiter implements GlobalRateLimiter {
         }
         continue;
       }
+      // The breaker first, so that an outage allocates no reservation.
+      long call = breaker.tryAcquire();
+      if (Ticket.isRejection(call)) {
+        return degraded(key, permits);
+      }
       KeyState.Reservation mine = new KeyState.Reservation(this, state, permits);
       if (state.startReservation(mine)) {
-        return initiate(key, mine, permits, deadline);
+        return initiate(key, mine, permits, call, deadline);
       }
+      breaker.onIgnored(call);
     }
   }
 
-  private long initiate(String key, KeyState.Reservation mine, int permits, long deadline) {
-    long call = breaker.tryAcquire();
-    if (Ticket.isRejection(call)) {
-      mine.failNow();
-      return degraded(key, permits);
-    }
+  private long initiate(String key, KeyState.Reservation mine, int permits, long call,
+      long deadline) {
     send(key, permits, slice).whenComplete(mine);
     long waited = await(mine.done, deadline);
     if (waited < 0 && mine.abandon()) {

@@ -148,6 +148,25 @@ class FaultBehaviourTest {
   }
 
   @Test
+  void aBatchedReplyThatComesAfterTheBudgetFillsTheSliceButGrantsNobodyTwice() {
+    GlobalRateLimiter quotas = builder().failClosed().batch(5, Duration.ofMinutes(1)).build();
+    store.health = ScriptedStore.Health.DEFERS;
+
+    long late = quotas.tryAcquire("tenant");
+    assertThat(Ticket.reason(late)).isEqualTo(RejectReason.CIRCUIT_OPEN);
+    store.deferred.remove().complete(5L);   // the store took 5 for the abandoned request
+
+    for (int i = 0; i < 4; i++) {
+      assertThat(quotas.tryAcquire("tenant")).as("from the slice").isEqualTo(0L);
+    }
+    assertThat(store.calls.get()).isEqualTo(1);
+    assertThat(quotas.snapshot().localDecisions()).isEqualTo(4);
+    store.health = ScriptedStore.Health.ANSWERS;
+    assertThat(quotas.tryAcquire("tenant")).isEqualTo(0L);
+    assertThat(store.calls.get()).as("the slice is spent: a new reservation").isEqualTo(2);
+  }
+
+  @Test
   void badConfigurationNamesTheParameterAndItsRange() {
     assertThatThrownBy(() -> GlobalRateLimiter.newBuilder().store(store).name("q")
         .rate(10, Duration.ofSeconds(1)).build())

@@ -3,6 +3,7 @@ package io.sluice.redis;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -11,10 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * nonsense. A second implementation of the SPI, and the way to test faults without timing.
  */
 final class ScriptedStore implements QuotaStore {
-  enum Health { ANSWERS, HANGS, FAILS, THROWS, WRONG_REPLY }
+  enum Health { ANSWERS, HANGS, DEFERS, FAILS, THROWS, WRONG_REPLY }
 
   volatile Health health = Health.ANSWERS;
   final AtomicInteger calls = new AtomicInteger();
+  /** The stages handed out while DEFERS, for the test to complete. */
+  final ConcurrentLinkedQueue<CompletableFuture<Long>> deferred = new ConcurrentLinkedQueue<>();
   /** key -> {anchorNanos, tat in scaled units since the anchor}. */
   private final ConcurrentHashMap<String, long[]> buckets = new ConcurrentHashMap<>();
 
@@ -27,6 +30,10 @@ final class ScriptedStore implements QuotaStore {
     switch (health) {
       case HANGS:
         return new CompletableFuture<>();
+      case DEFERS:
+        CompletableFuture<Long> later = new CompletableFuture<>();
+        deferred.add(later);
+        return later;
       case FAILS:
         return CompletableFuture.failedFuture(new IllegalStateException("store down"));
       case THROWS:
