@@ -99,16 +99,19 @@ final class StoreRateLimiter implements GlobalRateLimiter {
         return PERMIT;
       }
     }
-    return permits < slice ? reserve(key, state, permits) : direct(key, state, permits);
+    long deadline = System.nanoTime() + budgetNanos;
+    return permits < slice
+        ? reserve(key, state, permits, deadline)
+        : direct(key, state, permits, deadline);
   }
 
-  /** One store step for exactly {@code permits}. */
-  private long direct(String key, KeyState state, int permits) {
+  /** One store step for exactly {@code permits}, waiting until {@code deadline} at most. */
+  private long direct(String key, KeyState state, int permits, long deadline) {
     long call = breaker.tryAcquire();
     if (Ticket.isRejection(call)) {
       return degraded(key, permits);
     }
-    long reply = await(send(key, permits, permits), System.nanoTime() + budgetNanos);
+    long reply = await(send(key, permits, permits), deadline);
     if (reply == INTERRUPTED) {
       breaker.onIgnored(call);
       Thread.currentThread().interrupt();
@@ -136,14 +139,13 @@ final class StoreRateLimiter implements GlobalRateLimiter {
   }
 
   /** Takes from the key's slice, waits for the reservation in flight, or starts one. */
-  private long reserve(String key, KeyState state, int permits) {
-    long deadline = System.nanoTime() + budgetNanos;
+  private long reserve(String key, KeyState state, int permits, long deadline) {
     for (;;) {
       long now = clock.nanoTime();
       if (state == null || state.isFrozen()) {
         state = table.getOrCreate(key, now);
         if (state == null) {
-          return direct(key, null, permits);
+          return direct(key, null, permits, deadline);
         }
       }
       long refused = state.refused(permits, now);
