@@ -172,6 +172,11 @@ final class StoreRateLimiter implements GlobalRateLimiter {
         }
         continue;
       }
+      if (System.nanoTime() - deadline >= 0) {
+        // Spent waiting for other reservations: not a store call that timed out, so the breaker
+        // is not told.
+        return degraded(key, permits);
+      }
       // The breaker first, so that an outage allocates no reservation.
       long call = breaker.tryAcquire();
       if (Ticket.isRejection(call)) {
