@@ -69,8 +69,12 @@ class GcraStepTest {
 
   @Test
   void givesTheSameTicketsAsTheLocalLimiterToTheNanosecond() {
-    long[][] rates = {{7, 3_000_000_000L, 5}, {100, 1_000_000_000L, 20}, {3, 1_000_000_000L, 1},
-        {600, 60_000_000_000L, 600}};
+    // Slow rates: Redis expires a bucket on its own (real) clock when it is full on the manual
+    // clock, so manual time must run far ahead of real time. Each step moves it 0.75 refill
+    // intervals on average (at least 0.75 s here), many times what a step takes in real time even
+    // on a loaded machine; refilling a whole burst takes a few dozen steps.
+    long[][] rates = {{7, 30_000_000_000L, 5}, {100, 100_000_000_000L, 20},
+        {3, 10_000_000_000L, 1}, {600, 600_000_000_000L, 600}};
     SplittableRandom random = new SplittableRandom(14);
     for (long[] rate : rates) {
       flush();
@@ -79,8 +83,6 @@ class GcraStepTest {
       KeyedRateLimiter<String> local = local(rate[0], period, (int) rate[2]);
       long interval = rate[1] / rate[0];
       for (int i = 0; i < 1500; i++) {
-        // Manual time runs far ahead of real time, so Redis never expires a bucket that is not
-        // full on the manual clock.
         clock.advanceNanos(random.nextLong(interval + interval / 2));
         String key = "k" + random.nextInt(3);
         int permits = 1 + random.nextInt((int) rate[2]);
