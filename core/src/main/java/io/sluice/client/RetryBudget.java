@@ -60,7 +60,7 @@ public final class RetryBudget {
   }
 
   /**
-   * Returns the largest d with d / 10^6 <= ratio. The product ratio * 10^6 may land a hair on
+   * Returns the largest d with d / 10^6 &lt;= ratio. The product ratio * 10^6 may land a hair on
    * either side of a whole number (0.000249 * 10^6 is 248.99999999999997), so the floor is
    * corrected by comparing d / 10^6 with the ratio as the double the caller wrote.
    */
