@@ -1,6 +1,7 @@
 package io.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.docs.DocSnippets;
 import io.sluice.executor.AdmissionExecutor;
@@ -11,6 +12,7 @@ import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -108,11 +110,73 @@ class GuardsReadmeTest {
 
     try (Lease<Connection> lease = guard.acquire(Duration.ofMillis(200))) {
       rows = lease.resource().query("select 1");
-    } // AdmissionRejectedException at once when 20 are out: LIMIT_REACHED + Retry-After
+    } // all out: waits in line up to 200 ms, then AdmissionRejectedException (DEADLINE)
     // README end
     assertThat(rows).isEqualTo("rows of select 1");
     assertThat(pool).hasSize(20);
     assertThat(guard.limiter().inFlight()).isZero();
+
+    // What the comment says: with all 20 out, the next caller waits in line, then is refused at
+    // its own deadline (200 ms, before maxWait's 1 s) with a Retry-After; nothing is lost.
+    List<Lease<Connection>> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      all.add(guard.acquire(Duration.ofMillis(200)));
+    }
+    assertThatThrownBy(() -> guard.acquire(Duration.ofMillis(200)))
+        .isInstanceOfSatisfying(AdmissionRejectedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(RejectReason.DEADLINE);
+          assertThat(e.retryAfterNanos()).isPositive();
+        });
+    assertThat(guard.waiters()).isZero();
+    all.forEach(Lease::close);
+    assertThat(pool).hasSize(20);
+    assertThat(guard.limiter().inFlight()).isZero();
+  }
+
+  static String query(Connection c) {
+    return c.query("select 1");
+  }
+
+  @Test
+  void anExecutorInFrontOfAPoolGuard() throws Exception {
+    ExecutorService workers = Executors.newFixedThreadPool(4);
+    int poolSize = 2;
+    BlockingQueue<Connection> connections = new ArrayBlockingQueue<>(poolSize);
+    for (int i = 0; i < poolSize; i++) {
+      connections.add(new Connection());
+    }
+    PoolAdapter<Connection> adapter = new PoolAdapter<>() {
+      @Override
+      public Connection borrow(long timeoutNanos) throws InterruptedException {
+        return connections.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public void giveBack(Connection c) {
+        connections.offer(c);
+      }
+    };
+    Priority priority = Priority.CRITICAL;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    // README: executor in front of a pool guard
+    AdmissionExecutor executor = AdmissionExecutor.newBuilder(workers)
+        .limiter(Limiter.newBuilder().build())
+        .build();
+    PoolGuard<Connection> guard = PoolGuard.newBuilder(adapter).maxCheckouts(poolSize).build();
+
+    CompletableFuture<String> rows = executor.submit(() -> {
+      try (Lease<Connection> lease = guard.acquireBy(deadline)) {
+        return query(lease.resource());
+      }
+    }, TaskOptions.of(priority).withDeadline(deadline));
+    // README end
+    assertThat(rows.get(1, TimeUnit.MINUTES)).isEqualTo("rows of select 1");
+    executor.shutdown();
+    assertThat(executor.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+    workers.shutdown();
+    assertThat(connections).hasSize(poolSize);
+    assertThat(guard.limiter().inFlight()).isZero();
+    assertThat(executor.limiter().inFlight()).isZero();
   }
 
   /**
@@ -122,7 +186,7 @@ class GuardsReadmeTest {
   @Test
   void theDocsShowTheSnippetsThisTestRuns() {
     String page = DocSnippets.page("docs/02-executors-and-pools.md");
-    assertThat(DocSnippets.blocks(page, "java")).hasSize(4);
+    assertThat(DocSnippets.blocks(page, "java")).hasSize(5);
     List<String> missing = DocSnippets.linesMissingFrom(page,
             Path.of("src", "test", "java", "io", "sluice", "GuardsReadmeTest.java")).stream()
         .filter(l -> !l.contains("Executors.newVirtualThreadPerTaskExecutor()"))

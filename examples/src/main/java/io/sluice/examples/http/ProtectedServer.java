@@ -331,7 +331,10 @@ public final class ProtectedServer implements DemoServer {
         lease = poolGuard.acquireBy(deadline - expectedQueryNanos);
       } catch (AdmissionRejectedException e) {
         refuse(this, e);
-        throw e; // a drop: the executor's limit must shrink
+        // Not a success sample: the executor's FailureClassifier reads the refusal. Its default
+        // rule ignores DEADLINE (the request's own time ran out waiting for a connection), so the
+        // executor's limit does not shrink for it.
+        throw e;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         callback.failed(e); // the server is stopping: Jetty aborts the exchange
