@@ -21,7 +21,7 @@ import java.util.List;
  *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
  *   <tr><td>{@link #maxSamplingPeriod}</td><td>64</td></tr>
  *   <tr><td>{@link #priorityShares}</td>
- *       <td>CRITICAL 0.9, SHEDDABLE_PLUS 0.75, SHEDDABLE 0.5</td></tr>
+ *       <td>CRITICAL 0.9, SHEDDABLE_PLUS 0.8, SHEDDABLE 0.7</td></tr>
  *   <tr><td>{@link #monitorOnly}</td><td>false: the limiter refuses</td></tr>
  *   <tr><td>{@link #listener}, {@link #rejectionListener}</td><td>none</td></tr>
  * </table>
@@ -45,7 +45,7 @@ public final class LimiterBuilder {
   double retryAfterJitter = 0.5;
   int maxSamplingPeriod = 64;
   /** The share of the limit of each level, by ordinal, while shares are in force. */
-  final double[] shares = {1.0, 0.9, 0.75, 0.5};
+  final double[] shares = {1.0, 0.9, 0.8, 0.7};
   boolean monitorOnly;
   private LimitAlgorithm lastBuilt;
   // What the algorithm reported at build time, checked; the limiter reads these, not the algorithm.

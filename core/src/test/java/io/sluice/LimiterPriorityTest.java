@@ -26,6 +26,8 @@ class LimiterPriorityTest {
         .clock(clock)
         .algorithm(FixedLimit.of(limit))
         .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1)
+        // Shares that make round numbers of a limit of 10: 9, 7 (7.5 rounded down) and 5.
+        .priorityShares(0.9, 0.75, 0.5)
         .rejectionListener((reason, priority, retryAfter) -> heard.add(reason + "/" + priority))
         .build();
   }
@@ -218,6 +220,29 @@ class LimiterPriorityTest {
     }
     assertThat(limiter.cappedFrom()).isEqualTo(Priority.LEVELS);
     release(limiter, acquire(limiter, Priority.SHEDDABLE, LIMIT), 0, LIMIT);
+  }
+
+  @Test
+  void theDefaultSharesAreNinetyEightyAndSeventyPercent() {
+    WindowedLimiter limiter = (WindowedLimiter) Limiter.newBuilder()
+        .clock(clock)
+        .algorithm(FixedLimit.of(100))
+        .build();
+    long[] plain = acquire(limiter, Priority.CRITICAL, 100);
+    assertShed(limiter.tryAcquire(1, Priority.CRITICAL_PLUS), RejectReason.LIMIT_REACHED);
+    release(limiter, plain, 0, 100);
+    long[] sheddable = acquire(limiter, Priority.SHEDDABLE, 70);
+    assertShed(limiter.tryAcquire(1, Priority.SHEDDABLE), RejectReason.PRIORITY_SHED);
+    long[] plus = acquire(limiter, Priority.SHEDDABLE_PLUS, 10);
+    assertShed(limiter.tryAcquire(1, Priority.SHEDDABLE_PLUS), RejectReason.PRIORITY_SHED);
+    long[] critical = acquire(limiter, Priority.CRITICAL, 10);
+    assertShed(limiter.tryAcquire(1, Priority.CRITICAL), RejectReason.PRIORITY_SHED);
+    long[] top = acquire(limiter, Priority.CRITICAL_PLUS, 10);
+    assertShed(limiter.tryAcquire(1, Priority.CRITICAL_PLUS), RejectReason.LIMIT_REACHED);
+    for (long[] permits : new long[][] {sheddable, plus, critical, top}) {
+      release(limiter, permits, 0, permits.length);
+    }
+    assertThat(limiter.inFlight()).isZero();
   }
 
   @Test
