@@ -424,6 +424,9 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
 
   /** Claims a permit slot for an admission; on failure undoes the admission and returns NO_SLOT. */
   private long claimSlot(long admissionWord, int inFlightAfter, int cost) {
+    if (cost > 1) {
+      extraUnits.add(cost - 1);
+    }
     // Fibonacci hash of the admission word, which is distinct for every admission: its top bits
     // pick the first slot to probe, bits 30-39 decide sampling. Both are uniform over admissions.
     long hash = (admissionWord ^ (admissionWord >>> 32)) * 0x9E37_79B9_7F4A_7C15L;
