@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * count of releases. Acquire reads the word and the limit (or its level's share of it, see
  * Priorities) and compare-and-sets in-flight + cost only if the sum stays within it, so the check
  * and the increment are one atomic step (no check-then-increment overshoot, also while the limit
- * shrinks). Release subtracts the cost and
- * adds one release with a single getAndAdd: the window closer derives the window's throughput from
- * the high half without a separate counter on the hot path.
+ * shrinks). Release subtracts the cost and adds one release with a single getAndAdd: the window
+ * closer derives the window's throughput from the high half without a separate counter on the
+ * hot path.
  *
  * Permits (`permits`, see PermitTable): after its admission CAS, acquire claims a slot in a
  * lock-free table of (state word, start time) pairs, starting at a hash of the admission word it
@@ -27,12 +27,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Release CASes the slot from (generation, busy) to (generation + 1, free): exactly one release of
  * a ticket can win, a second one finds another generation and is counted as invalid; a release
  * whose CAS fails because a milestone sample or a cost adjustment changed the word at the same
- * generation reads it again and retries. Every slot
- * starts at its own random generation, so a corrupted ticket (a neighbour's slot, a flipped bit)
- * or a ticket of another limiter is refused too, but for a 2^-32 chance. The table is sized by the
- * work in flight, not by maxLimit: it starts at 256 slots and grows (allocating, never moving a
- * slot) when in-flight units reach a new high above half its capacity, so the admit round trip and
- * the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
+ * generation reads it again and retries. Every slot starts at its own random generation, so a
+ * corrupted ticket (a neighbour's slot, a flipped bit) or a ticket of another limiter is refused
+ * too, but for a 2^-32 chance. The table is sized by the work in flight, not by maxLimit: it
+ * starts at 256 slots and grows (allocating, never moving a slot) when in-flight units reach a new
+ * high above half its capacity, so the admit round trip and the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
  * a claim finds a free slot within a few probes; its probing is bounded all the same, and in the
  * (unreachable in practice) case that it finds none, the admission is undone as an IGNORED
  * release and refused with LIMIT_REACHED, so the counts stay consistent.
@@ -69,11 +68,12 @@ import java.util.concurrent.atomic.LongAdder;
  * cache line, and admits work of a capped level only within its share (refused: PRIORITY_SHED;
  * beyond the limit itself: LIMIT_REACHED). A refusal of a level presses the levels below it: it
  * lowers cappedFrom by CAS at once and writes the window number into pressedIn[level] (opaque;
- * once per window). While shares are in force, an admission that lands above the lowest level's
- * share (only a level above it can) is using the room reserved for the levels above, and
- * refreshes the press of the level that put the shares in force (cappedFrom - 1); so the shares
- * hold while the higher levels need them, without the refusals that would otherwise recur each
- * time they lapse. The window closer lifts the shares of levels no higher level pressed in the
+ * once per window). While shares are in force, an admission of an uncapped level that lands above
+ * the lowest level's share is using the room reserved for the levels above, and refreshes the
+ * press of the level that put the shares in force (cappedFrom - 1); so the shares hold while the
+ * higher levels need them, without the refusals that would otherwise recur each time they lapse.
+ * (An admission of a capped level never refreshes them: otherwise CRITICAL work between the
+ * lowest share and its own would keep itself capped long after CRITICAL_PLUS work was gone.) The window closer lifts the shares of levels no higher level pressed in the
  * last HOLD_WINDOWS windows, by one CAS from the value it read: if a press lowered it meanwhile,
  * the press stands (and a press it overwrote is restored by the next refusal). A fixed share
  * alone (always in force) would idle capacity whenever only the lower levels have demand; an
@@ -296,7 +296,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
       long witness = (long) STATE.compareAndExchange(this, current, next);
       if (witness == current) {
         noteInFlight(inFlightAfter);
-        if (from < LEVELS) {
+        if (level < from && from < LEVELS) {
           noteReserveUse(from, inFlightAfter, limitNow);
         }
         return admitted(next, inFlightAfter, cost, level);
@@ -311,8 +311,9 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   }
 
   /**
-   * Work was admitted while shares are in force: if it took room the lowest level may not use,
-   * the reserve is in use, so the shares stay in force (see the design comment).
+   * Work of a level held to no share was admitted while shares are in force: if it took room the
+   * lowest level may not use, the reserve is in use, so the shares stay in force (see the design
+   * comment). Capped work never refreshes them: a level's own demand must not keep it capped.
    */
   private void noteReserveUse(int from, int inFlightAfter, int limitNow) {
     if (inFlightAfter > share(limitNow, LEVELS - 1)) {

@@ -57,8 +57,14 @@ class LimiterPriorityTest {
 
   /** Closes one window with a short CRITICAL_PLUS request taken at {@code 1 + inFlight()}. */
   private void closeWindow(Limiter limiter) {
+    closeWindow(limiter, Priority.CRITICAL_PLUS);
+  }
+
+  /** Closes one window with a short request of {@code priority}. */
+  private void closeWindow(Limiter limiter, Priority priority) {
     long before = limiter.windowsClosed();
-    long permit = limiter.tryAcquire(1, Priority.CRITICAL_PLUS);
+    long permit = limiter.tryAcquire(1, priority);
+    assertThat(Ticket.isPermit(permit)).isTrue();
     clock.advance(Duration.ofMillis(150));
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
     assertThat(limiter.windowsClosed()).isEqualTo(before + 1);
@@ -220,6 +226,24 @@ class LimiterPriorityTest {
     }
     assertThat(limiter.cappedFrom()).isEqualTo(Priority.LEVELS);
     release(limiter, acquire(limiter, Priority.SHEDDABLE, LIMIT), 0, LIMIT);
+  }
+
+  @Test
+  void aCappedLevelsOwnDemandDoesNotKeepItCapped() {
+    WindowedLimiter limiter = limiter(LIMIT);
+    long[] critical = acquire(limiter, Priority.CRITICAL, LIMIT);
+    assertShed(limiter.tryAcquire(1, Priority.CRITICAL_PLUS), RejectReason.LIMIT_REACHED);
+    assertThat(limiter.cappedFrom()).isEqualTo(Priority.CRITICAL.ordinal());
+    // Critical work alone holds 7 units, above the lowest share (5) but within its own (9).
+    release(limiter, critical, 0, 3);
+    for (int window = 0; window <= WindowedLimiter.HOLD_WINDOWS; window++) {
+      closeWindow(limiter, Priority.CRITICAL);
+    }
+    assertThat(limiter.cappedFrom()).isEqualTo(Priority.LEVELS);
+    long[] more = acquire(limiter, Priority.CRITICAL, 3);
+    release(limiter, critical, 3, LIMIT);
+    release(limiter, more, 0, more.length);
+    assertThat(limiter.inFlight()).isZero();
   }
 
   @Test
