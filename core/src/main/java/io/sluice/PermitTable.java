@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * sample sets `sampled`, a cost adjustment rewrites `cost`), so a release or another change that
  * read the word before retries with the new word, and a CAS that succeeds proves the slot was not
  * freed or reclaimed since its reading. The start time is written by the claimer after its CAS
- * and read by the releaser before its own; the caller's hand-over of the ticket orders the two.
+ * and read by the releaser (or the milestone sample) before its own CAS; the caller's hand-over
+ * of the ticket orders the two.
  *
  * Generations: every slot starts at its own pseudo-random generation, a SplitMix64 mix of the
  * slot's index and a random seed per table. A ticket off by a little (ticket +- k, a flipped bit
