@@ -20,6 +20,9 @@ import java.util.List;
  *   <tr><td>{@link #retryAfter}</td><td>10 ms to 60 s</td></tr>
  *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
  *   <tr><td>{@link #maxSamplingPeriod}</td><td>64</td></tr>
+ *   <tr><td>{@link #priorityShares}</td>
+ *       <td>CRITICAL 0.9, SHEDDABLE_PLUS 0.8, SHEDDABLE 0.7</td></tr>
+ *   <tr><td>{@link #monitorOnly}</td><td>false: the limiter refuses</td></tr>
  *   <tr><td>{@link #listener}, {@link #rejectionListener}</td><td>none</td></tr>
  * </table>
  *
@@ -41,6 +44,9 @@ public final class LimiterBuilder {
   long maxRetryAfterNanos = Duration.ofSeconds(60).toNanos();
   double retryAfterJitter = 0.5;
   int maxSamplingPeriod = 64;
+  /** The share of the limit of each level, by ordinal, while shares are in force. */
+  final double[] shares = {1.0, 0.9, 0.8, 0.7};
+  boolean monitorOnly;
   private LimitAlgorithm lastBuilt;
   // What the algorithm reported at build time, checked; the limiter reads these, not the algorithm.
   int minLimit;
@@ -142,6 +148,41 @@ public final class LimiterBuilder {
           "maxSamplingPeriod must be a power of two in [1, 1024] but was " + period);
     }
     this.maxSamplingPeriod = period;
+    return this;
+  }
+
+  /**
+   * Sets the share of the limit each priority level may fill while it is under pressure from a
+   * higher level; {@link Priority#CRITICAL_PLUS} may always fill the whole limit. Work of a level
+   * is admitted only if the units in flight, its cost included, stay within its share (rounded
+   * down); otherwise it is refused with {@link RejectReason#PRIORITY_SHED}, leaving the rest of the
+   * limit to the levels above. Shares are in force only under contention: from a refusal of a
+   * higher level until a few windows pass in which no higher level was refused or used the room
+   * reserved for it. Below that, every level may use the whole limit. See
+   * {@link Limiter#tryAcquire(int, Priority)}.
+   *
+   * @param critical the share of {@link Priority#CRITICAL} (and of work without a priority), in
+   *     [sheddablePlus, 1]
+   * @param sheddablePlus the share of {@link Priority#SHEDDABLE_PLUS}, in [sheddable, critical]
+   * @param sheddable the share of {@link Priority#SHEDDABLE}, in [0, sheddablePlus]
+   */
+  public LimiterBuilder priorityShares(double critical, double sheddablePlus, double sheddable) {
+    Args.inRange("priorityShares critical", critical, 0.0, 1.0);
+    Args.inRange("priorityShares sheddablePlus", sheddablePlus, 0.0, critical);
+    Args.inRange("priorityShares sheddable", sheddable, 0.0, sheddablePlus);
+    shares[Priority.CRITICAL.ordinal()] = critical;
+    shares[Priority.SHEDDABLE_PLUS.ordinal()] = sheddablePlus;
+    shares[Priority.SHEDDABLE.ordinal()] = sheddable;
+    return this;
+  }
+
+  /**
+   * Sets whether the limiter starts monitor-only (shadow mode): it computes its limit and counts
+   * and reports every refusal it would make, but admits the work; see
+   * {@link Limiter#monitorOnly(boolean)}, which switches at run time.
+   */
+  public LimiterBuilder monitorOnly(boolean monitorOnly) {
+    this.monitorOnly = monitorOnly;
     return this;
   }
 

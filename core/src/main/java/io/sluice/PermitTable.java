@@ -9,13 +9,17 @@ import java.util.SplittableRandom;
  * stale, corrupted or foreign one and free each permit exactly once. Lock-free; any thread may
  * claim and free.
  *
- * Slots: a slot is a pair of longs, a state word [generation:32 | cost:30 | timed:1 | busy:1] and
- * the start time of a timed permit. Claiming CASes a free word to busy (same generation); the
- * ticket is [generation:32 | slot:24], never negative. Freeing CASes (generation, busy) to
- * (generation + 1, free): exactly one release of a ticket wins, and a later one finds another
- * generation (until the slot has been reused 2^32 times). The start time is written by the
- * claimer after its CAS and read by the releaser before its own; the caller's hand-over of the
- * ticket orders the two.
+ * Slots: a slot is a pair of longs, a state word
+ * [generation:32 | cost:29 | sampled:1 | timed:1 | busy:1] and the start time of a timed permit.
+ * Claiming CASes a free word to busy (same generation); the ticket is [generation:32 | slot:24],
+ * never negative. Freeing CASes (generation, busy) to (generation + 1, free): exactly one release
+ * of a ticket wins, and a later one finds another generation (until the slot has been reused 2^32
+ * times). A held permit's word changes only by CAS at the same generation (replace: a milestone
+ * sample sets `sampled`, a cost adjustment rewrites `cost`), so a release or another change that
+ * read the word before retries with the new word, and a CAS that succeeds proves the slot was not
+ * freed or reclaimed since its reading. The start time is written by the claimer after its CAS
+ * and read by the releaser (or the milestone sample) before its own CAS; the caller's hand-over
+ * of the ticket orders the two.
  *
  * Generations: every slot starts at its own pseudo-random generation, a SplitMix64 mix of the
  * slot's index and a random seed per table. A ticket off by a little (ticket +- k, a flipped bit
@@ -28,8 +32,10 @@ import java.util.SplittableRandom;
  * Size follows the work in flight, not maxLimit: the table starts with INITIAL_CAPACITY slots and,
  * when an admission brings the units in flight above half the capacity, grows before claiming to
  * a power of two more than twice those units (it doubles, at least), up to the smallest power of
- * two at least twice the largest number of permits. Every permit holds at least one unit, so
- * there are never more permits than units in flight, nor more than maxLimit. The busy slots at
+ * two at least twice the largest number of permits (the limiter passes its ceiling of units in
+ * flight, 2^22, which only a monitor-only limiter can approach). Every permit holds at least one
+ * unit (a cost adjustment keeps it so), so there are never more permits than units in flight,
+ * and an extra charge adds units without a permit. The busy slots at
  * any moment belong to permits admitted no later than the latest of them, and still in flight:
  * that one's claimer made the capacity at least twice the units in flight at its admission, so at
  * most half the slots are ever busy and a full table is impossible by construction.
@@ -56,8 +62,10 @@ final class PermitTable {
 
   static final long BUSY = 1L;
   static final long TIMED = 2L;
-  static final int COST_SHIFT = 2;
-  static final long COST_MASK = ((1L << 30) - 1) << COST_SHIFT;
+  /** Set once a milestone sample was taken: the release records no second sample. */
+  static final long SAMPLED = 4L;
+  static final int COST_SHIFT = 3;
+  static final long COST_MASK = ((1L << 29) - 1) << COST_SHIFT;
 
   private static final int INITIAL_BITS = 8;
   private static final int GEN_SHIFT = 32;
@@ -174,6 +182,15 @@ final class PermitTable {
     int slot = (int) (ticket & SLOT_MASK);
     long freed = ((word >>> GEN_SHIFT) + 1 & GEN_MASK) << GEN_SHIFT;
     return WORDS.compareAndSet(segments[segmentOf(slot)], indexOf(slot), word, freed);
+  }
+
+  /**
+   * Replaces the state word of a held ticket if it is still {@code word} (from {@link #heldWord})
+   * by {@code newWord}, which keeps its generation and busy bit; returns whether it did.
+   */
+  boolean replace(long ticket, long word, long newWord) {
+    int slot = (int) (ticket & SLOT_MASK);
+    return WORDS.compareAndSet(segments[segmentOf(slot)], indexOf(slot), word, newWord);
   }
 
   /** Raises the capacity to at least {@code wanted} (a power of two); returns the capacity now. */

@@ -6,7 +6,8 @@ package io.sluice;
  *
  * <p>Guards serve levels in declaration order: {@link #CRITICAL_PLUS} first, {@link #SHEDDABLE}
  * last. Work that does not say otherwise is {@link #CRITICAL}. The exact rule each guard applies is
- * documented on the guard (for the executor: {@code io.sluice.executor.AdmissionExecutor}).
+ * documented on the guard (for the limiter: {@link Limiter#tryAcquire(int, Priority)}; for the
+ * executor: {@code io.sluice.executor.AdmissionExecutor}).
  */
 public enum Priority {
   /** The most important work: failing it is user-visible and has no fallback. */

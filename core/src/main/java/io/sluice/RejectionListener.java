@@ -10,9 +10,11 @@ package io.sluice;
  * once: keep it short, thread-safe and allocation-free. The arguments are primitives and enums, so
  * the call itself allocates nothing. An exception thrown here is discarded; the rejection stands.
  *
- * <p>Who reports what: a limiter reports {@link RejectReason#LIMIT_REACHED} for every refused
- * acquisition (including an executor's attempts to admit queued work), with
- * {@link Priority#CRITICAL}, the priority of work that does not say otherwise. An
+ * <p>Who reports what: a limiter reports every refused acquisition (including an executor's
+ * attempts to admit queued work), with {@link RejectReason#LIMIT_REACHED} or
+ * {@link RejectReason#PRIORITY_SHED} and the priority the caller gave
+ * ({@link Priority#CRITICAL} for work that does not say otherwise); a monitor-only limiter reports
+ * the refusals it would make, and admits the work. An
  * {@code AdmissionExecutor} reports each task it refuses or sheds once, with the task's priority. A
  * {@code PoolGuard} reports each refused checkout, with {@link Priority#CRITICAL}.
  */

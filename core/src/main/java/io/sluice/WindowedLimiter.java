@@ -5,6 +5,7 @@ import io.sluice.internal.LimiterProbe;
 import io.sluice.limit.LimitAlgorithm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -13,22 +14,24 @@ import java.util.concurrent.atomic.LongAdder;
  * The limiter: a packed admission word, a table of permit slots, and a window aggregator.
  *
  * Admission word (`state`): the low 32 bits hold the in-flight units, the high 32 bits a wrapping
- * count of releases. Acquire reads the word and the limit and compare-and-sets in-flight + cost
- * only if the sum stays within the limit, so the check and the increment are one atomic step (no
- * check-then-increment overshoot, also while the limit shrinks). Release subtracts the cost and
- * adds one release with a single getAndAdd: the window closer derives the window's throughput from
- * the high half without a separate counter on the hot path.
+ * count of releases. Acquire reads the word and the limit (or its level's share of it, see
+ * Priorities) and compare-and-sets in-flight + cost only if the sum stays within it, so the check
+ * and the increment are one atomic step (no check-then-increment overshoot, also while the limit
+ * shrinks). Release subtracts the cost and adds one release with a single getAndAdd: the window
+ * closer derives the window's throughput from the high half without a separate counter on the
+ * hot path.
  *
  * Permits (`permits`, see PermitTable): after its admission CAS, acquire claims a slot in a
  * lock-free table of (state word, start time) pairs, starting at a hash of the admission word it
  * just installed (distinct for every admission), and returns the ticket [generation:32 | slot:24].
  * Release CASes the slot from (generation, busy) to (generation + 1, free): exactly one release of
- * a ticket can win, a second one finds another generation and is counted as invalid. Every slot
- * starts at its own random generation, so a corrupted ticket (a neighbour's slot, a flipped bit)
- * or a ticket of another limiter is refused too, but for a 2^-32 chance. The table is sized by the
- * work in flight, not by maxLimit: it starts at 256 slots and grows (allocating, never moving a
- * slot) when in-flight units reach a new high above half its capacity, so the admit round trip and
- * the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
+ * a ticket can win, a second one finds another generation and is counted as invalid; a release
+ * whose CAS fails because a milestone sample or a cost adjustment changed the word at the same
+ * generation reads it again and retries. Every slot starts at its own random generation, so a
+ * corrupted ticket (a neighbour's slot, a flipped bit) or a ticket of another limiter is refused
+ * too, but for a 2^-32 chance. The table is sized by the work in flight, not by maxLimit: it
+ * starts at 256 slots and grows (allocating, never moving a slot) when in-flight units reach a new
+ * high above half its capacity, so the admit round trip and the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
  * a claim finds a free slot within a few probes; its probing is bounded all the same, and in the
  * (unreachable in practice) case that it finds none, the admission is undone as an IGNORED
  * release and refused with LIMIT_REACHED, so the counts stay consistent.
@@ -40,6 +43,48 @@ import java.util.concurrent.atomic.LongAdder;
  * the window closer chooses so that a window holds about TARGET_SAMPLES samples, never above the
  * configured maximum (64 by default) so that windows keep closing when traffic falls. DROPPED
  * releases always read the clock, so a window full of drops closes on time.
+ *
+ * Milestone samples: sample(ticket) sets the slot's SAMPLED bit by CAS (so at most once per
+ * permit, and a release racing with it frees the word it finds) and, if the permit is timed,
+ * records now - start as its sample, as a timed release would, window check included; the release
+ * of a sampled permit then records none. An untimed permit is not timed at its milestone either:
+ * the sampler's choice is uniform over admissions, so timing the permits it picked, at release or
+ * at milestone, keeps the samples an unbiased fraction of the work; forcing a clock read at every
+ * acquisition for permits that might call sample() would cost every admission a clock read.
+ *
+ * Cost adjustment: adjust(ticket, newCost) rewrites the cost in the slot's word and moves the
+ * in-flight units by the difference, bracketed by the weighted begin/end counts with extraUnits
+ * moved by the same difference (so admitted() stays exact at rest). A refund CASes the word first,
+ * then subtracts (a release in between frees the new cost and the refund the rest: never below
+ * zero). An extra charge adds the units first, by a CAS that succeeds only while the in-flight
+ * units before it are within the limit (or, monitor-only, stay within MAX_UNITS after it), then
+ * CASes the word; if the permit was released meanwhile, the units go back. Since every charge is
+ * checked against the limit in its own CAS, concurrent charges exceed the limit by at most one
+ * charge.
+ *
+ * Priorities: each level has a share of the limit (CRITICAL_PLUS all of it; the others fixed
+ * fractions, 2^-32 fixed point rounded up) that applies only under contention. `cappedFrom` is the
+ * first level held to its share (LEVELS: none); acquire reads it next to the limit, in the same
+ * cache line, and admits work of a capped level only within its share (refused: PRIORITY_SHED;
+ * beyond the limit itself: LIMIT_REACHED). A refusal of a level presses the levels below it: it
+ * lowers cappedFrom by CAS at once and writes the window number into pressedIn[level] (opaque;
+ * once per window). While shares are in force, an admission of an uncapped level that lands above
+ * the lowest level's share is using the room reserved for the levels above, and refreshes the
+ * press of the level that put the shares in force (cappedFrom - 1); so the shares hold while the
+ * higher levels need them, without the refusals that would otherwise recur each time they lapse.
+ * (An admission of a capped level never refreshes them: otherwise CRITICAL work between the
+ * lowest share and its own would keep itself capped long after CRITICAL_PLUS work was gone.) The window closer lifts the shares of levels no higher level pressed in the
+ * last HOLD_WINDOWS windows, by one CAS from the value it read: if a press lowered it meanwhile,
+ * the press stands (and a press it overwrote is restored by the next refusal). A fixed share
+ * alone (always in force) would idle capacity whenever only the lower levels have demand; an
+ * adaptive share per level would need a count of units per level on every acquire and release.
+ * Here the hot-path cost is a read and a compare, and, under contention, a multiply.
+ *
+ * Monitor-only (shadow) mode: the volatile flag is read only on the refusal path. A refused
+ * acquisition is counted and reported as usual, then admitted by a second CAS loop bounded only by
+ * MAX_UNITS (2^22): the permit table, whose tickets name 2^24 slots, is built with that ceiling and
+ * grows with the work in flight as always, so it stays at most half full. Beyond MAX_UNITS even a
+ * monitor-only limiter refuses (LIMIT_REACHED, not counted as monitored).
  *
  * Windows: a timed release that finds the window old enough (minWindow and minSamples samples or
  * drops, or maxWindow) tries to take the closing flag by CAS. The winner drains the aggregates,
@@ -62,12 +107,15 @@ import java.util.concurrent.atomic.LongAdder;
  * window, which the window statistics already assume). Successes are releases minus drops minus
  * ignored releases, the last counted only on the IGNORED path. Permits issued are releases plus
  * permits outstanding; those are the in-flight units minus the extra units of weighted permits
- * (cost above 1), which only weighted work pays to count. The RTT distribution is the sum of the
- * closed windows' histograms, folded into a cumulative histogram by the window closer, so the
- * timed release records each sample once, as before. A rejection listener costs a null check.
+ * (cost above 1, at admission or by adjustment), which only weighted work pays to count.
+ * Refusals are LongAdders by reason and level, bumped on the reject path. The RTT distribution is
+ * the sum of the closed windows' histograms, folded into a cumulative histogram by the window
+ * closer, so the timed release records each sample once, as before. A rejection listener costs a
+ * null check.
  *
  * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
- * acquire and release, the read-mostly fields (limit, window start, Retry-After) only per window.
+ * acquire and release, the read-mostly fields (limit, cappedFrom, window start, Retry-After) only
+ * per window or under contention.
  */
 final class WindowedLimiter extends WindowedLimiterFields implements Limiter, LimiterProbe {
   static final int TARGET_SAMPLES = 1024;
@@ -79,10 +127,28 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private static final long COMPLETION_UNIT = 1L << 32;
   private static final long BUSY = PermitTable.BUSY;
   private static final long TIMED = PermitTable.TIMED;
+  private static final long SAMPLED = PermitTable.SAMPLED;
   private static final int COST_SHIFT = PermitTable.COST_SHIFT;
   private static final long COST_MASK = PermitTable.COST_MASK;
   private static final int LIMIT_REACHED = RejectReason.LIMIT_REACHED.ordinal();
+  private static final int PRIORITY_SHED = RejectReason.PRIORITY_SHED.ordinal();
+  private static final RejectReason[] REASONS = RejectReason.values();
+  private static final Priority[] PRIORITIES = Priority.values();
+  private static final int LEVELS = Priority.LEVELS;
+  private static final int CRITICAL = Priority.CRITICAL.ordinal();
+  /** Shares are fixed-point fractions of 2^SHARE_BITS, rounded up: exact to 2^-12 of a unit. */
+  static final int SHARE_BITS = 32;
+  /** Windows the shares stay in force after the last refusal or reserve use that pressed them. */
+  static final int HOLD_WINDOWS = 4;
+  /**
+   * The most units in flight a monitor-only limiter admits: its permit table (a ticket names 2^24
+   * slots) then holds at most half of its 2^23 slots busy. Beyond it even a monitor-only limiter
+   * refuses.
+   */
+  static final int MAX_UNITS = 1 << 22;
   private static final VarHandle RELEASE_BASE;
+  private static final VarHandle CAPPED_FROM;
+  private static final VarHandle PRESSED = MethodHandles.arrayElementVarHandle(long[].class);
 
   static {
     try {
@@ -91,6 +157,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
       MAX_IN_FLIGHT = lookup.findVarHandle(WindowedLimiterFields.class, "maxInFlight", int.class);
       CLOSING = lookup.findVarHandle(WindowedLimiterFields.class, "closing", int.class);
       RELEASE_BASE = lookup.findVarHandle(WindowedLimiter.class, "releaseBase", long.class);
+      CAPPED_FROM = lookup.findVarHandle(WindowedLimiterFields.class, "cappedFrom", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -113,8 +180,20 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
   private final LongAdder drops = new LongAdder();
-  private final LongAdder rejections = new LongAdder();
+  /** Refusals (monitored ones included) by reason and level: LIMIT_REACHED, then PRIORITY_SHED. */
+  private final LongAdder[] refusals = new LongAdder[2 * LEVELS];
+  /** Refusals that monitor-only mode turned into admissions. */
+  private final LongAdder monitoredRejections = new LongAdder();
   private final LongAdder invalidReleases = new LongAdder();
+  private final LongAdder invalidSamples = new LongAdder();
+  private final LongAdder invalidAdjustments = new LongAdder();
+  /** The share of the limit each level may fill while shares are in force, in 2^-SHARE_BITS. */
+  private final long[] shares = new long[LEVELS];
+  /**
+   * Per level but the lowest: the window (count of windows closed) in which a refusal of that
+   * level, or its use of the reserve, last pressed the shares of the levels below it.
+   */
+  private final long[] pressedIn = new long[LEVELS - 1];
   private final LongAdder ignoredReleases = new LongAdder();
   /** Units of outstanding weighted permits beyond their first: in-flight units minus permits. */
   private final LongAdder extraUnits = new LongAdder();
@@ -153,7 +232,16 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     this.maxRetryAfterBaseNanos = (long) (builder.maxRetryAfterNanos / (1.0 + retryAfterJitter));
     this.maxSamplingPeriod = builder.maxSamplingPeriod;
 
-    this.permits = new PermitTable(maxLimit);
+    for (int level = 0; level < LEVELS; level++) {
+      // Rounded up, so that a share that is a whole number of units (0.9 of 10) is not one less.
+      shares[level] = (long) Math.ceil(builder.shares[level] * (1L << SHARE_BITS));
+      refusals[level] = new LongAdder();
+      refusals[LEVELS + level] = new LongAdder();
+    }
+    Arrays.fill(pressedIn, -HOLD_WINDOWS - 1L);
+    this.cappedFrom = LEVELS;
+    this.monitorOnly = builder.monitorOnly;
+    this.permits = new PermitTable(MAX_UNITS);
     this.limit = builder.initialLimit;
     this.windowStart = clock.nanoTime();
     publishRetryAfter(minRetryAfterNanos);
@@ -161,60 +249,164 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
 
   @Override
   public long tryAcquire() {
-    return tryAcquire(1);
+    return acquire(1, CRITICAL);
   }
 
   @Override
   public long tryAcquire(int cost) {
+    return tryAcquire(cost, Priority.CRITICAL);
+  }
+
+  @Override
+  public long tryAcquire(int cost, Priority priority) {
+    if (priority == null) {
+      throw new IllegalArgumentException("priority must not be null");
+    }
+    int level = priority.ordinal();
     if (cost == 1) {
-      return acquire(1);
+      return acquire(1, level);
     }
-    if (cost < 1 || cost > maxLimit) {
-      throw new IllegalArgumentException("cost must be in [1, " + maxLimit + "] but was " + cost);
-    }
+    checkCost("cost", cost);
     weightedBegun.incrementAndGet();
     try {
-      return acquire(cost);
+      return acquire(cost, level);
     } finally {
       weightedEnded.incrementAndGet();
     }
   }
 
-  private long acquire(int cost) {
+  private void checkCost(String name, int cost) {
+    if (cost < 1 || cost > maxLimit) {
+      throw new IllegalArgumentException(
+          name + " must be in [1, " + maxLimit + "] but was " + cost);
+    }
+  }
+
+  private long acquire(int cost, int level) {
     long current = state;
     for (;;) {
       int inFlightAfter = (int) current + cost;
-      if (inFlightAfter > limit) {
-        return reject();
+      int limitNow = limit;
+      int from = cappedFrom;
+      int room = level >= from ? share(limitNow, level) : limitNow;
+      if (inFlightAfter > room) {
+        return refuse(cost, level, inFlightAfter > limitNow);
       }
       long next = current + cost;
       long witness = (long) STATE.compareAndExchange(this, current, next);
       if (witness == current) {
         noteInFlight(inFlightAfter);
-        if (cost > 1) {
-          extraUnits.add(cost - 1);
+        if (level < from && from < LEVELS) {
+          noteReserveUse(from, inFlightAfter, limitNow);
         }
-        return claimSlot(next, inFlightAfter, cost);
+        return admitted(next, inFlightAfter, cost, level);
       }
       current = witness;
     }
   }
 
-  private long reject() {
-    rejections.increment();
+  /** The units work of {@code level} may bring in flight while the shares are in force. */
+  private int share(int limitNow, int level) {
+    return (int) (limitNow * shares[level] >>> SHARE_BITS);
+  }
+
+  /**
+   * Work of a level held to no share was admitted while shares are in force: if it took room the
+   * lowest level may not use, the reserve is in use, so the shares stay in force (see the design
+   * comment). Capped work never refreshes them: a level's own demand must not keep it capped.
+   */
+  private void noteReserveUse(int from, int inFlightAfter, int limitNow) {
+    if (inFlightAfter > share(limitNow, LEVELS - 1)) {
+      long window = windowsClosed;
+      if ((long) PRESSED.getOpaque(pressedIn, from - 1) != window) {
+        PRESSED.setOpaque(pressedIn, from - 1, window);
+      }
+    }
+  }
+
+  /** Claims the slot of an admission; on the unreachable failure, undoes it and refuses. */
+  private long admitted(long admissionWord, int inFlightAfter, int cost, int level) {
+    long ticket = claimSlot(admissionWord, inFlightAfter, cost);
+    return ticket != PermitTable.NO_SLOT ? ticket : reject(LIMIT_REACHED, level);
+  }
+
+  /**
+   * The work does not fit: presses the shares of the levels below, then refuses it, or, in
+   * monitor-only mode, counts and reports the refusal it would have been and admits it all the
+   * same (up to MAX_UNITS in flight).
+   */
+  private long refuse(int cost, int level, boolean overLimit) {
+    int reason = overLimit ? LIMIT_REACHED : PRIORITY_SHED;
+    if (level < LEVELS - 1) {
+      press(level);
+    }
+    if (monitorOnly) {
+      long current = state;
+      for (;;) {
+        int inFlightAfter = (int) current + cost;
+        if (inFlightAfter > MAX_UNITS) {
+          break;
+        }
+        long next = current + cost;
+        long witness = (long) STATE.compareAndExchange(this, current, next);
+        if (witness == current) {
+          noteInFlight(inFlightAfter);
+          long ticket = claimSlot(next, inFlightAfter, cost);
+          if (ticket == PermitTable.NO_SLOT) {
+            break;
+          }
+          monitoredRejections.increment();
+          count(reason, level);
+          return ticket;
+        }
+        current = witness;
+      }
+    }
+    return reject(reason, level);
+  }
+
+  /**
+   * Work of {@code level} was refused for lack of room: the shares of the levels below it come
+   * into force now and stay until HOLD_WINDOWS windows pass without another such refusal.
+   */
+  private void press(int level) {
+    long window = windowsClosed;
+    if ((long) PRESSED.getOpaque(pressedIn, level) != window) {
+      PRESSED.setOpaque(pressedIn, level, window);
+    }
+    int from = level + 1;
+    int current = cappedFrom;
+    while (from < current) {
+      int witness = (int) CAPPED_FROM.compareAndExchange(this, current, from);
+      if (witness == current) {
+        return;
+      }
+      current = witness;
+    }
+  }
+
+  private long reject(int reason, int level) {
+    long retryAfter = count(reason, level);
+    return Ticket.encodeRejection(reason, retryAfter);
+  }
+
+  /** Counts a refusal, tells the listener, and returns the Retry-After it advertised. */
+  private long count(int reason, int level) {
+    refusals[(reason == LIMIT_REACHED ? 0 : LEVELS) + level].increment();
     long base = retryAfterBase;
     long span = retryAfterSpan;
     long jitter = Math.multiplyHigh(ThreadLocalRandom.current().nextLong() >>> 1, span << 1);
     RejectionListener listener = rejectionListener;
     if (listener != null) {
-      notifyRejected(listener, base + jitter);
+      notifyRejected(listener, reason, level, base + jitter);
     }
-    return Ticket.encodeRejection(LIMIT_REACHED, base + jitter);
+    return base + jitter;
   }
 
-  private static void notifyRejected(RejectionListener listener, long retryAfterNanos) {
+  private static void notifyRejected(RejectionListener listener, int reason, int level,
+      long retryAfterNanos) {
     try {
-      listener.onRejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL, retryAfterNanos);
+      listener.onRejected(REASONS[reason], PRIORITIES[level], retryAfterNanos);
     } catch (RuntimeException ignored) {
       // Documented: the rejection stands whatever the listener does.
     }
@@ -231,7 +423,11 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     }
   }
 
+  /** Claims a permit slot for an admission; on failure undoes the admission and returns NO_SLOT. */
   private long claimSlot(long admissionWord, int inFlightAfter, int cost) {
+    if (cost > 1) {
+      extraUnits.add(cost - 1);
+    }
     // Fibonacci hash of the admission word, which is distinct for every admission: its top bits
     // pick the first slot to probe, bits 30-39 decide sampling. Both are uniform over admissions.
     long hash = (admissionWord ^ (admissionWord >>> 32)) * 0x9E37_79B9_7F4A_7C15L;
@@ -244,7 +440,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     }
     long ticket = permits.claim(inFlightAfter, hash, claimBits, startNanos);
     if (ticket == PermitTable.NO_SLOT) {
-      return undoAdmission(cost);
+      undoAdmission(cost);
     }
     return ticket;
   }
@@ -252,15 +448,14 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   /**
    * Takes back an admission that found no permit slot (see the design comment: unreachable in
    * practice). It is counted as admitted and released IGNORED, so admitted() still equals
-   * releases() at rest, and the caller gets a rejection.
+   * releases() at rest; the caller refuses the work.
    */
-  private long undoAdmission(int cost) {
+  private void undoAdmission(int cost) {
     ignoredReleases.increment();
     if (cost > 1) {
       extraUnits.add(1 - cost);
     }
     STATE.getAndAdd(this, COMPLETION_UNIT - cost);
-    return reject();
   }
 
   @Override
@@ -269,16 +464,17 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
       throw new IllegalArgumentException("outcome must not be null");
     }
     PermitTable table = permits;
-    long word = table.heldWord(permit);
-    if (word == 0) {
-      invalidReleases.increment();
-      return false;
-    }
-    long startNanos = table.startNanos(permit);
-    if (!table.free(permit, word)) {
-      invalidReleases.increment();
-      return false;
-    }
+    long word;
+    long startNanos;
+    do {
+      word = table.heldWord(permit);
+      if (word == 0) {
+        invalidReleases.increment();
+        return false;
+      }
+      startNanos = table.startNanos(permit);
+      // A failed free means the word changed: released by another call, or sampled or adjusted.
+    } while (!table.free(permit, word));
     int cost = (int) ((word & COST_MASK) >>> COST_SHIFT);
     boolean weighted = cost > 1;
     if (weighted) {
@@ -289,24 +485,125 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     if (weighted) {
       weightedEnded.incrementAndGet();
     }
+    // A permit that recorded its milestone sample records none at release.
+    boolean timed = (word & (TIMED | SAMPLED)) == TIMED;
     if (outcome == Outcome.SUCCESS) {
-      if ((word & TIMED) != 0) {
-        onClockedRelease(startNanos, true);
+      if (timed) {
+        onClockedEvent(startNanos, true);
       }
     } else if (outcome == Outcome.DROPPED) {
       drops.increment();
-      onClockedRelease(startNanos, false);
+      onClockedEvent(startNanos, false);
     } else {
       ignoredReleases.increment();
-      if ((word & TIMED) != 0) {
-        onClockedRelease(startNanos, false);
+      if (timed) {
+        onClockedEvent(startNanos, false);
       }
     }
     return true;
   }
 
-  /** A release that reads the clock: records the sample, if any, and closes the window when due. */
-  private void onClockedRelease(long startNanos, boolean sample) {
+  @Override
+  public boolean sample(long permit) {
+    PermitTable table = permits;
+    for (;;) {
+      long word = table.heldWord(permit);
+      if (word == 0) {
+        invalidSamples.increment();
+        return false;
+      }
+      if ((word & SAMPLED) != 0) {
+        return false;
+      }
+      long startNanos = (word & TIMED) != 0 ? table.startNanos(permit) : 0;
+      if (table.replace(permit, word, word | SAMPLED)) {
+        if ((word & TIMED) != 0) {
+          onClockedEvent(startNanos, true);
+        }
+        return true;
+      }
+    }
+  }
+
+  @Override
+  public boolean adjust(long permit, int newCost) {
+    checkCost("newCost", newCost);
+    PermitTable table = permits;
+    for (;;) {
+      long word = table.heldWord(permit);
+      if (word == 0) {
+        invalidAdjustments.increment();
+        return false;
+      }
+      int delta = newCost - (int) ((word & COST_MASK) >>> COST_SHIFT);
+      if (delta == 0) {
+        return true;
+      }
+      long adjusted = word & ~COST_MASK | (long) newCost << COST_SHIFT;
+      weightedBegun.incrementAndGet();
+      try {
+        if (delta < 0) {
+          // A refund: the permit's word first, so a release racing with this one frees the new
+          // cost and this call the rest; the units are free at once.
+          if (table.replace(permit, word, adjusted)) {
+            extraUnits.add(delta);
+            STATE.getAndAdd(this, (long) delta);
+            return true;
+          }
+        } else {
+          // An extra charge: the units first, checked against the limit in the same CAS, then
+          // the word; if the permit changed meanwhile, the units go back and the call retries.
+          if (!charge(delta)) {
+            return false;
+          }
+          if (table.replace(permit, word, adjusted)) {
+            extraUnits.add(delta);
+            return true;
+          }
+          STATE.getAndAdd(this, (long) -delta);
+        }
+      } finally {
+        weightedEnded.incrementAndGet();
+      }
+    }
+  }
+
+  /**
+   * Takes {@code delta} more units for running work if in-flight units are within the limit (or,
+   * monitor-only, within MAX_UNITS after it): so in-flight exceeds the limit by at most one
+   * charge, however many threads charge at once.
+   */
+  private boolean charge(int delta) {
+    long current = state;
+    for (;;) {
+      int inFlight = (int) current;
+      if (inFlight > limit && !(monitorOnly && inFlight + delta <= MAX_UNITS)) {
+        return false;
+      }
+      long witness = (long) STATE.compareAndExchange(this, current, current + delta);
+      if (witness == current) {
+        noteInFlight(inFlight + delta);
+        return true;
+      }
+      current = witness;
+    }
+  }
+
+  @Override
+  public boolean monitorOnly() {
+    return monitorOnly;
+  }
+
+  @Override
+  public void monitorOnly(boolean monitorOnly) {
+    this.monitorOnly = monitorOnly;
+  }
+
+  /**
+   * A release or milestone that reads the clock: records the sample, if any, and closes the window
+   * when due.
+   */
+  private void onClockedEvent(long startNanos, boolean sample) {
     long now = clock.nanoTime();
     if (sample) {
       histogram.record(now - startNanos);
@@ -346,7 +643,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     long dropTotal = drops.sum();
     w.drops = dropTotal - lastDropsSeen;
     lastDropsSeen = dropTotal;
-    long rejectionTotal = rejections.sum();
+    long rejectionTotal = rejections();
     w.rejections = rejectionTotal - lastRejections;
     lastRejections = rejectionTotal;
     w.rttSum = histogram.drainInto(w.rttCounts);
@@ -362,13 +659,33 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     // Restart the window before running user code, so a failure there is not retried per release.
     samplingMask = samplingMaskFor(w.completions);
     updateRetryAfter(w);
-    windowsClosed++;
+    long closed = windowsClosed + 1;
+    windowsClosed = closed;
+    relaxShares(closed);
     windowStart = now;
 
     int newLimit = Math.max(minLimit, Math.min(maxLimit, algorithm.update(w)));
     limit = newLimit;
     for (LimitListener listener : listeners) {
       listener.onWindowClosed(w, newLimit);
+    }
+  }
+
+  /**
+   * Takes the shares out of force for the levels no higher level has pressed in the last
+   * HOLD_WINDOWS windows. One CAS: if it fails, a refusal has just pressed them, and they stay.
+   */
+  private void relaxShares(long closed) {
+    int from = LEVELS;
+    for (int level = 0; level < LEVELS - 1; level++) {
+      if (closed - (long) PRESSED.getOpaque(pressedIn, level) <= HOLD_WINDOWS) {
+        from = level + 1;
+        break;
+      }
+    }
+    int current = cappedFrom;
+    if (from > current) {
+      CAPPED_FROM.compareAndSet(this, current, from);
     }
   }
 
@@ -419,12 +736,48 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
 
   @Override
   public long rejections() {
-    return rejections.sum();
+    long total = 0;
+    for (LongAdder count : refusals) {
+      total += count.sum();
+    }
+    return total;
+  }
+
+  @Override
+  public long rejections(RejectReason reason, Priority priority) {
+    if (reason == null || priority == null) {
+      throw new IllegalArgumentException("reason and priority must not be null but were "
+          + reason + " and " + priority);
+    }
+    if (reason == RejectReason.LIMIT_REACHED) {
+      return refusals[priority.ordinal()].sum();
+    }
+    return reason == RejectReason.PRIORITY_SHED ? refusals[LEVELS + priority.ordinal()].sum() : 0;
+  }
+
+  @Override
+  public long monitoredRejections() {
+    return monitoredRejections.sum();
   }
 
   @Override
   public long invalidReleases() {
     return invalidReleases.sum();
+  }
+
+  @Override
+  public long invalidSamples() {
+    return invalidSamples.sum();
+  }
+
+  @Override
+  public long invalidAdjustments() {
+    return invalidAdjustments.sum();
+  }
+
+  /** Returns the first level whose share is in force: Priority.LEVELS when none is. */
+  int cappedFrom() {
+    return cappedFrom;
   }
 
   @Override
@@ -532,5 +885,9 @@ abstract class WindowedLimiterFields extends WindowedLimiterPad1 {
   volatile long windowsClosed;
   /** Drops already accounted to closed windows; read to decide whether a window has enough events. */
   volatile long lastDropsSeen;
+  /** Levels from this ordinal down are held to their shares; Priority.LEVELS when none is. */
+  volatile int cappedFrom;
+  /** Refusals are counted and reported, and the work admitted all the same. */
+  volatile boolean monitorOnly;
   long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
 }

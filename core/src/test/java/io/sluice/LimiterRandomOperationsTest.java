@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Randomized operations on the limiter: every public operation, mixed with misuse (second
- * releases, corrupted and foreign tickets, rejection tickets given to release, a null outcome,
- * costs out of range or above the limit) and listeners that throw, with the invariants checked
+ * Randomized operations on the limiter: every public operation (milestone samples and cost
+ * adjustments against the single-threaded model; LimiterFeaturesStressTest takes them to many
+ * threads), mixed with misuse (second releases, corrupted and foreign tickets, rejection tickets
+ * given to release, milestones and adjustments of released permits, a null outcome, costs out of
+ * range or above the limit) and listeners that throw, with the invariants checked
  * after each step and at the end. Seeded: the seed is printed, and {@code -Dsluice.seed=N} replays
  * it (exactly in the single-threaded test; the same operations per thread in the concurrent one).
  *
@@ -142,6 +144,18 @@ class LimiterRandomOperationsTest {
     long ignored;
     long rejections;
     long badReleases;
+    long badSamples;
+    long badAdjustments;
+  }
+
+  /** Takes a permit's milestone sample; a limit listener's exception counts as taken. */
+  private static boolean sample(Limiter limiter, long ticket) {
+    try {
+      return limiter.sample(ticket);
+    } catch (IllegalStateException e) {
+      assertThat(e).hasMessage("limit listener bug");
+      return true;
+    }
   }
 
   /**
@@ -169,13 +183,14 @@ class LimiterRandomOperationsTest {
         String at = context + ", step " + step + ", op " + op;
         if (op < 35) {
           int limit = limiter.limit();
+          // In-flight units above the limit after an extra charge: nothing fits.
           int cost = random.nextInt(4) == 0 ? 1 + random.nextInt(MAX) : 1 + random.nextInt(4);
           long ticket = cost == 1 && random.nextBoolean()
               ? limiter.tryAcquire() : limiter.tryAcquire(cost);
           if (inFlight + cost <= limit) {
             assertThat(Ticket.isPermit(ticket)).as(at + ": admit cost %d at %d/%d", cost, inFlight,
                 limit).isTrue();
-            held.add(new long[] {ticket, cost});
+            held.add(new long[] {ticket, cost, 0});
             inFlight += cost;
             model.admitted++;
           } else {
@@ -222,6 +237,31 @@ class LimiterRandomOperationsTest {
           int cost = random.nextBoolean() ? -random.nextInt(3) : MAX + 1 + random.nextInt(3);
           assertThatThrownBy(() -> limiter.tryAcquire(cost))
               .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cost");
+        } else if (op < 93 && !held.isEmpty()) {
+          // A cost correction: a refund always, an extra charge only within the limit.
+          long[] permit = held.get(random.nextInt(held.size()));
+          int newCost = 1 + random.nextInt(6);
+          boolean granted = newCost <= permit[1] || inFlight <= limiter.limit();
+          assertThat(limiter.adjust(permit[0], newCost))
+              .as(at + ": adjust %d to %d at %d/%d", permit[1], newCost, inFlight, limiter.limit())
+              .isEqualTo(granted);
+          if (granted) {
+            inFlight += newCost - (int) permit[1];
+            permit[1] = newCost;
+          }
+        } else if (op < 95 && !held.isEmpty()) {
+          long[] permit = held.get(random.nextInt(held.size()));
+          assertThat(sample(limiter, permit[0])).as(at + ": milestone").isEqualTo(permit[2] == 0);
+          permit[2] = 1;
+        } else if (op < 96 && !done.isEmpty()) {
+          long stale = done.get(random.nextInt(done.size()));
+          if (random.nextBoolean()) {
+            assertThat(limiter.sample(stale)).as(at + ": stale milestone").isFalse();
+            model.badSamples++;
+          } else {
+            assertThat(limiter.adjust(stale, 1)).as(at + ": stale adjustment").isFalse();
+            model.badAdjustments++;
+          }
         } else {
           clock.advanceNanos(random.nextLong(3_000_000));
         }
@@ -230,6 +270,8 @@ class LimiterRandomOperationsTest {
         assertThat(limiter.limit()).as(at).isBetween(LOW, HIGH);
         assertThat(limiter.rejections()).as(at).isEqualTo(model.rejections);
         assertThat(limiter.invalidReleases()).as(at).isEqualTo(model.badReleases);
+        assertThat(limiter.invalidSamples()).as(at).isEqualTo(model.badSamples);
+        assertThat(limiter.invalidAdjustments()).as(at).isEqualTo(model.badAdjustments);
         assertThat(limiter.admitted()).as(at).isEqualTo(model.admitted);
         assertThat(limiter.releases()).as(at).isEqualTo(model.released);
         assertThat(limiter.drops()).as(at).isEqualTo(model.drops);
