@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.examples.http.LoadGenerator.Kind;
 import io.sluice.examples.http.LoadGenerator.Sample;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.PriorityHeader;
+import io.sluice.http.TrustedSources;
 import io.sluice.metrics.ExecutorSnapshot;
 import java.io.IOException;
 import java.net.URI;
@@ -168,6 +170,30 @@ class ProtectedServerTest {
       }
       HttpResponse<String> bob = send(server.queryUri(), ProtectedServer.TENANT_HEADER, "bob");
       assertThat(bob.statusCode()).as(bob.body()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anUntrustedClientCannotRaiseItsPriorityButATrustedGatewayCan() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
+    try (ProtectedServer open = ProtectedServer.newBuilder(pool)
+        .requestTimeout(Duration.ofSeconds(5)).start()) {
+      assertThat(send(open.queryUri(), PriorityHeader.DEFAULT_NAME, "critical-plus").statusCode())
+          .isEqualTo(200);
+      assertThat(send(open.queryUri(), PriorityHeader.DEFAULT_NAME, "sheddable").statusCode())
+          .isEqualTo(200);
+      ExecutorSnapshot admitted = ExecutorSnapshot.of(open.executor());
+      assertThat(admitted.admitted(Priority.CRITICAL_PLUS)).as("raised by itself").isZero();
+      assertThat(admitted.admitted(Priority.CRITICAL)).isEqualTo(1);
+      assertThat(admitted.admitted(Priority.SHEDDABLE)).as("lowered by itself").isEqualTo(1);
+    }
+    try (ProtectedServer behindGateway = ProtectedServer.newBuilder(pool)
+        .requestTimeout(Duration.ofSeconds(5))
+        .trustedSources(TrustedSources.loopback()).start()) {
+      assertThat(send(behindGateway.queryUri(), PriorityHeader.DEFAULT_NAME, "critical-plus")
+          .statusCode()).isEqualTo(200);
+      assertThat(ExecutorSnapshot.of(behindGateway.executor()).admitted(Priority.CRITICAL_PLUS))
+          .isEqualTo(1);
     }
   }
 
