@@ -25,7 +25,9 @@ class EveryDocSnippetIsTestedTest {
       "docs/07-http-server.md", "examples: io.sluice.examples.http.HttpServerReadmeTest",
       "docs/08-observability.md",
       "examples: io.sluice.examples.observability.ObservabilityReadmeTest",
-      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest");
+      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest",
+      "docs/12-http.md", "http: io.sluice.http.HttpDocsTest",
+      "docs/notes-demo.md", "examples: io.sluice.examples.http.DemoNotesDocTest");
 
   @Test
   void everyPageWithJavaCodeHasATest() throws IOException {

@@ -121,7 +121,7 @@ public final class RouteTable<T> {
     return defaultRoute;
   }
 
-  /** Returns every route: the exact paths, then the prefixes, in the order added, then the default. */
+  /** Returns every route: exact paths, then prefixes, each in the order added, then the default. */
   public List<Route<T>> routes() {
     return routes;
   }

@@ -30,8 +30,9 @@ public final class TrustedSources {
    * ::ffff:a.b.c.d. A block is (network, mask) pairs in parallel arrays; an address is in a block
    * when (address & mask) == network, half by half. The text parser accumulates 16-bit groups into
    * a 128-bit value by shifting; at "::" it sets the groups so far aside (the head) and starts
-   * again, and at the end moves the head up past the groups that "::" stands for. It hands the result to a sink rather than
-   * returning it, so that checking a peer allocates no holder for the two halves.
+   * again, and at the end moves the head up past the groups that "::" stands for. It hands the
+   * result to a sink rather than returning it, so that checking a peer allocates no holder for
+   * the two halves.
    */
 
   private static final long MAPPED_IPV4 = 0x0000_ffff_0000_0000L;

@@ -18,8 +18,9 @@ import org.eclipse.jetty.util.Callback;
  * prefix matching, no percent-decoding, no removal of dot-segments. {@code /queryfoo},
  * {@code /query/}, {@code /%71uery} and {@code /query/../health} are not {@code /query} (404), so
  * that any filter a gateway applies to a path string sees the same string the server routes on.
- * The query string is not part of the path. A request with more header fields than allowed is answered 431 before any
- * route sees it (their total size is Jetty's to bound: it answers 431 or 414 itself).
+ * The query string is not part of the path. A request with more header fields than allowed is
+ * answered 431 before any route sees it (their total size is Jetty's to bound: it answers 431 or
+ * 414 itself).
  *
  * <p>Thread-safe: immutable once built.
  */

@@ -137,7 +137,8 @@ class ProtectedServerTest {
         .start()) {
       URI ping = server.queryUri().resolve("/ping");
       assertThat(send(ping).statusCode()).isEqualTo(204);
-      HttpResponse<String> query = send(server.queryUri(), PriorityHeader.DEFAULT_NAME, "sheddable");
+      HttpResponse<String> query =
+          send(server.queryUri(), PriorityHeader.DEFAULT_NAME, "sheddable");
       assertThat(query.statusCode()).as(query.body()).isEqualTo(200);
       assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
       assertThat(server.limiter()).isSameAs(server.executor().limiter());
