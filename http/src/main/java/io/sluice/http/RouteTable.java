@@ -39,8 +39,9 @@ import java.util.Map;
  *
  * <h2>Cost</h2>
  * One pass over the path: it computes the hash of every prefix ending at a {@code /} on the way
- * and probes an open-addressing table at each, comparing characters in place, so a lookup
- * allocates nothing and costs about one probe per segment, whatever the number of routes.
+ * and probes an open-addressing table where a prefix of that length exists, comparing characters
+ * in place, so a lookup allocates nothing and costs at most one probe per segment, whatever the
+ * number of routes.
  *
  * <p>Immutable and thread-safe.
  *
@@ -93,27 +94,30 @@ public final class RouteTable<T> {
     int hash = '/';
     int segment = 1; // where the current segment starts
     Route<T> best = null;
-    for (int i = 1; i <= n; i++) {
-      char c = i < n ? rawPath.charAt(i) : '/';
+    for (int i = 1; i < n; i++) {
+      char c = rawPath.charAt(i);
       if (c == '/') {
-        if (isDotSegment(rawPath, segment, i) || (i == segment && i < n)) {
-          return ambiguousRoute; // "." or "..", or an empty segment ("//") before the end
+        if (i == segment || isDotSegment(rawPath, segment, i)) {
+          return ambiguousRoute; // an empty segment ("//"), or "." or ".."
         }
-        Route<T> prefix = prefixes.find(rawPath, i, hash);
-        best = prefix != null ? prefix : best;
+        if (prefixes.mayHoldLength(i)) {
+          Route<T> prefix = prefixes.find(rawPath, i, hash);
+          best = prefix != null ? prefix : best;
+        }
         segment = i + 1;
       } else if (c <= ' ' || c > '~' || c == '\\' || (c == '%' && isEncodedSeparator(rawPath, i))) {
         return ambiguousRoute;
       }
-      if (i < n) {
-        hash = 31 * hash + c;
-      }
+      hash = 31 * hash + c;
     }
-    Route<T> route = exact.find(rawPath, n, hash);
-    if (route != null) {
-      return route;
+    if (isDotSegment(rawPath, segment, n)) {
+      return ambiguousRoute;
     }
-    return best != null ? best : defaultRoute;
+    Route<T> route = exact.mayHoldLength(n) ? exact.find(rawPath, n, hash) : null;
+    if (route == null && prefixes.mayHoldLength(n)) {
+      route = prefixes.find(rawPath, n, hash);
+    }
+    return route != null ? route : best != null ? best : defaultRoute;
   }
 
   /** Returns the route of paths that match nothing. */
@@ -133,6 +137,9 @@ public final class RouteTable<T> {
 
   /** Returns whether {@code s[from, to)}, up to any {@code ;parameters}, is "." or "..". */
   private static boolean isDotSegment(CharSequence s, int from, int to) {
+    if (from >= to || s.charAt(from) != '.') {
+      return false;
+    }
     int end = from;
     while (end < to && s.charAt(end) != ';') {
       end++;
@@ -184,6 +191,9 @@ public final class RouteTable<T> {
     private final int[] hashes;
     private final Route<T>[] routes;
     private final int mask;
+    /** Bit k is set if a key has length k (k below 64): most probes are skipped without a hash. */
+    private final long lengths;
+    private final boolean longKeys;
 
     @SuppressWarnings("unchecked")
     Table(Map<String, Route<T>> entries) {
@@ -192,6 +202,17 @@ public final class RouteTable<T> {
       this.hashes = new int[capacity];
       this.routes = (Route<T>[]) new Route<?>[capacity];
       this.mask = capacity - 1;
+      long lengths = 0;
+      boolean longKeys = false;
+      for (String key : entries.keySet()) {
+        if (key.length() < 64) {
+          lengths |= 1L << key.length();
+        } else {
+          longKeys = true;
+        }
+      }
+      this.lengths = lengths;
+      this.longKeys = longKeys;
       for (Map.Entry<String, Route<T>> e : entries.entrySet()) {
         int h = e.getKey().hashCode();
         int slot = spread(h) & mask;
@@ -202,6 +223,11 @@ public final class RouteTable<T> {
         hashes[slot] = h;
         routes[slot] = e.getValue();
       }
+    }
+
+    /** Returns false if no key has {@code length} characters. */
+    boolean mayHoldLength(int length) {
+      return length < 64 ? (lengths >>> length & 1) != 0 : longKeys;
     }
 
     /** Returns the route whose key is {@code s[0, length)}, whose hash is {@code hash}; or null. */

@@ -107,23 +107,33 @@ public final class TrustedSources {
       to--;
     }
     int zone = to;
-    for (int i = from; i < to && zone == to; i++) {
-      zone = address.charAt(i) == '%' ? i : to;
+    boolean colon = false;
+    for (int i = from; i < zone; i++) {
+      char c = address.charAt(i);
+      if (c == ':') {
+        colon = true;
+      } else if (c == '%') {
+        zone = i;
+      }
     }
     if (zone < to) { // an IPv6 zone: which interface, not which peer; it must still be one
+      if (zone + 1 == to || !colon) {
+        return false;
+      }
       for (int i = zone + 1; i < to; i++) {
         if (!isZoneChar(address.charAt(i))) {
           return false;
         }
       }
-      if (zone + 1 == to) {
-        return false;
+    }
+    if (!colon) {
+      if (bracketed) {
+        return false; // brackets belong to IPv6 literals only
       }
+      long v4 = parseIpv4(address, from, to);
+      return v4 >= 0 && matches(0L, MAPPED_IPV4 | v4);
     }
-    if ((bracketed || zone < to) && !hasColon(address, from, zone)) {
-      return false; // brackets and zones belong to IPv6 literals only
-    }
-    return parse(address, from, zone, matcher);
+    return parseIpv6(address, from, zone, matcher);
   }
 
   /** Returns whether the peer at {@code address} is trusted (null: no). */
@@ -213,15 +223,23 @@ public final class TrustedSources {
   }
 
   /**
-   * Parses an IPv4 (dotted decimal, no leading zeros) or IPv6 (RFC 4291, section 2.2: groups,
-   * {@code ::}, a dotted IPv4 tail) literal in {@code s[from, to)} and passes it to {@code sink};
-   * returns false if it is not one, else what the sink returns.
+   * Parses an IPv4 (dotted decimal, no leading zeros) or IPv6 literal in {@code s[from, to)} and
+   * passes it to {@code sink}; returns false if it is not one, else what the sink returns.
    */
   private static boolean parse(CharSequence s, int from, int to, AddressSink sink) {
     if (!hasColon(s, from, to)) {
       long v4 = parseIpv4(s, from, to);
       return v4 >= 0 && sink.accept(0L, MAPPED_IPV4 | v4);
     }
+    return parseIpv6(s, from, to, sink);
+  }
+
+  /**
+   * Parses the IPv6 literal (RFC 4291, section 2.2: groups, {@code ::}, a dotted IPv4 tail) in
+   * {@code s[from, to)}, which holds a colon, and passes it to {@code sink}; returns false if it
+   * is not one, else what the sink returns.
+   */
+  private static boolean parseIpv6(CharSequence s, int from, int to, AddressSink sink) {
     long hi = 0; // the groups since the start, or since "::" once there is one
     long lo = 0;
     int groups = 0;
