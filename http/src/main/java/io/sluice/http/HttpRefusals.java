@@ -71,10 +71,11 @@ public final class HttpRefusals {
   /** The default name of the quota policy in the RateLimit fields. */
   public static final String DEFAULT_QUOTA_POLICY = "quota";
 
-  private static final HttpRefusals STANDARD = newBuilder().build();
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
   private static final HttpField CONTENT_TYPE = new HttpField("Content-Type", PROBLEM_JSON);
   private static final HttpField NO_STORE = new HttpField("Cache-Control", "no-store");
+  /** Last of the constants: building it may read any of them. */
+  private static final HttpRefusals STANDARD = newBuilder().build();
 
   private final int overloadStatus;
   private final String concurrencyName;

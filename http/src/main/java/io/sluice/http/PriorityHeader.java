@@ -33,8 +33,8 @@ import java.util.Locale;
  * </ol>
  *
  * <p>Reading a request without the field allocates nothing and checks no address: the trust
- * policy is consulted only when there is a value to trust. Reading a value allocates nothing
- * either; the work is linear in its length, which the server bounds.
+ * policy is consulted only when there is a value to trust. Reading a value given as one string
+ * allocates nothing either; the work is linear in its length, which the server bounds.
  *
  * <p>Immutable and thread-safe.
  */
