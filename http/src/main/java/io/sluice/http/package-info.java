@@ -1,6 +1,5 @@
 /**
- * Framework-neutral HTTP parts of Sluice, shared by the servlet filter, the gRPC interceptor, the
- * Spring Boot starter and the examples.
+ * Framework-neutral HTTP parts of Sluice, shared by every server integration and the examples.
  *
  * <ul>
  *   <li>{@link io.sluice.http.HttpRefusals} makes the {@link io.sluice.http.HttpRefusal} of a
