@@ -16,17 +16,27 @@ import org.junit.jupiter.api.Test;
  * block without such a test fails here, so no snippet goes unchecked.
  */
 class EveryDocSnippetIsTestedTest {
-  private static final Map<String, String> TESTED_BY = Map.of(
-      "README.md", "examples: io.sluice.examples.QuickStartTest (the quick start)",
-      "docs/02-executors-and-pools.md", "core: io.sluice.GuardsReadmeTest",
-      "docs/04-rate-limits-and-quotas.md", "core: io.sluice.client.ReadmeSnippetsTest",
-      "docs/05-circuit-breaker.md", "core: io.sluice.client.ReadmeSnippetsTest",
-      "docs/06-client-side.md", "core: io.sluice.client.ReadmeSnippetsTest",
-      "docs/07-http-server.md", "examples: io.sluice.examples.http.HttpServerReadmeTest",
-      "docs/08-observability.md",
-      "examples: io.sluice.examples.observability.ObservabilityReadmeTest",
-      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest",
-      "docs/14-overload-detectors.md", "core: io.sluice.detector.OverloadDetectorsDocTest");
+  private static final Map<String, String> TESTED_BY = Map.ofEntries(
+      Map.entry("README.md",
+          "examples: io.sluice.examples.QuickStartTest (the quick start)"),
+      Map.entry("docs/02-executors-and-pools.md",
+          "core: io.sluice.GuardsReadmeTest"),
+      Map.entry("docs/04-rate-limits-and-quotas.md",
+          "core: io.sluice.client.ReadmeSnippetsTest"),
+      Map.entry("docs/05-circuit-breaker.md",
+          "core: io.sluice.client.ReadmeSnippetsTest"),
+      Map.entry("docs/06-client-side.md",
+          "core: io.sluice.client.ReadmeSnippetsTest"),
+      Map.entry("docs/07-http-server.md",
+          "examples: io.sluice.examples.http.HttpServerReadmeTest"),
+      Map.entry("docs/08-observability.md",
+          "examples: io.sluice.examples.observability.ObservabilityReadmeTest"),
+      Map.entry("docs/09-simulator.md",
+          "examples: io.sluice.examples.SimulatorDocTest"),
+      Map.entry("docs/12-http.md",
+          "http: io.sluice.http.HttpDocsTest"),
+      Map.entry("docs/14-overload-detectors.md",
+          "core: io.sluice.detector.OverloadDetectorsDocTest"));
 
   @Test
   void everyPageWithJavaCodeHasATest() throws IOException {

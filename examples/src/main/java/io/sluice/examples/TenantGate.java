@@ -2,9 +2,10 @@ package io.sluice.examples;
 
 import io.sluice.Limiter;
 import io.sluice.Outcome;
-import io.sluice.RejectReason;
 import io.sluice.Ticket;
-import io.sluice.client.RetryAfter;
+import io.sluice.http.HttpRefusal;
+import io.sluice.http.HttpRefusals;
+import io.sluice.http.Tenant;
 import io.sluice.rate.KeyedRateLimiter;
 
 /**
@@ -17,46 +18,54 @@ import io.sluice.rate.KeyedRateLimiter;
  * request refused for capacity has still used one of its tenant's tokens: the tenant did ask, and
  * counting it keeps a refused tenant's retries within its quota too.
  *
- * <p>Thread-safe: the quota table and the limiter are; an {@link Answer} belongs to one request.
+ * <p>Thread-safe: the quota table, the limiter and the refusals are; an {@link Answer} belongs to
+ * one request.
  */
 public final class TenantGate {
-  private final KeyedRateLimiter<String> quotas;
+  private final KeyedRateLimiter<Tenant> quotas;
   private final Limiter limiter;
+  private final HttpRefusals refusals;
 
-  /** What to do with one request: serve it (and later {@link #finish}) or answer the refusal. */
-  public record Answer(int status, String retryAfter, long permit) {
+  /**
+   * What to do with one request: serve it (and later {@link #finish}) or send the refusal.
+   *
+   * @param permit the limiter's permit, meaningful only if admitted
+   * @param refusal the answer to send, or null if the request was admitted
+   */
+  public record Answer(long permit, HttpRefusal refusal) {
     /** Returns whether the request was admitted and must be finished with {@link #finish}. */
     public boolean admitted() {
-      return status == 200;
+      return refusal == null;
+    }
+
+    /** Returns the status to answer: 200 once served, or the refusal's 429 or 503. */
+    public int status() {
+      return refusal == null ? 200 : refusal.status();
     }
   }
 
-  /** Creates a gate over per-tenant quotas and the server's limiter. */
-  public TenantGate(KeyedRateLimiter<String> quotas, Limiter limiter) {
+  /** Creates a gate over per-tenant quotas and the server's limiter, refusing as they say. */
+  public TenantGate(KeyedRateLimiter<Tenant> quotas, Limiter limiter, HttpRefusals refusals) {
     this.quotas = quotas;
     this.limiter = limiter;
+    this.refusals = refusals;
   }
 
-  /** Decides a request of {@code tenant}: 200 with a permit, 429 or 503 with a Retry-After. */
-  public Answer admit(String tenant) {
+  /** Decides a request of {@code tenant}: a permit, or a 429 or 503 with its Retry-After. */
+  public Answer admit(Tenant tenant) {
     long quota = quotas.tryAcquire(tenant);
     if (Ticket.isRejection(quota)) {
-      return refusal(quota);
+      return new Answer(quota, refusals.refuse(quota, limiter.limit(), tenant));
     }
     long permit = limiter.tryAcquire();
     if (Ticket.isRejection(permit)) {
-      return refusal(permit);
+      return new Answer(permit, refusals.refuse(permit, limiter.limit(), tenant));
     }
-    return new Answer(200, null, permit);
+    return new Answer(permit, null);
   }
 
   /** Releases an admitted request's permit with the outcome of its work. */
   public void finish(Answer answer, Outcome outcome) {
     limiter.release(answer.permit(), outcome);
-  }
-
-  private static Answer refusal(long ticket) {
-    int status = Ticket.reason(ticket) == RejectReason.RATE_LIMITED ? 429 : 503;
-    return new Answer(status, RetryAfter.format(Ticket.retryAfterNanos(ticket)), ticket);
   }
 }

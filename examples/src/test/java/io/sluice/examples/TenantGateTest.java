@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.Outcome;
+import io.sluice.http.HttpRefusals;
+import io.sluice.http.Tenant;
 import io.sluice.limit.FixedLimit;
 import io.sluice.rate.RateLimiter;
 import java.time.Duration;
@@ -15,47 +17,56 @@ class TenantGateTest {
   private final ManualClock clock = new ManualClock();
   private final TenantGate gate = new TenantGate(
       RateLimiter.newBuilder().rate(2, Duration.ofSeconds(1)).burst(2).clock(clock)
-          .<String>buildKeyed(),
-      Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(3)).build());
+          .<Tenant>buildKeyed(),
+      Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(3)).build(),
+      HttpRefusals.newBuilder().quotaPolicy("tenant", 2, Duration.ofSeconds(1)).build());
+
+  private TenantGate.Answer admit(String tenant) {
+    return gate.admit(Tenant.of(tenant));
+  }
 
   @Test
   void aTenantOverItsQuotaGets429WithTheTimeUntilItsNextToken() {
-    TenantGate.Answer first = gate.admit("noisy");
-    TenantGate.Answer second = gate.admit("noisy");
+    TenantGate.Answer first = admit("noisy");
+    TenantGate.Answer second = admit("noisy");
     gate.finish(first, Outcome.SUCCESS);
     gate.finish(second, Outcome.SUCCESS);
 
-    TenantGate.Answer third = gate.admit("noisy");
+    TenantGate.Answer third = admit("noisy");
 
     assertThat(third.status()).isEqualTo(429);
-    assertThat(third.retryAfter()).as("half a second, rounded up to whole seconds").isEqualTo("1");
+    assertThat(third.refusal().field("Retry-After"))
+        .as("half a second, rounded up to whole seconds").isEqualTo("1");
+    assertThat(third.refusal().field("RateLimit")).isEqualTo("\"tenant\";r=0;t=1;pk=:bm9pc3k=:");
     clock.advance(Duration.ofMillis(500));
-    assertThat(gate.admit("noisy").admitted()).isTrue();
+    assertThat(admit("noisy").admitted()).isTrue();
   }
 
   @Test
   void aServerAtCapacityAnswers503ToTenantsWithinTheirQuota() {
-    TenantGate.Answer a = gate.admit("a");
-    TenantGate.Answer b = gate.admit("b");
-    TenantGate.Answer c = gate.admit("c");
+    TenantGate.Answer a = admit("a");
+    TenantGate.Answer b = admit("b");
+    TenantGate.Answer c = admit("c");
     assertThat(a.admitted() && b.admitted() && c.admitted()).isTrue();
 
-    TenantGate.Answer d = gate.admit("d");
+    TenantGate.Answer d = admit("d");
 
     assertThat(d.status()).isEqualTo(503);
-    assertThat(Long.parseLong(d.retryAfter())).isPositive();
+    assertThat(d.refusal().retryAfterSeconds()).isPositive();
+    assertThat(d.refusal().field("RateLimit-Policy"))
+        .isEqualTo("\"concurrency\";q=3;qu=\"concurrent-requests\"");
     gate.finish(a, Outcome.SUCCESS);
-    assertThat(gate.admit("d").admitted()).as("room again after a release").isTrue();
+    assertThat(admit("d").admitted()).as("room again after a release").isTrue();
   }
 
   @Test
   void aNoisyTenantIsTurnedAwayBeforeItTakesSharedCapacity() {
-    gate.admit("noisy");
-    gate.admit("noisy");
+    admit("noisy");
+    admit("noisy");
     for (int i = 0; i < 100; i++) {
-      assertThat(gate.admit("noisy").status()).isEqualTo(429);
+      assertThat(admit("noisy").status()).isEqualTo(429);
     }
-    assertThat(gate.admit("quiet").admitted()).as("the third unit of capacity is still free")
+    assertThat(admit("quiet").admitted()).as("the third unit of capacity is still free")
         .isTrue();
   }
 }

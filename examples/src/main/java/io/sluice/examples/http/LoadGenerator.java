@@ -2,6 +2,7 @@ package io.sluice.examples.http;
 
 import io.sluice.Priority;
 import io.sluice.client.RetryAfter;
+import io.sluice.http.PriorityHeader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -136,7 +137,7 @@ public final class LoadGenerator implements AutoCloseable {
   private static HttpRequest request(URI uri, Duration timeout, Priority priority) {
     return HttpRequest.newBuilder(uri)
         .timeout(timeout)
-        .header(PriorityHeader.NAME, PriorityHeader.format(priority))
+        .header(PriorityHeader.DEFAULT_NAME, PriorityHeader.format(priority))
         .GET()
         .build();
   }

@@ -11,6 +11,12 @@ import io.sluice.examples.observability.Observability;
 import io.sluice.examples.observability.PrometheusMetricsHandler;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
+import io.sluice.http.HttpRefusals;
+import io.sluice.http.MalformedHeaderException;
+import io.sluice.http.PriorityHeader;
+import io.sluice.http.Tenant;
+import io.sluice.http.TenantHeader;
+import io.sluice.http.TrustedSources;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.OverloadMonitor;
@@ -44,8 +50,9 @@ import org.eclipse.jetty.util.Callback;
 /**
  * An HTTP server protected by Sluice end to end, on an embedded Jetty server bound to the loopback
  * interface. {@code GET /query} runs one query on a {@link ConnectionPool}; under overload the
- * server answers at once {@code 503} with a {@link Refusal} (Retry-After, problem details,
- * RateLimit fields) instead of queueing, and the requests it admits keep their latency.
+ * server answers at once {@code 503} with an {@link io.sluice.http.HttpRefusal} (Retry-After,
+ * problem details, RateLimit fields) instead of queueing, and the requests it admits keep their
+ * latency.
  *
  * <h2>One request</h2>
  * <ol>
@@ -53,8 +60,10 @@ import org.eclipse.jetty.util.Callback;
  *       not a thread), checks its size, and hands the complete head to a <em>front</em> thread,
  *       one of a small fixed pool that runs the handlers.
  *   <li>The router ({@code Routes}) takes only {@code GET} and {@code HEAD} on exactly
- *       {@code /query}. The handler reads {@code X-Priority} ({@link PriorityHeader}), checks the
- *       tenant's quota if one is configured ({@code X-Tenant}; a refusal is a {@code 429}), and
+ *       {@code /query}. The handler reads {@code X-Priority} ({@link PriorityHeader}: believed only
+ *       from {@link Builder#trustedSources}, though anyone may lower its own), checks the
+ *       tenant's quota if one is configured ({@code X-Tenant}, a {@link TenantHeader}; a refusal
+ *       is a {@code 429}, a malformed field a {@code 400}), and
  *       hands the query to the {@link AdmissionExecutor} with that priority and a deadline
  *       {@code requestTimeout} from now: the time after which an answer is worth nothing. The
  *       handler returns at once; the response is written later, without blocking, by whoever
@@ -65,7 +74,8 @@ import org.eclipse.jetty.util.Callback;
  *       about an admitted response differs from an unprotected server's.
  *   <li>Refused at submission (the queue full, a higher priority's queue standing, or a deadline
  *       the executor predicts to miss), shed from the queue later (CoDel, deadline), or refused
- *       by the pool guard (no connection in time): the answer is a {@code 503} {@link Refusal}.
+ *       by the pool guard (no connection in time): the answer is a {@code 503}
+ *       {@link io.sluice.http.HttpRefusal}.
  *       A pool-guard refusal is rethrown from the task, so the executor's limiter counts it as a
  *       drop and lowers its limit.
  * </ol>
@@ -122,7 +132,7 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class ProtectedServer implements DemoServer {
   /** The request header naming the tenant whose quota a request uses. */
-  public static final String TENANT_HEADER = "X-Tenant";
+  public static final String TENANT_HEADER = TenantHeader.DEFAULT_NAME;
   /** The {@code name} tag of the admission executor's meters. */
   public static final String EXECUTOR_METRICS_NAME = "api";
   /** The {@code name} tag of the pool guard's meters. */
@@ -134,8 +144,10 @@ public final class ProtectedServer implements DemoServer {
   private final ThreadPoolExecutor workers;
   private final AdmissionExecutor executor;
   private final PoolGuard<Connection> poolGuard;
-  private final KeyedRateLimiter<String> quotas;
-  private final int quotaPerSecond;
+  private final KeyedRateLimiter<Tenant> quotas;
+  private final HttpRefusals refusals;
+  private final PriorityHeader priorities;
+  private final TenantHeader tenants = TenantHeader.newBuilder().build();
   private final long requestTimeoutNanos;
   private final long expectedQueryNanos;
   /** Held here because meters reference the monitor weakly; null without observability. */
@@ -145,11 +157,16 @@ public final class ProtectedServer implements DemoServer {
     this.pool = b.pool;
     this.requestTimeoutNanos = b.requestTimeoutNanos;
     this.expectedQueryNanos = pool.meanServiceTime().toNanos();
-    this.quotaPerSecond = b.quotaPerSecond;
     this.quotas = b.quotaPerSecond == 0 ? null : RateLimiter.newBuilder()
         .rate(b.quotaPerSecond, Duration.ofSeconds(1))
         .burst(b.quotaBurst)
         .buildKeyed();
+    HttpRefusals.Builder refusals = HttpRefusals.newBuilder();
+    if (quotas != null) {
+      refusals.quotaPolicy("tenant", b.quotaPerSecond, Duration.ofSeconds(1));
+    }
+    this.refusals = refusals.build();
+    this.priorities = PriorityHeader.newBuilder().trustedSources(b.trustedSources).build();
     this.workers = new ThreadPoolExecutor(b.maxLimit, b.maxLimit, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), DaemonThreads.named("sluice-worker-"));
     workers.allowCoreThreadTimeOut(true);
@@ -274,18 +291,24 @@ public final class ProtectedServer implements DemoServer {
   /** Runs on a front thread: decides at once, answers refusals, hands admitted work over. */
   private boolean handle(Request request, Response response, Callback callback) {
     if (quotas != null) {
-      String tenant = request.getHeaders().get(TENANT_HEADER);
-      tenant = tenant == null ? "anonymous" : tenant;
+      Tenant tenant;
+      try {
+        tenant = tenants.resolve(request.getHeaders().getValuesList(tenants.name()));
+      } catch (MalformedHeaderException e) {
+        JettyWriter.send(refusals.badRequest(e), response, callback);
+        return true;
+      }
       long ticket = quotas.tryAcquire(tenant);
       if (Ticket.isRejection(ticket)) {
-        Refusal.quotaExceeded(Ticket.retryAfterNanos(ticket), tenant, quotaPerSecond, 1)
-            .send(response, callback);
+        JettyWriter.send(refusals.refuse(ticket, limit(), tenant), response, callback);
         return true;
       }
     }
     long deadline = System.nanoTime() + requestTimeoutNanos;
-    TaskOptions options = TaskOptions.of(
-        PriorityHeader.parse(request.getHeaders().get(PriorityHeader.NAME)))
+    String priority = request.getHeaders().get(priorities.name());
+    TaskOptions options = TaskOptions.of(priority == null ? priorities.defaultPriority()
+        : priorities.resolve(request.getHeaders().getValuesList(priorities.name()),
+            priorities.trustedSources().contains(Request.getRemoteAddr(request))))
         .withDeadline(deadline);
     Query query = new Query(request, response, callback, deadline);
     try {
@@ -297,7 +320,7 @@ public final class ProtectedServer implements DemoServer {
   }
 
   private void refuse(Query query, AdmissionRejectedException rejection) {
-    Refusal.overloaded(rejection, limit()).send(query.response, query.callback);
+    JettyWriter.send(refusals.refuse(rejection, limit()), query.response, query.callback);
   }
 
   private static boolean answer(Response response, Callback callback, int status,
@@ -375,6 +398,7 @@ public final class ProtectedServer implements DemoServer {
    *   <tr><td>{@link #frontThreads}</td><td>2</td></tr>
    *   <tr><td>{@link #backlog}</td><td>1024</td></tr>
    *   <tr><td>{@link #tenantQuota}</td><td>none</td></tr>
+   *   <tr><td>{@link #trustedSources}</td><td>none</td></tr>
    *   <tr><td>{@link #requestHeadTimeout}</td><td>10 s</td></tr>
    *   <tr><td>{@link #maxHeaderBytes}</td><td>8 KiB</td></tr>
    *   <tr><td>{@link #maxHeaderFields}</td><td>100</td></tr>
@@ -394,6 +418,7 @@ public final class ProtectedServer implements DemoServer {
     private int backlog = 1024;
     private int quotaPerSecond;
     private int quotaBurst;
+    private TrustedSources trustedSources = TrustedSources.none();
     private long requestHeadTimeoutNanos = Duration.ofSeconds(10).toNanos();
     private int maxHeaderBytes = 8 * 1024;
     private int maxHeaderFields = 100;
@@ -473,7 +498,8 @@ public final class ProtectedServer implements DemoServer {
     /**
      * Gives every tenant ({@code X-Tenant}, or {@code anonymous}) a quota of {@code perSecond}
      * requests per second with bursts of {@code burst}; a request over it is answered 429 before
-     * it takes any of the capacity that tenants share.
+     * it takes any of the capacity that tenants share, and a malformed {@code X-Tenant}
+     * (repeated, empty, over 128 octets, control characters) 400.
      *
      * @param perSecond in [1, 1000000]
      * @param burst in [1, 1000000]
@@ -481,6 +507,16 @@ public final class ProtectedServer implements DemoServer {
     public Builder tenantQuota(int perSecond, int burst) {
       this.quotaPerSecond = Checks.inRange("tenantQuota perSecond", perSecond, 1, 1_000_000);
       this.quotaBurst = Checks.inRange("tenantQuota burst", burst, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * Sets the peers whose {@code X-Priority} raises a request's level above the default,
+     * {@code critical} (a gateway that sets the field itself); anyone else may only lower its own.
+     * None by default: on a public interface every client would call itself critical.
+     */
+    public Builder trustedSources(TrustedSources sources) {
+      this.trustedSources = Checks.notNull("trustedSources", sources);
       return this;
     }
 

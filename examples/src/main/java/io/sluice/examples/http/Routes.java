@@ -1,5 +1,6 @@
 package io.sluice.examples.http;
 
+import io.sluice.http.RouteTable;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -13,12 +14,13 @@ import org.eclipse.jetty.util.Callback;
  * The protected server's router: a request reaches a handler only if its path is exactly a
  * mounted path, as sent, and its method is one the mount allows.
  *
- * <p>Matching is on the raw path, character for character: no prefix matching, no
- * percent-decoding, no removal of dot-segments. {@code /queryfoo}, {@code /query/},
- * {@code /%71uery} and {@code /query/../health} are not {@code /query} (404), so that any filter a
- * gateway applies to a path string sees the same string the server routes on. The query string is
- * not part of the path. A request with more header fields than allowed is answered 431 before any
- * route sees it (their total size is Jetty's to bound: it answers 431 or 414 itself).
+ * <p>Matching is a {@link RouteTable} of exact paths, on the raw path, character for character: no
+ * prefix matching, no percent-decoding, no removal of dot-segments. {@code /queryfoo},
+ * {@code /query/}, {@code /%71uery} and {@code /query/../health} are not {@code /query} (404), so
+ * that any filter a gateway applies to a path string sees the same string the server routes on.
+ * The query string is not part of the path. A request with more header fields than allowed is
+ * answered 431 before any route sees it (their total size is Jetty's to bound: it answers 431 or
+ * 414 itself).
  *
  * <p>Thread-safe: immutable once built.
  */
@@ -26,11 +28,19 @@ final class Routes extends Handler.Abstract {
   /** The methods of a read-only resource: GET and HEAD (RFC 9110, section 9.1). */
   static final Set<String> READ_ONLY = Set.of("GET", "HEAD");
 
-  private final Map<String, Mount> mounts;
+  /** Where a path that is not mounted leads: 404, whatever the method. */
+  private static final Mount NOT_FOUND = new Mount(null, (request, response, callback) -> {
+    LoopbackHttp.answerPlain(response, callback, 404, "no such resource");
+    return true;
+  });
+
+  private final RouteTable<Mount> mounts;
   private final int maxHeaderFields;
 
   Routes(Map<String, Mount> mounts, int maxHeaderFields) {
-    this.mounts = Map.copyOf(mounts);
+    RouteTable.Builder<Mount> table = RouteTable.newBuilder(NOT_FOUND);
+    mounts.forEach(table::exact);
+    this.mounts = table.build();
     this.maxHeaderFields = maxHeaderFields;
   }
 
@@ -53,11 +63,7 @@ final class Routes extends Handler.Abstract {
           "more than " + maxHeaderFields + " header fields");
       return true;
     }
-    Mount mount = mounts.get(request.getHttpURI().getPath());
-    if (mount == null) {
-      LoopbackHttp.answerPlain(response, callback, 404, "no such resource");
-      return true;
-    }
+    Mount mount = mounts.route(request.getHttpURI().getPath()).target();
     if (mount.methods() != null && !mount.methods().contains(request.getMethod())) {
       response.getHeaders().put(HttpHeader.ALLOW, mount.allow());
       LoopbackHttp.answerPlain(response, callback, 405, "method not allowed");

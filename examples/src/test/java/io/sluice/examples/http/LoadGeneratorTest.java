@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.sluice.Priority;
 import io.sluice.examples.http.LoadGenerator.Kind;
 import io.sluice.examples.http.LoadGenerator.Sample;
+import io.sluice.http.PriorityHeader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -27,7 +28,7 @@ class LoadGeneratorTest {
     Map<String, Integer> priorities = new ConcurrentHashMap<>();
     HttpServer server = JdkStub.bind(0, 64);
     server.createContext("/", exchange -> {
-      priorities.merge(exchange.getRequestHeaders().getFirst(PriorityHeader.NAME), 1,
+      priorities.merge(exchange.getRequestHeaders().getFirst(PriorityHeader.DEFAULT_NAME), 1,
           Integer::sum);
       JdkStub.answerOk(exchange);
     });

@@ -5,15 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.examples.http.LoadGenerator.Kind;
 import io.sluice.examples.http.LoadGenerator.Sample;
+import io.sluice.http.HttpRefusals;
+import io.sluice.http.PriorityHeader;
+import io.sluice.http.TrustedSources;
+import io.sluice.metrics.ExecutorSnapshot;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -131,7 +137,8 @@ class ProtectedServerTest {
         .start()) {
       URI ping = server.queryUri().resolve("/ping");
       assertThat(send(ping).statusCode()).isEqualTo(204);
-      HttpResponse<String> query = send(server.queryUri(), PriorityHeader.NAME, "sheddable");
+      HttpResponse<String> query =
+          send(server.queryUri(), PriorityHeader.DEFAULT_NAME, "sheddable");
       assertThat(query.statusCode()).as(query.body()).isEqualTo(200);
       assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
       assertThat(server.limiter()).isSameAs(server.executor().limiter());
@@ -158,11 +165,88 @@ class ProtectedServerTest {
         assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(r.headers().firstValue("RateLimit-Policy")).hasValue("\"tenant\";q=1;w=1");
         assertThat(r.headers().firstValue("RateLimit")).hasValue("\"tenant\";r=0;t=1;pk=:YWxpY2U=:");
-        assertThat(MiniJson.object(r.body())).containsEntry("type", Refusal.QUOTA_TYPE)
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(MiniJson.object(r.body())).containsEntry("type", HttpRefusals.QUOTA_TYPE)
             .containsEntry("status", 429.0).containsEntry("reason", "RATE_LIMITED");
       }
       HttpResponse<String> bob = send(server.queryUri(), ProtectedServer.TENANT_HEADER, "bob");
       assertThat(bob.statusCode()).as(bob.body()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anUntrustedClientCannotRaiseItsPriorityButATrustedGatewayCan() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
+    try (ProtectedServer open = ProtectedServer.newBuilder(pool)
+        .requestTimeout(Duration.ofSeconds(5)).start()) {
+      assertThat(send(open.queryUri(), PriorityHeader.DEFAULT_NAME, "critical-plus").statusCode())
+          .isEqualTo(200);
+      assertThat(send(open.queryUri(), PriorityHeader.DEFAULT_NAME, "sheddable").statusCode())
+          .isEqualTo(200);
+      ExecutorSnapshot admitted = ExecutorSnapshot.of(open.executor());
+      assertThat(admitted.admitted(Priority.CRITICAL_PLUS)).as("raised by itself").isZero();
+      assertThat(admitted.admitted(Priority.CRITICAL)).isEqualTo(1);
+      assertThat(admitted.admitted(Priority.SHEDDABLE)).as("lowered by itself").isEqualTo(1);
+    }
+    try (ProtectedServer behindGateway = ProtectedServer.newBuilder(pool)
+        .requestTimeout(Duration.ofSeconds(5))
+        .trustedSources(TrustedSources.loopback()).start()) {
+      assertThat(send(behindGateway.queryUri(), PriorityHeader.DEFAULT_NAME, "critical-plus")
+          .statusCode()).isEqualTo(200);
+      assertThat(ExecutorSnapshot.of(behindGateway.executor()).admitted(Priority.CRITICAL_PLUS))
+          .isEqualTo(1);
+    }
+  }
+
+  /**
+   * A tenant named in UTF-8 is echoed as the octets it sent: {@code Zoë} is {@code 5A 6F C3 AB},
+   * {@code :Wm/Dqw==:}. Jetty hands the field over one character per octet; encoding that string
+   * in UTF-8 again gave {@code :Wm/Dg8Kr:}, and the client could not recognize its partition.
+   */
+  @Test
+  void aNonAsciiTenantIsEchoedAsTheOctetsItSent() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool).tenantQuota(1, 1)
+        .requestTimeout(Duration.ofSeconds(5)).start()) {
+      byte[] head = RawHttp.head("GET", "/query", "X-Tenant: Zoë")
+          .getBytes(StandardCharsets.UTF_8);
+      List<RawHttp.Answer> answers = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        try (RawHttp connection = new RawHttp(server.queryUri(), 5_000)) {
+          connection.write(head);
+          answers.add(connection.read());
+        }
+      }
+      // One token per second and a burst of one: five requests in a row cannot all pass.
+      List<RawHttp.Answer> refused = answers.stream().filter(a -> a.status() == 429)
+          .collect(Collectors.toList());
+      assertThat(refused).isNotEmpty();
+      for (RawHttp.Answer a : refused) {
+        assertThat(a.header("RateLimit")).isEqualTo("\"tenant\";r=0;t=1;pk=:Wm/Dqw==:");
+      }
+    }
+  }
+
+  @Test
+  void aMalformedTenantIs400WithAProblemAndRunsNoQuery() throws Exception {
+    ConnectionPool pool = ConnectionPool.create(2, Duration.ofMillis(1));
+    try (ProtectedServer server = ProtectedServer.newBuilder(pool).tenantQuota(100, 100)
+        .requestTimeout(Duration.ofSeconds(5)).start()) {
+      for (String[] fields : new String[][] {{"X-Tenant: alice", "X-Tenant: bob"},
+          {"X-Tenant: alice, bob"}, {"X-Tenant: " + "x".repeat(129)}, {"X-Tenant:  "}}) {
+        try (RawHttp connection = new RawHttp(server.queryUri(), 5_000)) {
+          connection.write(RawHttp.head("GET", "/query", fields));
+          RawHttp.Answer answer = connection.read();
+          assertThat(answer.status()).as("%.40s", String.join(" | ", fields)).isEqualTo(400);
+          assertThat(answer.header("Content-Type")).isEqualTo(HttpRefusals.PROBLEM_JSON);
+          assertThat(MiniJson.object(answer.body())).containsEntry("status", 400.0)
+              .containsEntry("title", "Bad Request");
+          assertThat((String) MiniJson.object(answer.body()).get("detail"))
+              .startsWith("The X-Tenant header field is malformed: ");
+        }
+      }
+      assertThat(ExecutorSnapshot.of(server.executor()).admitted()).isZero();
+      assertThat(server.inFlight()).isZero();
     }
   }
 
@@ -205,13 +289,14 @@ class ProtectedServerTest {
     assertThat(r.statusCode()).isEqualTo(503);
     String retryAfter = r.headers().firstValue("Retry-After").orElse("");
     assertThat(retryAfter).as("Retry-After in delay-seconds, at least 1").matches("[1-9][0-9]*");
-    assertThat(r.headers().firstValue("Content-Type")).hasValue(Refusal.PROBLEM_JSON);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(HttpRefusals.PROBLEM_JSON);
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(r.headers().firstValue("RateLimit-Policy").orElse(""))
         .matches("\"concurrency\";q=[0-9]+;qu=\"concurrent-requests\"");
     assertThat(r.headers().firstValue("RateLimit"))
         .hasValue("\"concurrency\";r=0;t=" + retryAfter);
     Map<String, Object> problem = MiniJson.object(r.body());
-    assertThat(problem).containsEntry("type", Refusal.CAPACITY_TYPE)
+    assertThat(problem).containsEntry("type", HttpRefusals.CAPACITY_TYPE)
         .containsEntry("status", 503.0)
         .containsEntry("retryAfterSeconds", Double.valueOf(retryAfter))
         .containsKeys("title", "detail");
