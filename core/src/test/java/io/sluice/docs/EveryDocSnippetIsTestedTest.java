@@ -25,7 +25,8 @@ class EveryDocSnippetIsTestedTest {
       "docs/07-http-server.md", "examples: io.sluice.examples.http.HttpServerReadmeTest",
       "docs/08-observability.md",
       "examples: io.sluice.examples.observability.ObservabilityReadmeTest",
-      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest");
+      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest",
+      "docs/13-fairness.md", "core: io.sluice.fair.FairnessDocTest");
 
   @Test
   void everyPageWithJavaCodeHasATest() throws IOException {

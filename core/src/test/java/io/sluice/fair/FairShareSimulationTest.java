@@ -113,13 +113,49 @@ class FairShareSimulationTest {
     Limiter limiter = vegas(clock);
     FairWorld.Result fair = flood(clock, LIMIT, r -> 1, 1, 7).fixedServiceTimes()
         .run(c -> FairWorld.through(gate(limiter, c)), WARMUP, END);
-    report("Vegas, no gate", unfair);
-    report("Vegas, gate", fair);
+    report("Vegas, no gate, final limit " + bare.limit(), unfair);
+    report("Vegas, gate, final limit " + limiter.limit(), fair);
 
     assertThat(unfair.goodput()).as("%s", unfair).isGreaterThan(0.95 * LIMIT);
     assertLightTenantsServed(fair, 0.95);
     assertThat(fair.goodput()).as("%s", fair).isGreaterThan(0.98 * unfair.goodput());
     assertThat(fair.served(0)).isGreaterThan(0.9 * (LIMIT - lightServed(fair)));
+  }
+
+  @Test
+  void moreReserveServesLightTenantsBetterAndIdlesMoreOfAFixedLimit() {
+    double[] reserves = {0.02, 0.05, 0.1};
+    for (int limit : new int[] {100, LIMIT}) {
+      double[] light = new double[reserves.length];
+      double[] goodput = new double[reserves.length];
+      for (int i = 0; i < reserves.length; i++) {
+        double reserve = reserves[i];
+        ManualClock clock = new ManualClock();
+        Limiter limiter =
+            Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(limit)).build();
+        FairWorld world = new FairWorld(clock, Double.MAX_VALUE, 13);
+        world.steady(0, 20 * limit / TENANTS, SERVICE);
+        for (int t = 1; t < TENANTS; t++) {
+          world.steady(t, 0.8 * limit / TENANTS, SERVICE);
+        }
+        FairWorld.Result result = world.run(c -> FairWorld.through(
+            FairShare.newBuilder(limiter).reserve(reserve).clock(c).<Integer>build()),
+            WARMUP, END);
+        light[i] = 1;
+        for (int t = 1; t < TENANTS; t++) {
+          light[i] = Math.min(light[i], result.satisfaction(t));
+        }
+        goodput[i] = result.goodput() / limit;
+        System.out.printf("limit %d, reserve %.2f: tenants 1-9 at least %.1f%% of their demand, "
+            + "goodput %.3f of the limit%n", limit, reserve, 100 * light[i], goodput[i]);
+      }
+      for (int i = 1; i < reserves.length; i++) {
+        assertThat(light[i]).as("limit %d", limit).isGreaterThan(light[i - 1] - 0.005);
+        assertThat(goodput[i]).as("limit %d", limit).isLessThan(goodput[i - 1]);
+      }
+      // Tens of units free at once suffice for unit requests: a small fraction of a large limit.
+      assertThat(light[limit == LIMIT ? 0 : 2]).as("limit %d", limit).isGreaterThan(0.94);
+    }
   }
 
   @Test
