@@ -38,7 +38,12 @@ import java.util.function.ToIntFunction;
  * as the flood lasts. The claim is one word [deadline:44 | units:20] (the deadline rounded up to
  * 2^20 ns); a new claim raises the units to the larger of the two and extends the deadline, a
  * reader that finds it expired clears the units (so later readers skip the clock). Claims are not
- * consumed by admissions: at most the largest recent claim is held back, for a bounded time.
+ * consumed by admissions: at most the largest recent claim is held back, for a bounded time. A
+ * claimant that holds nothing is not in W, so a tenant alone would see itself within its share
+ * (the whole limit) and ignore the claim: the claimant's weight (claimWeight, written before the
+ * claim word and read after it) counts in every total while the claim stands, and is dropped
+ * when a tenant that held nothing is admitted within its share (it is in W from then on). A
+ * request whose cost exceeds the limit can never be admitted, and claims nothing.
  *
  * The bound this gives, to compare with the scheduler's: a tenant within its share is never
  * refused by the gate, so a backlogged tenant below its share gains units at every completion
