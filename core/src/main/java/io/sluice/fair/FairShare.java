@@ -37,10 +37,11 @@ import io.sluice.Outcome;
  *       large request is not starved by many small ones.
  *   <li>{@code h >= s} (borrowing): admitted only if, afterwards, at least
  *       {@code reserve * limit * min(1, (h + c) / s - 1)} units plus the pending claim stay free;
- *       otherwise refused with {@link io.sluice.RejectReason#FAIR_SHARE}. A tenant that borrows
- *       little leaves little; one at twice its share or more leaves the whole reserve. So when
- *       room is scarce, the tenants holding the least relative to their share get it first, and
- *       a flood only ever takes room that the tenants within their share leave.
+ *       otherwise refused with {@link io.sluice.RejectReason#FAIR_SHARE} (or by the limiter, if
+ *       it has no room for {@code c} units at all). A tenant that borrows little leaves little;
+ *       one at twice its share or more leaves the whole reserve. So when room is scarce, the
+ *       tenants holding the least relative to their share get it first, and a flood only ever
+ *       takes room that the tenants within their share leave.
  * </ul>
  * A tenant alone borrows everything (its share is the whole limit). The reserve ({@link
  * FairShareBuilder#reserve}, a twentieth of the limit by default) is what a flood leaves idle so
