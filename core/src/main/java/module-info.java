@@ -18,6 +18,7 @@ module io.sluice {
   exports io.sluice.client;
   exports io.sluice.detector;
   exports io.sluice.executor;
+  exports io.sluice.fair;
   exports io.sluice.limit;
   exports io.sluice.metrics;
   exports io.sluice.pool;
