@@ -25,7 +25,8 @@ class EveryDocSnippetIsTestedTest {
       "docs/07-http-server.md", "examples: io.sluice.examples.http.HttpServerReadmeTest",
       "docs/08-observability.md",
       "examples: io.sluice.examples.observability.ObservabilityReadmeTest",
-      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest");
+      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest",
+      "docs/15-datasource.md", "core: io.sluice.pool.DataSourceDocTest");
 
   @Test
   void everyPageWithJavaCodeHasATest() throws IOException {
