@@ -12,6 +12,11 @@ module io.sluice {
   // time (com.sun.management) where the runtime has them, with a fallback where it has not.
   requires java.management;
   requires static jdk.management;
+  // io.sluice.pool.GuardedDataSource and DataSourceAdapter implement JDBC interfaces. Static: core
+  // still needs no module beyond java.base and java.management at run time (a user of those
+  // classes made a DataSource, so java.sql is in the user's module graph already). Transitive:
+  // their signatures name JDBC types, so a module that reads io.sluice reads java.sql to compile.
+  requires static transitive java.sql;
 
   exports io.sluice;
   exports io.sluice.breaker;
