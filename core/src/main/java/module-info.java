@@ -3,10 +3,10 @@
  * resource can serve at low latency, rejections with a Retry-After hint, guards that put them in
  * front of executors and resource pools, rate limits and per-key quotas, a client-side circuit
  * breaker and retry helpers that honour Retry-After, metrics snapshots and an overload signal (with
- * an optional Micrometer binder), and a virtual-time simulator to evaluate and tune them.
+ * an optional Micrometer binder). The virtual-time simulator lives in its own module,
+ * {@code io.sluice.simulator}.
  */
 module io.sluice {
-  requires HdrHistogram;
   // Optional: only io.sluice.metrics.micrometer uses Micrometer, when the application has it.
   requires static micrometer.core;
 
@@ -19,5 +19,4 @@ module io.sluice {
   exports io.sluice.metrics.micrometer;
   exports io.sluice.pool;
   exports io.sluice.rate;
-  exports io.sluice.sim;
 }

@@ -1,4 +1,4 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,11 +6,12 @@ import io.sluice.limit.AimdLimit;
 import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
-import io.sluice.sim.Scenarios.Algorithm;
+import io.sluice.simulator.Scenarios.Algorithm;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Each adaptive algorithm, with its defaults, guarding the shared backend in virtual time. Every
  * figure is printed so that a run documents what it measured.
  */
+@Tag("simulation")
 class AdaptiveLimitSimulationTest {
   private static final long SECOND = 1_000_000_000L;
   private static long noLoadP99;

@@ -1,16 +1,13 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import io.sluice.LimitListener;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
-import io.sluice.internal.Args;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
@@ -18,7 +15,7 @@ import org.HdrHistogram.Histogram;
 /**
  * A deterministic, virtual-time model of a server: open-loop arrivals, a limiter in front, and a
  * backend of {@code c} workers with a FIFO queue and a service-time distribution. It runs in a
- * single thread on a {@link ManualClock}, so a minute of overload takes a fraction of a second and
+ * single thread on an {@link EventLoop}, so a minute of overload takes a fraction of a second and
  * the same seed gives the same result. The one exception is the jitter of Retry-After hints, which
  * limiters draw from a thread-local generator (so that concurrent rejections spread); it does not
  * feed back into the run.
@@ -44,10 +41,6 @@ import org.HdrHistogram.Histogram;
  * <p>Not thread-safe; a simulation may be run more than once, each run starting afresh.
  */
 public final class Simulation {
-  private static final int ARRIVAL = 0;
-  private static final int COMPLETION = 1;
-  private static final int CHANGE = 2;
-
   private final int workers;
   private final ServiceTime serviceTime;
   private final double arrivalRate;
@@ -88,20 +81,19 @@ public final class Simulation {
 
   /** One run's mutable state. */
   private final class Run {
-    final ManualClock clock = new ManualClock();
+    final EventLoop loop = new EventLoop();
     final SplittableRandom arrivalRandom = new SplittableRandom(seed);
     final SplittableRandom serviceRandom = new SplittableRandom(seed * 31 + 17);
-    final PriorityQueue<Event> events = new PriorityQueue<>();
     final ArrayDeque<Request> backendQueue = new ArrayDeque<>();
     final List<SimulationResult.LimitPoint> limits = new ArrayList<>();
     final Histogram latency = new Histogram(3);
     final Histogram retryAfter = new Histogram(3);
+    final Runnable arrival = this::arrive;
     final Limiter limiter;
     int capacity = workers;
     int busy;
     double rate = arrivalRate;
     ServiceTime service = serviceTime;
-    long sequence;
     long arrivals;
     long admitted;
     long rejected;
@@ -112,29 +104,19 @@ public final class Simulation {
     long lastCapacityChange;
 
     Run() {
-      LimitListener recorder =
-          (window, newLimit) -> limits.add(new SimulationResult.LimitPoint(clock.nanoTime(), newLimit));
-      this.limiter = Args.notNull("limiter (from the factory)", factory.create(clock, recorder));
+      LimitListener recorder = (window, newLimit) ->
+          limits.add(new SimulationResult.LimitPoint(loop.nanos(), newLimit));
+      this.limiter = Checks.notNull("limiter (from the factory)", factory.create(loop.clock(), recorder));
     }
 
     SimulationResult execute() {
-      workerChanges.forEach((at, n) -> schedule(at, CHANGE, null));
-      rateChanges.forEach((at, r) -> schedule(at, CHANGE, null));
-      serviceChanges.forEach((at, st) -> schedule(at, CHANGE, null));
+      Runnable change = this::change;
+      workerChanges.forEach((at, n) -> loop.at(at, change));
+      rateChanges.forEach((at, r) -> loop.at(at, change));
+      serviceChanges.forEach((at, st) -> loop.at(at, change));
       scheduleNextArrival(0);
       lastCapacityChange = warmupNanos;
-      while (!events.isEmpty()) {
-        Event e = events.poll();
-        if (e.nanos > durationNanos) {
-          break;
-        }
-        clock.setNanos(e.nanos);
-        switch (e.type) {
-          case ARRIVAL -> arrive(e.nanos);
-          case COMPLETION -> complete(e.request, e.nanos);
-          default -> change(e.nanos);
-        }
-      }
+      loop.runUntil(durationNanos);
       accumulateCapacity(durationNanos);
       long measured = durationNanos - warmupNanos;
       double capacityPerSecond = capacityIntegral / measured * 1e9 / serviceTime.meanNanos();
@@ -142,7 +124,8 @@ public final class Simulation {
           completed, good, dropped, latency, retryAfter, limits);
     }
 
-    void arrive(long now) {
+    void arrive() {
+      long now = loop.nanos();
       boolean measuring = now >= warmupNanos;
       if (measuring) {
         arrivals++;
@@ -152,7 +135,7 @@ public final class Simulation {
         if (measuring) {
           admitted++;
         }
-        Request r = new Request(now, ticket);
+        Request r = new Request(this, now, ticket);
         if (busy < capacity) {
           startService(r, now);
         } else {
@@ -165,7 +148,8 @@ public final class Simulation {
       scheduleNextArrival(now);
     }
 
-    void complete(Request r, long now) {
+    void complete(Request r) {
+      long now = loop.nanos();
       busy--;
       long rtt = now - r.arrivalNanos;
       limiter.release(r.ticket, rtt > timeoutNanos ? Outcome.DROPPED : Outcome.SUCCESS);
@@ -184,7 +168,8 @@ public final class Simulation {
       }
     }
 
-    void change(long now) {
+    void change() {
+      long now = loop.nanos();
       Integer newWorkers = workerChanges.get(now);
       if (newWorkers != null && newWorkers != capacity) {
         accumulateCapacity(now);
@@ -212,29 +197,30 @@ public final class Simulation {
 
     void startService(Request r, long now) {
       busy++;
-      schedule(now + service.sampleNanos(serviceRandom), COMPLETION, r);
+      loop.at(now + service.sampleNanos(serviceRandom), r);
     }
 
     void scheduleNextArrival(long now) {
       double gapNanos = -Math.log(1.0 - arrivalRandom.nextDouble()) / rate * 1e9;
-      schedule(now + Math.max(1L, (long) gapNanos), ARRIVAL, null);
-    }
-
-    void schedule(long nanos, int type, Request request) {
-      events.add(new Event(nanos, sequence++, type, request));
+      loop.at(now + Math.max(1L, (long) gapNanos), arrival);
     }
   }
 
-  /** An admitted request. */
-  private record Request(long arrivalNanos, long ticket) {}
+  /** An admitted request; it runs when its service completes. */
+  private static final class Request implements Runnable {
+    final Run run;
+    final long arrivalNanos;
+    final long ticket;
 
-  /** A timed event; ties are broken by scheduling order so runs are reproducible. */
-  private record Event(long nanos, long sequence, int type, Request request)
-      implements Comparable<Event> {
+    Request(Run run, long arrivalNanos, long ticket) {
+      this.run = run;
+      this.arrivalNanos = arrivalNanos;
+      this.ticket = ticket;
+    }
+
     @Override
-    public int compareTo(Event o) {
-      int byTime = Long.compare(nanos, o.nanos);
-      return byTime != 0 ? byTime : Long.compare(sequence, o.sequence);
+    public void run() {
+      run.complete(this);
     }
   }
 
@@ -257,20 +243,20 @@ public final class Simulation {
 
     /** Sets the backend's worker count at time zero, in [1, 100000]. */
     public Builder workers(int workers) {
-      this.workers = Args.inRange("workers", workers, 1, 100_000);
+      this.workers = Checks.inRange("workers", workers, 1, 100_000);
       return this;
     }
 
     /** Changes the backend's worker count at virtual time {@code at}, in [1, 100000]. */
     public Builder workersAt(Duration at, int workers) {
-      long nanos = Args.nanosInRange("at", at, Duration.ZERO, Duration.ofDays(1));
-      workerChanges.put(nanos, Args.inRange("workers", workers, 1, 100_000));
+      long nanos = Checks.nanosInRange("at", at, Duration.ZERO, Duration.ofDays(1));
+      workerChanges.put(nanos, Checks.inRange("workers", workers, 1, 100_000));
       return this;
     }
 
     /** Sets the service-time distribution. */
     public Builder serviceTime(ServiceTime serviceTime) {
-      this.serviceTime = Args.notNull("serviceTime", serviceTime);
+      this.serviceTime = Checks.notNull("serviceTime", serviceTime);
       return this;
     }
 
@@ -279,48 +265,48 @@ public final class Simulation {
      * or hangs); capacity figures keep using the initial distribution's mean.
      */
     public Builder serviceTimeAt(Duration at, ServiceTime serviceTime) {
-      long nanos = Args.nanosInRange("at", at, Duration.ZERO, Duration.ofDays(1));
-      serviceChanges.put(nanos, Args.notNull("serviceTime", serviceTime));
+      long nanos = Checks.nanosInRange("at", at, Duration.ZERO, Duration.ofDays(1));
+      serviceChanges.put(nanos, Checks.notNull("serviceTime", serviceTime));
       return this;
     }
 
     /** Sets the arrival rate at time zero, in requests per second, in (0, 1e8]. */
     public Builder arrivalRate(double perSecond) {
-      this.arrivalRate = Args.inOpenClosed("arrivalRate", perSecond, 0.0, 1e8);
+      this.arrivalRate = Checks.inOpenClosed("arrivalRate", perSecond, 0.0, 1e8);
       return this;
     }
 
     /** Changes the arrival rate at virtual time {@code at}, in (0, 1e8] per second. */
     public Builder rateAt(Duration at, double perSecond) {
-      long nanos = Args.nanosInRange("at", at, Duration.ZERO, Duration.ofDays(1));
-      rateChanges.put(nanos, Args.inOpenClosed("arrivalRate", perSecond, 0.0, 1e8));
+      long nanos = Checks.nanosInRange("at", at, Duration.ZERO, Duration.ofDays(1));
+      rateChanges.put(nanos, Checks.inOpenClosed("arrivalRate", perSecond, 0.0, 1e8));
       return this;
     }
 
     /** Sets the length of the run, warm-up included, in (0, 1 day]; default 30 s. */
     public Builder duration(Duration duration) {
       this.durationNanos =
-          Args.nanosInRange("duration", duration, Duration.ofNanos(1), Duration.ofDays(1));
+          Checks.nanosInRange("duration", duration, Duration.ofNanos(1), Duration.ofDays(1));
       return this;
     }
 
     /** Sets the start of the run that is not measured, in [0, duration); default 5 s. */
     public Builder warmup(Duration warmup) {
-      this.warmupNanos = Args.nanosInRange("warmup", warmup, Duration.ZERO, Duration.ofDays(1));
+      this.warmupNanos = Checks.nanosInRange("warmup", warmup, Duration.ZERO, Duration.ofDays(1));
       return this;
     }
 
     /** Sets the latency objective: completions within it count as goodput; default: all count. */
     public Builder latencyObjective(Duration objective) {
       this.objectiveNanos =
-          Args.nanosInRange("latencyObjective", objective, Duration.ofNanos(1), Duration.ofDays(1));
+          Checks.nanosInRange("latencyObjective", objective, Duration.ofNanos(1), Duration.ofDays(1));
       return this;
     }
 
     /** Sets the client timeout: later completions are released as DROPPED; default: none. */
     public Builder timeout(Duration timeout) {
       this.timeoutNanos =
-          Args.nanosInRange("timeout", timeout, Duration.ofNanos(1), Duration.ofDays(1));
+          Checks.nanosInRange("timeout", timeout, Duration.ofNanos(1), Duration.ofDays(1));
       return this;
     }
 
@@ -332,17 +318,17 @@ public final class Simulation {
 
     /** Sets the factory of the limiter under test. */
     public Builder limiter(LimiterFactory factory) {
-      this.factory = Args.notNull("limiter", factory);
+      this.factory = Checks.notNull("limiter", factory);
       return this;
     }
 
     /** Builds the simulation; fails if a required setting is missing or warm-up exceeds duration. */
     public Simulation build() {
-      Args.inRange("workers", workers, 1, 100_000);
-      Args.notNull("serviceTime", serviceTime);
-      Args.inOpenClosed("arrivalRate", arrivalRate, 0.0, 1e8);
-      Args.notNull("limiter", factory);
-      Args.inRange("warmup (below duration)", warmupNanos, 0L, durationNanos - 1);
+      Checks.inRange("workers", workers, 1, 100_000);
+      Checks.notNull("serviceTime", serviceTime);
+      Checks.inOpenClosed("arrivalRate", arrivalRate, 0.0, 1e8);
+      Checks.notNull("limiter", factory);
+      Checks.inRange("warmup (below duration)", warmupNanos, 0L, durationNanos - 1);
       return new Simulation(this);
     }
   }

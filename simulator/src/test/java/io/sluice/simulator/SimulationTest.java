@@ -1,4 +1,4 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

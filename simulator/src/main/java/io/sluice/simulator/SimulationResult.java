@@ -1,4 +1,4 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import java.util.Collections;
 import java.util.List;

@@ -1,6 +1,5 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
-import io.sluice.internal.Args;
 import java.time.Duration;
 import java.util.SplittableRandom;
 
@@ -18,7 +17,7 @@ public interface ServiceTime {
 
   /** Every request takes exactly {@code duration}. */
   static ServiceTime constant(Duration duration) {
-    long nanos = Args.nanosInRange("duration", duration, Duration.ofNanos(1), Duration.ofDays(1));
+    long nanos = Checks.nanosInRange("duration", duration, Duration.ofNanos(1), Duration.ofDays(1));
     return new ServiceTime() {
       @Override
       public long sampleNanos(SplittableRandom random) {
@@ -39,7 +38,7 @@ public interface ServiceTime {
 
   /** Exponentially distributed service times with the given mean (memoryless, p99 = 4.6 x mean). */
   static ServiceTime exponential(Duration mean) {
-    double meanNanos = Args.nanosInRange("mean", mean, Duration.ofNanos(1), Duration.ofDays(1));
+    double meanNanos = Checks.nanosInRange("mean", mean, Duration.ofNanos(1), Duration.ofDays(1));
     return new ServiceTime() {
       @Override
       public long sampleNanos(SplittableRandom random) {
@@ -66,8 +65,8 @@ public interface ServiceTime {
    * @param sigma in (0, 3]
    */
   static ServiceTime logNormal(Duration mean, double sigma) {
-    double meanNanos = Args.nanosInRange("mean", mean, Duration.ofNanos(1), Duration.ofDays(1));
-    Args.inOpenClosed("sigma", sigma, 0.0, 3.0);
+    double meanNanos = Checks.nanosInRange("mean", mean, Duration.ofNanos(1), Duration.ofDays(1));
+    Checks.inOpenClosed("sigma", sigma, 0.0, 3.0);
     double mu = Math.log(meanNanos) - sigma * sigma / 2;
     return new ServiceTime() {
       @Override
@@ -95,9 +94,9 @@ public interface ServiceTime {
    * @param longFraction in [0, 1]
    */
   static ServiceTime mixture(ServiceTime common, ServiceTime longTail, double longFraction) {
-    Args.notNull("common", common);
-    Args.notNull("longTail", longTail);
-    Args.inRange("longFraction", longFraction, 0.0, 1.0);
+    Checks.notNull("common", common);
+    Checks.notNull("longTail", longTail);
+    Checks.inRange("longFraction", longFraction, 0.0, 1.0);
     double mean = (1 - longFraction) * common.meanNanos() + longFraction * longTail.meanNanos();
     return new ServiceTime() {
       @Override

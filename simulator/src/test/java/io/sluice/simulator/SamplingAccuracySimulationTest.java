@@ -1,11 +1,12 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.Limiter;
-import io.sluice.sim.Scenarios.Algorithm;
+import io.sluice.simulator.Scenarios.Algorithm;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * 40,000 completions per window, so the sampling period reaches its maximum of 32), guarded by each
  * algorithm timing every request and timing one in 32, reaches the same goodput, latency and limit.
  */
+@Tag("simulation")
 class SamplingAccuracySimulationTest {
   private static final int WORKERS = 2048;
   private static final long SECOND = 1_000_000_000L;
