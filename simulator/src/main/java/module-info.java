@@ -7,4 +7,5 @@ module io.sluice.simulator {
   requires HdrHistogram;
 
   exports io.sluice.simulator;
+  exports io.sluice.simulator.matrix;
 }
