@@ -215,8 +215,8 @@ public final class ControlMatrix {
       Oracle o = r.oracle();
       md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %.3f | %s | %.3f | %s | %d |\n",
           r.cell().name(), r.cell().capacity(), limit(o.limit), o.best.goodputRatio(),
-          millis(o.best.latencyNanos(0.99)), o.unprotected.goodputRatio(),
-          millis(o.unprotected.latencyNanos(0.99)), o.size()));
+          millis(r.cell().tail(o.best)), o.unprotected.goodputRatio(),
+          millis(r.cell().tail(o.unprotected)), o.size()));
     }
     md.append("\n");
   }

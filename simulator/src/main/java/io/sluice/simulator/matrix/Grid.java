@@ -43,8 +43,9 @@ final class Grid {
         boolean diagonal = fraction == 0.01 && factor == 10 || fraction == 0.02 && factor == 20
             || fraction == 0.05 && factor == 100;
         for (double load : diagonal ? new double[] {0.5, 2, 10} : new double[] {2}) {
-          cells.add(steady(bimodalName(fraction, factor), "service", BASE_WORKERS,
-              bimodal(MS10, fraction, factor), load));
+          Cell cell = steady(bimodalName(fraction, factor), "service", BASE_WORKERS,
+              bimodal(MS10, fraction, factor), load);
+          cells.add(fraction <= 0.01 ? cell.withTail(0.98) : cell);
         }
       }
     }
@@ -91,7 +92,8 @@ final class Grid {
       cells.add(steady("lognormal 1.5", "service", BASE_WORKERS,
           ServiceTime.logNormal(MS10, 1.5), load));
     }
-    cells.add(steady(bimodalName(0.01, 20), "service", BASE_WORKERS, bimodal(MS10, 0.01, 20), 2));
+    cells.add(steady(bimodalName(0.01, 20), "service", BASE_WORKERS, bimodal(MS10, 0.01, 20), 2)
+        .withTail(0.98));
     ServiceTime slow = ServiceTime.logNormal(Duration.ofMillis(50), 0.5);
     cells.add(steady("4 workers of 50 ms", "few slow workers", 4, slow, 0.5));
     cells.add(tightObjective(steady("4 workers of 50 ms", "few slow workers", 4, slow, 2)));
@@ -121,7 +123,8 @@ final class Grid {
         bimodal(Duration.ofMillis(50), 0.01, 20), 1.5, slowRun, Duration.ofSeconds(10),
         b -> b.workersAt(Duration.ofSeconds(40), 2).workersAt(Duration.ofSeconds(80), 4),
         List.of(Check.between(Check.Kind.RECOVERS, 43, 80),
-            Check.between(Check.Kind.RECOVERS, 83, 120), Check.of(Check.Kind.NO_COLLAPSE))));
+            Check.between(Check.Kind.RECOVERS, 83, 120), Check.of(Check.Kind.NO_COLLAPSE)))
+        .withTail(0.98));
     // A 1.4x spike for 10 s from 0.7x.
     double base = 0.7;
     cells.add(new Cell("1.4x spike for 10 s", "event", BASE_WORKERS, BASE_SERVICE, base, minute,

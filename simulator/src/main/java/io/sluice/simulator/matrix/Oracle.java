@@ -13,8 +13,9 @@ import java.util.TreeMap;
  * The oracle of a cell: the best fixed limit, found by sweeping fixed limits on the same cell with
  * the same seed (so every contender meets the same arrivals and service times).
  *
- * The sweep runs coarse multiples of the worker count (0.5x to 8x, and no limit at all), then
- * every limit between the neighbours of the best coarse point in at most six steps. "Best" is the
+ * The sweep runs coarse multiples of the worker count (0.5x to 8x, and no limit at all), then the
+ * limits between the neighbours of the best coarse point, and between the neighbours of the
+ * oracle so found, each in at most six steps. "Best" is the
  * highest goodput; among the limits within 0.5% of it, the one with the lowest p99 (a few more
  * permits than workers keep every worker busy; beyond that a larger limit only adds queueing).
  * Interval targets (recovery after an event) compare with the best any swept limit did over that
@@ -30,20 +31,15 @@ final class Oracle {
   final SimulationResult unprotected;
   private final TreeMap<Integer, SimulationResult> sweep;
 
-  private Oracle(TreeMap<Integer, SimulationResult> sweep) {
+  private Oracle(Cell cell, TreeMap<Integer, SimulationResult> sweep) {
     this.sweep = sweep;
     this.unprotected = sweep.get(UNLIMITED);
-    int chosen = UNLIMITED;
-    for (var e : sweep.entrySet()) {
-      if (e.getValue().goodputPerSecond() > sweep.get(chosen).goodputPerSecond()) {
-        chosen = e.getKey();
-      }
-    }
+    int chosen = bestGoodputLimit();
     double top = sweep.get(chosen).goodputPerSecond();
     for (var e : sweep.entrySet()) {
       SimulationResult r = e.getValue();
       if (r.goodputPerSecond() >= (1 - GOODPUT_TOLERANCE) * top
-          && r.latencyNanos(0.99) < sweep.get(chosen).latencyNanos(0.99)) {
+          && cell.tail(r) < cell.tail(sweep.get(chosen))) {
         chosen = e.getKey();
       }
     }
@@ -60,23 +56,34 @@ final class Oracle {
       results.computeIfAbsent(limit, l -> cell.simulation(fixed(l), seed).run());
     }
     if (refine) {
-      List<Integer> coarse = new ArrayList<>(results.keySet());
-      int bestIndex = 0;
-      for (int i = 0; i < coarse.size(); i++) {
-        if (results.get(coarse.get(i)).goodputPerSecond()
-            > results.get(coarse.get(bestIndex)).goodputPerSecond()) {
-          bestIndex = i;
-        }
-      }
-      int low = coarse.get(Math.max(0, bestIndex - 1));
-      int high = coarse.get(Math.min(coarse.size() - 1, bestIndex + 1));
-      high = Math.min(high, 16 * cell.workers());
-      int step = Math.max(1, (high - low) / 6);
-      for (int limit = low + step; limit < high; limit += step) {
-        results.computeIfAbsent(limit, l -> cell.simulation(fixed(l), seed).run());
+      int best = new Oracle(cell, results).bestGoodputLimit();
+      refineAround(cell, seed, results, best);
+      refineAround(cell, seed, results, new Oracle(cell, results).limit);
+    }
+    return new Oracle(cell, results);
+  }
+
+  /** Sweeps, in at most six steps, the limits between the swept neighbours of {@code limit}. */
+  private static void refineAround(Cell cell, long seed, TreeMap<Integer, SimulationResult> results,
+      int limit) {
+    Integer below = results.lowerKey(limit);
+    Integer above = results.higherKey(limit);
+    int low = below == null ? limit : below;
+    int high = Math.min(above == null ? limit : above, 16 * cell.workers());
+    int step = Math.max(1, (high - low) / 6);
+    for (int l = low + step; l < high; l += step) {
+      results.computeIfAbsent(l, x -> cell.simulation(fixed(x), seed).run());
+    }
+  }
+
+  private int bestGoodputLimit() {
+    int best = UNLIMITED;
+    for (var e : sweep.entrySet()) {
+      if (e.getValue().goodputPerSecond() > sweep.get(best).goodputPerSecond()) {
+        best = e.getKey();
       }
     }
-    return new Oracle(results);
+    return best;
   }
 
   /** Returns the best goodput per second any swept limit reached over {@code [from, to)}. */

@@ -40,8 +40,8 @@ final class Verdict {
   private void check(Check c) {
     switch (c.kind()) {
       case NO_HARM -> {
-        double unprotected = oracle.unprotected.latencyNanos(0.99);
-        double p99 = run.latencyNanos(0.99) / unprotected;
+        double unprotected = cell.tail(oracle.unprotected);
+        double p99 = cell.tail(run) / unprotected;
         atMost(c.kind(), "rejected", run.rejectionRatio(), 0.001, true);
         atMost(c.kind(), "p99/unprotected", p99, 1.05, false);
       }
@@ -98,7 +98,7 @@ final class Verdict {
 
   /** Returns the p99 of admitted work over the oracle's. */
   double p99Ratio() {
-    return (double) run.latencyNanos(0.99) / oracle.best.latencyNanos(0.99);
+    return (double) cell.tail(run) / cell.tail(oracle.best);
   }
 
   /** Returns the worst margin of the outcomes (10 with none). */
