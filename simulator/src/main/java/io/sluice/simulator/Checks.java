@@ -43,7 +43,8 @@ final class Checks {
 
   static long nanosInRange(String name, Duration value, Duration min, Duration max) {
     if (value == null) {
-      throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "] but was null");
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "] but was null");
     }
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
       throw new IllegalArgumentException(

@@ -49,7 +49,7 @@ import java.util.TreeMap;
 public final class Simulation {
   /** The width of the time buckets of goodput and arrivals: 100 ms. */
   public static final long BUCKET_NANOS = 100_000_000L;
-  /** The jitter a client that honours Retry-After adds to the hint: a uniform factor in [1, 1.5). */
+  /** The jitter a client that honours Retry-After adds: the hint times a factor in [1, 1.5). */
   static final double CLIENT_RETRY_JITTER = 0.5;
 
   private final int workers;

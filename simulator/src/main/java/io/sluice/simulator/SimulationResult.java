@@ -141,7 +141,7 @@ public final class SimulationResult {
         ? Double.NaN : m.retryAfterRatio.getValueAtPercentile(q * 100.0) / 1000.0;
   }
 
-  /** Returns the refusals whose truth is measured (those the limiter had room for before the end). */
+  /** Returns the refusals whose truth is measured: the limiter had room again before the end. */
   public long retryAfterSamples() {
     return m.retryAfterTruth.getTotalCount();
   }
@@ -185,13 +185,14 @@ public final class SimulationResult {
   }
 
   /**
-   * Returns the number of windows closed in {@code [fromNanos, toNanos)} before the limit settled in
-   * {@code [low, high]}: the first window that lies in the band and from which at least
-   * {@code fraction} of the remaining windows of the period lie in it too (a sawtooth or a baseline
+   * Returns the number of windows closed in {@code [fromNanos, toNanos)} before the limit settled
+   * in {@code [low, high]}: the first window that lies in the band and from which at least {@code
+   * fraction} of the remaining windows of the period lie in it too (a sawtooth or a baseline
    * re-measurement may leave it briefly); 1 means the first window after {@code fromNanos}, -1 that
    * it never settled.
    */
-  public int windowsToSettle(long fromNanos, long toNanos, double low, double high, double fraction) {
+  public int windowsToSettle(long fromNanos, long toNanos, double low, double high,
+      double fraction) {
     List<LimitPoint> points = limitsBetween(fromNanos, toNanos);
     int inBandFromHere = 0;
     int settledAt = -1;

@@ -3,8 +3,11 @@ package io.sluice.simulator.matrix;
 import io.sluice.simulator.LimiterFactory;
 import io.sluice.simulator.ServiceTime;
 import io.sluice.simulator.Simulation;
+import io.sluice.simulator.SimulationResult;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -57,7 +60,7 @@ record Cell(String name, String group, int workers, ServiceTime service, double 
   }
 
   /** Returns the run's latency at the cell's tail quantile, in nanoseconds. */
-  long tail(io.sluice.simulator.SimulationResult run) {
+  long tail(SimulationResult run) {
     return run.latencyNanos(tailQuantile);
   }
 
@@ -87,12 +90,12 @@ record Cell(String name, String group, int workers, ServiceTime service, double 
    * from 20,001 draws of a fixed seed (deterministic).
    */
   double serviceQuantile(double q) {
-    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    SplittableRandom random = new SplittableRandom(7);
     long[] draws = new long[20_001];
     for (int i = 0; i < draws.length; i++) {
       draws[i] = service.sampleNanos(random);
     }
-    java.util.Arrays.sort(draws);
+    Arrays.sort(draws);
     return draws[(int) Math.round(q * (draws.length - 1))];
   }
 
