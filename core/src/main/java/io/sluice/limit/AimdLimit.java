@@ -23,9 +23,10 @@ import java.time.Duration;
  * began and then slows down instead of overshooting; at or above it by {@code max(1, sqrt(limit))},
  * so when capacity returns the limit climbs in a handful of windows at any size. Growth needs only
  * that the window's peak demand reached half the limit, so a limit cut during a spike climbs back
- * at low load too, yet it does not drift to the maximum while idle. Neither latency nor drops
- * shrink a limit the window did not reach (nothing refused, peak in-flight below it). A window
- * without samples or drops leaves the limit unchanged.
+ * at low load too, yet it does not drift to the maximum while idle. With a derived objective,
+ * neither latency nor drops shrink a limit the window did not reach (nothing refused, peak
+ * in-flight below it); an explicit timeout is a contract and backs off whenever it is exceeded. A
+ * window without samples or drops leaves the limit unchanged.
  *
  * <p>Limits of the design, measured on the control matrix ({@code docs/control-matrix.md}): like
  * {@link GradientLimit} it holds latency, not a queue, so where one or two workers serve everything
@@ -74,7 +75,9 @@ public final class AimdLimit extends BaselineLimit {
       return super.update(window);
     }
     int limit = window.limit();
-    if (RttBaseline.binding(window) && (dropped(window) || tooManyAboveTimeout(window))) {
+    // An explicit objective is a contract: latency beyond it backs off whether or not the limit
+    // was reached, as drops do.
+    if (dropped(window) || tooManyAboveTimeout(window)) {
       return backOff(limit);
     }
     return window.sampleCount() == 0 ? limit : bounds.clamp(grow(window, limit));
