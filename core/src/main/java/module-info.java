@@ -2,12 +2,11 @@
  * Sluice: in-process admission control. Adaptive concurrency limits that find what the protected
  * resource can serve at low latency, rejections with a Retry-After hint, guards that put them in
  * front of executors and resource pools, rate limits and per-key quotas, a client-side circuit
- * breaker and retry helpers that honour Retry-After, metrics snapshots and an overload signal, and
- * a virtual-time simulator to evaluate and tune them. No dependency on Micrometer: its binder is the
- * module io.sluice.micrometer.
+ * breaker and retry helpers that honour Retry-After, metrics snapshots and an overload signal. No
+ * dependency beyond the JDK: the Micrometer binder is the module io.sluice.micrometer and the
+ * virtual-time simulator the module io.sluice.simulator.
  */
 module io.sluice {
-  requires HdrHistogram;
   // The GC and CPU detectors: GarbageCollectorMXBean always; GC notifications and the process CPU
   // time (com.sun.management) where the runtime has them, with a fallback where it has not.
   requires java.management;
@@ -28,5 +27,4 @@ module io.sluice {
   exports io.sluice.metrics;
   exports io.sluice.pool;
   exports io.sluice.rate;
-  exports io.sluice.sim;
 }

@@ -1,4 +1,4 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import io.sluice.limit.AimdLimit;
 import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
-import io.sluice.sim.Scenarios.Algorithm;
+import io.sluice.simulator.Scenarios.Algorithm;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;

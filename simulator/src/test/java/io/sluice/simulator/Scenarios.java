@@ -1,4 +1,4 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import io.sluice.Limiter;
 import io.sluice.limit.AimdLimit;

@@ -1,4 +1,4 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import io.sluice.LimitListener;
 import io.sluice.Limiter;

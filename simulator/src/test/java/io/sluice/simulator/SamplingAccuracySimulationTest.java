@@ -1,10 +1,10 @@
-package io.sluice.sim;
+package io.sluice.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.Limiter;
-import io.sluice.sim.Scenarios.Algorithm;
+import io.sluice.simulator.Scenarios.Algorithm;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
