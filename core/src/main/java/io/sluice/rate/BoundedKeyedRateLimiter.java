@@ -154,7 +154,7 @@ final class BoundedKeyedRateLimiter<K> implements KeyedRateLimiter<K> {
   /** Returns what the key owes beyond an empty bucket; 0 for a key not tracked. */
   long debt(K key) {
     GcraCell cell = cells.get(key);
-    return cell == null ? 0L : gcra.debt(cell, gcra.clock.nanoTime());
+    return cell == null ? 0L : gcra.debt(cell);
   }
 
   /** Publishes a full cell for a new key; returns the key's cell, or null if the table is full. */

@@ -232,9 +232,13 @@ final class Gcra {
     }
   }
 
-  /** Returns the cost the cell owes beyond an empty bucket at {@code nowNanos}, rounded up. */
-  long debt(GcraCell cell, long nowNanos) {
-    long beyond = scaledAhead(cell, nowNanos) - tolerance;
+  /**
+   * Returns the cost the cell owes beyond an empty bucket now, rounded up: at most one burst. The
+   * word is read before the clock, so this reading is no earlier than the writer's.
+   */
+  long debt(GcraCell cell) {
+    long tat = (long) WORD.getAcquire(cell) & ~FROZEN;
+    long beyond = scaledAhead(cell.anchorNanos, tat, clock.nanoTime()) - tolerance;
     return beyond <= 0 ? 0L : ceilDiv(beyond, interval);
   }
 
