@@ -1,5 +1,6 @@
 package io.sluice.docs;
 
+import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -16,16 +17,19 @@ import org.junit.jupiter.api.Test;
  * block without such a test fails here, so no snippet goes unchecked.
  */
 class EveryDocSnippetIsTestedTest {
-  private static final Map<String, String> TESTED_BY = Map.of(
-      "README.md", "examples: io.sluice.examples.QuickStartTest (the quick start)",
-      "docs/02-executors-and-pools.md", "core: io.sluice.GuardsReadmeTest",
-      "docs/04-rate-limits-and-quotas.md", "core: io.sluice.client.ReadmeSnippetsTest",
-      "docs/05-circuit-breaker.md", "core: io.sluice.client.ReadmeSnippetsTest",
-      "docs/06-client-side.md", "core: io.sluice.client.ReadmeSnippetsTest",
-      "docs/07-http-server.md", "examples: io.sluice.examples.http.HttpServerReadmeTest",
-      "docs/08-observability.md",
-      "examples: io.sluice.examples.observability.ObservabilityReadmeTest",
-      "docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest");
+  // Map.ofEntries: more pages than the ten pairs Map.of takes.
+  private static final Map<String, String> TESTED_BY = Map.ofEntries(
+      entry("README.md", "examples: io.sluice.examples.QuickStartTest (the quick start)"),
+      entry("docs/02-executors-and-pools.md", "core: io.sluice.GuardsReadmeTest"),
+      entry("docs/04-rate-limits-and-quotas.md", "core: io.sluice.client.ReadmeSnippetsTest"),
+      entry("docs/05-circuit-breaker.md", "core: io.sluice.client.ReadmeSnippetsTest"),
+      entry("docs/06-client-side.md", "core: io.sluice.client.ReadmeSnippetsTest"),
+      entry("docs/07-http-server.md", "examples: io.sluice.examples.http.HttpServerReadmeTest"),
+      entry("docs/08-observability.md",
+          "examples: io.sluice.examples.observability.ObservabilityReadmeTest"),
+      entry("docs/09-simulator.md", "examples: io.sluice.examples.SimulatorDocTest"),
+      entry("docs/16-llm-calling-side.md", "core: io.sluice.client.LlmCallingSideDocTest"),
+      entry("docs/17-token-quotas.md", "core: io.sluice.rate.TokenQuotaDocTest"));
 
   @Test
   void everyPageWithJavaCodeHasATest() throws IOException {
