@@ -1,7 +1,7 @@
 /**
  * The client side of overload: honour the server's {@code Retry-After}, back off with jitter, and
- * keep retries from multiplying the load on a struggling backend; and, for a service that calls an
- * LLM provider, tell the provider's refusals apart and pace the tokens it sends.
+ * keep retries from multiplying the load on a struggling backend; and, for a service that calls
+ * an LLM provider, tell the provider's refusals apart and pace the tokens it sends.
  *
  * <ul>
  *   <li>{@link io.sluice.client.RetryAfter} parses the header (delay-seconds and the three

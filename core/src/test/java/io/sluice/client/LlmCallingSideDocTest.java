@@ -116,7 +116,7 @@ class LlmCallingSideDocTest {
         pacer.reconcile(reservation, 0);
         throw Ticket.toException(slot);                              // busy here, never sent
       }
-      long permit = call.tryAttempt();                               // a breaker or throttle, if any
+      long permit = call.tryAttempt();                               // a breaker, a throttle
       HttpResponse<String> response = null;
       ProviderAnswer answer = null;
       if (Ticket.isPermit(permit)) {
