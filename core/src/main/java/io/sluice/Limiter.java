@@ -1,5 +1,7 @@
 package io.sluice;
 
+import io.sluice.metrics.LimiterSnapshot;
+
 /**
  * Admits concurrent work up to a limit that a {@link io.sluice.limit.LimitAlgorithm} adapts to what
  * the protected resource can serve at low latency, and rejects the rest at once with a reason and a
@@ -56,10 +58,12 @@ package io.sluice;
  * turns the feature off for its callers.
  *
  * <h2>Metrics</h2>
- * {@code io.sluice.metrics.LimiterSnapshot.of(limiter)} reads everything a limiter built by
- * {@link #newBuilder()} counts (admitted, released by outcome, rejected, the RTT distribution),
- * from any thread, without slowing its callers; {@link LimiterBuilder#rejectionListener} and
- * {@link LimiterBuilder#listener} report rejections and limit changes as they happen.
+ * {@link #snapshot()} reads everything a limiter built by {@link #newBuilder()} counts (admitted,
+ * released by outcome, rejected by reason and priority, the RTT distribution), from any thread,
+ * without slowing its callers; metrics, the overload monitor and the Micrometer binder read
+ * limiters through it alone, so a decorator that forwards it is observed as its delegate.
+ * {@link LimiterBuilder#rejectionListener} and {@link LimiterBuilder#listener} report rejections
+ * and limit changes as they happen.
  *
  * <p>A permit that is never released holds its units forever: release in a {@code finally} block
  * or use a guard that does it for you.
@@ -268,4 +272,22 @@ public interface Limiter {
 
   /** Returns how many windows have closed, i.e. how many times the algorithm has run. */
   long windowsClosed();
+
+  /**
+   * Returns what the limiter is doing now and has done since it was built (see
+   * {@link LimiterSnapshot}); from any thread, without blocking its callers; allocates.
+   *
+   * <p>The default, for test doubles and for limiters that count nothing, is built from
+   * {@link #limit()}, {@link #inFlight()} and {@link #retryAfterNanos()}: every count is 0, the
+   * algorithm's bounds are 0 (so the limit is never "at its minimum") and the RTT distribution
+   * is empty. A limiter built by {@link #newBuilder()} reports exact counts; a decorator must
+   * forward this method, or it hides them.
+   */
+  default LimiterSnapshot snapshot() {
+    return LimiterSnapshot.newBuilder()
+        .limit(Math.max(0, limit()))
+        .inFlight(Math.max(0, inFlight()))
+        .retryAfterNanos(Math.max(0L, retryAfterNanos()))
+        .build();
+  }
 }

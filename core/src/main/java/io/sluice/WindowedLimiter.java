@@ -1,8 +1,8 @@
 package io.sluice;
 
 import io.sluice.internal.CumulativeHistogram;
-import io.sluice.internal.LimiterProbe;
 import io.sluice.limit.LimitAlgorithm;
+import io.sluice.metrics.LimiterSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -117,7 +117,7 @@ import java.util.concurrent.atomic.LongAdder;
  * acquire and release, the read-mostly fields (limit, cappedFrom, window start, Retry-After) only
  * per window or under contention.
  */
-final class WindowedLimiter extends WindowedLimiterFields implements Limiter, LimiterProbe {
+final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   static final int TARGET_SAMPLES = 1024;
 
   private static final VarHandle STATE;
@@ -355,8 +355,8 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
           if (ticket == PermitTable.NO_SLOT) {
             break;
           }
-          monitoredRejections.increment();
           count(reason, level);
+          monitoredRejections.increment(); // after the refusal: a snapshot reads it first
           return ticket;
         }
         current = witness;
@@ -785,28 +785,28 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     return windowsClosed;
   }
 
-  @Override
-  public int minLimit() {
+  /** Returns the algorithm's smallest limit. */
+  int minLimit() {
     return minLimit;
   }
 
-  @Override
-  public int maxLimit() {
+  /** Returns the algorithm's largest limit. */
+  int maxLimit() {
     return maxLimit;
   }
 
-  @Override
-  public long drops() {
+  /** Returns the permits released as DROPPED. */
+  long drops() {
     return drops.sum();
   }
 
-  @Override
-  public long ignoredReleases() {
+  /** Returns the permits released as IGNORED. */
+  long ignoredReleases() {
     return ignoredReleases.sum();
   }
 
-  @Override
-  public long releases() {
+  /** Returns the permits released, whatever their outcome. */
+  long releases() {
     long base = (long) RELEASE_BASE.getAcquire(this);
     return releasesIn(state, base);
   }
@@ -820,8 +820,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
    * it is exact. Otherwise (after a few tries) the last exact value stands: admitted() never
    * decreases, never exceeds the truth, and is exact whenever no weighted operation is under way.
    */
-  @Override
-  public long admitted() {
+  long admitted() {
     for (int attempt = 0; attempt < 4; attempt++) {
       long ended = weightedEnded.get();
       long base = (long) RELEASE_BASE.getAcquire(this);
@@ -835,6 +834,40 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     return admittedFloor.get();
   }
 
+  /**
+   * Reads every count. Outcome counts before releases, so that a release counted as a drop or
+   * ignored is counted as a release too; monitored refusals before refusals (which refuse()
+   * counts first), so that they never exceed them.
+   */
+  @Override
+  public LimiterSnapshot snapshot() {
+    long monitored = monitoredRejections.sum();
+    long dropped = drops();
+    long ignored = ignoredReleases();
+    long releases = releases();
+    long admitted = Math.max(releases, admitted());
+    LimiterSnapshot.Builder b = LimiterSnapshot.newBuilder()
+        .limit(limit)
+        .limits(minLimit, maxLimit)
+        .inFlight(inFlight())
+        .retryAfterNanos(retryAfterBase)
+        .admitted(admitted)
+        .completed(Outcome.SUCCESS, Math.max(0L, releases - dropped - ignored))
+        .completed(Outcome.DROPPED, dropped)
+        .completed(Outcome.IGNORED, ignored);
+    for (int level = 0; level < LEVELS; level++) {
+      b.rejected(RejectReason.LIMIT_REACHED, PRIORITIES[level], refusals[level].sum());
+      b.rejected(RejectReason.PRIORITY_SHED, PRIORITIES[level], refusals[LEVELS + level].sum());
+    }
+    return b.monitoredRejections(monitored)
+        .invalidReleases(invalidReleases.sum())
+        .invalidSamples(invalidSamples.sum())
+        .invalidAdjustments(invalidAdjustments.sum())
+        .windowsClosed(windowsClosed)
+        .rtt(rttTotals.snapshot())
+        .build();
+  }
+
   /** The 64-bit release total: the base read before the word, plus the count since it. */
   private static long releasesIn(long word, long base) {
     return base + Integer.toUnsignedLong((int) (word >>> 32) - (int) base);
@@ -845,8 +878,8 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     return permits.capacity();
   }
 
-  @Override
-  public CumulativeHistogram rtt() {
+  /** Returns the round-trip times of sampled successes, as of the last closed window. */
+  CumulativeHistogram rtt() {
     return rttTotals;
   }
 

@@ -163,7 +163,7 @@ class PoolGuardRandomizedTest {
               Thread.interrupted();
             }
           } else {
-            PoolGuardSnapshot snapshot = PoolGuardSnapshot.of(s.guard);
+            PoolGuardSnapshot snapshot = s.guard.snapshot();
             if (snapshot.waiting() < 0 || s.guard.waiters() < 0 || snapshot.refused() < 0) {
               violation.compareAndSet(null, "negative count: " + snapshot);
             }
