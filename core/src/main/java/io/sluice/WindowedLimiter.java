@@ -217,13 +217,14 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
   private double throughputPerNano;
   private double backlog;
 
-  WindowedLimiter(LimiterBuilder builder) {
+  WindowedLimiter(LimiterBuilder builder, LimitAlgorithm algorithm, int minLimit,
+      int initialLimit, int maxLimit) {
     this.clock = builder.clock;
-    this.algorithm = builder.algorithm;
+    this.algorithm = algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
     this.rejectionListener = builder.rejectionListener;
-    this.minLimit = builder.minLimit;
-    this.maxLimit = builder.maxLimit;
+    this.minLimit = minLimit;
+    this.maxLimit = maxLimit;
     this.minWindowNanos = builder.minWindowNanos;
     this.maxWindowNanos = builder.maxWindowNanos;
     this.minWindowSamples = builder.minWindowSamples;
@@ -242,7 +243,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter {
     this.cappedFrom = LEVELS;
     this.monitorOnly = builder.monitorOnly;
     this.permits = new PermitTable(MAX_UNITS);
-    this.limit = builder.initialLimit;
+    this.limit = initialLimit;
     this.windowStart = clock.nanoTime();
     publishRetryAfter(minRetryAfterNanos);
   }

@@ -71,7 +71,7 @@ public class DetectorReadBenchmark {
 
   @Setup
   public void setUp() {
-    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20).build()).build();
+    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20)).build();
     pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
     switch (attached) {
       case NONE:

@@ -572,7 +572,7 @@ public final class PoolGuard<R> {
         chosen = Limiter.newBuilder()
             .clock(clock)
             .algorithm(VegasLimit.newBuilder()
-                .maxLimit(maxCheckouts).initialLimit(maxCheckouts).build())
+                .maxLimit(maxCheckouts).initialLimit(maxCheckouts))
             .build();
       }
       return new PoolGuard<>(this, chosen);
