@@ -141,6 +141,12 @@ public interface FairShare<K> {
   /** Returns how many releases were ignored: second releases, rejections and foreign tickets. */
   long invalidReleases();
 
+  /** Returns the gate's tenants and counts, built from this interface's own methods. */
+  default FairShareSnapshot snapshot() {
+    return new FairShareSnapshot(tenants(), maxTenants(), activeWeight(), fairShareRejections(),
+        overflowAdmissions(), evictions(), invalidReleases());
+  }
+
   /**
    * Evicts every idle tenant now and returns how many it evicted; 0 at once if another sweep is
    * running. Visits every tenant: for a scheduled clean-up, not for every request.

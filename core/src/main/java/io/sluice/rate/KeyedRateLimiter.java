@@ -65,6 +65,15 @@ public interface KeyedRateLimiter<K> {
   long rejectedNewKeys();
 
   /**
+   * Returns the table's state and counts, built from this interface's own methods; an
+   * implementation with more to report returns a snapshot type of its own.
+   */
+  default KeyedRateLimiterSnapshot snapshot() {
+    return KeyedRateLimiterSnapshot.of(burst(), maxKeys(), keyCount(), evictions(),
+        rejectedNewKeys());
+  }
+
+  /**
    * Evicts every idle key now and returns how many it evicted; returns 0 at once if another sweep
    * is running. Visits every key: for a scheduled clean-up, not for every request.
    */

@@ -60,4 +60,9 @@ public interface RateLimiter {
 
   /** Returns the configured burst: the most permits the bucket holds. */
   int burst();
+
+  /** Returns the bucket's state now: built from {@link #burst()} and {@link #availablePermits()}. */
+  default RateLimiterSnapshot snapshot() {
+    return new RateLimiterSnapshot(burst(), availablePermits());
+  }
 }

@@ -330,7 +330,8 @@ final class StoreRateLimiter implements GlobalRateLimiter {
 
   @Override
   public GlobalRateLimiterSnapshot snapshot() {
-    return new GlobalRateLimiterSnapshot(storeCalls.sum(), storeFailures.sum(),
+    return new GlobalRateLimiterSnapshot(burst(), maxKeys(), keyCount(), evictions(),
+        rejectedNewKeys(), storeCalls.sum(), storeFailures.sum(),
         degradedDecisions.sum(), localDecisions.sum(), breaker.snapshot());
   }
 
