@@ -38,13 +38,13 @@ public interface KeyedRateLimiter<K> {
   long tryAcquire(K key);
 
   /**
-   * Tries to take {@code permits} at once from the key's bucket; returns a permit ticket or a
+   * Tries to take {@code cost} tokens at once from the key's bucket; returns a permit ticket or a
    * {@code RATE_LIMITED} rejection.
    *
-   * @param permits in {@code [1, burst]}
-   * @throws IllegalArgumentException if {@code key} is null or {@code permits} is out of range
+   * @param cost in {@code [1, burst]}
+   * @throws IllegalArgumentException if {@code key} is null or {@code cost} is out of range
    */
-  long tryAcquire(K key, int permits);
+  long tryAcquire(K key, int cost);
 
   /** Returns the permits the key could take now; {@link #burst()} for a key not tracked. */
   long availablePermits(K key);

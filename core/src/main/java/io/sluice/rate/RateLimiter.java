@@ -47,13 +47,13 @@ public interface RateLimiter {
   long tryAcquire();
 
   /**
-   * Tries to take {@code permits} at once (weighted acquire); returns a permit ticket or a
+   * Tries to take {@code cost} tokens at once (weighted acquire); returns a permit ticket or a
    * {@code RATE_LIMITED} rejection. A refusal takes nothing.
    *
-   * @param permits in {@code [1, burst]}
-   * @throws IllegalArgumentException if {@code permits} is out of range
+   * @param cost in {@code [1, burst]}
+   * @throws IllegalArgumentException if {@code cost} is out of range
    */
-  long tryAcquire(int permits);
+  long tryAcquire(int cost);
 
   /** Returns the permits that could be taken now, in {@code [0, burst]}. */
   long availablePermits();
