@@ -290,4 +290,102 @@ public interface Limiter {
         .retryAfterNanos(Math.max(0L, retryAfterNanos()))
         .build();
   }
+
+  /**
+   * Admits work of cost 1 and priority {@link Priority#CRITICAL} as an {@link AutoCloseable}
+   * {@link Permit}, for try-with-resources; see {@link #acquire(int, Priority)}.
+   *
+   * @throws AdmissionRejectedException if the limiter refuses, with its reason and Retry-After
+   */
+  default Permit acquire() {
+    return acquire(1, Priority.CRITICAL);
+  }
+
+  /**
+   * Admits work of {@code cost} units and the given priority as an {@link AutoCloseable}
+   * {@link Permit}: {@code try (Limiter.Permit p = limiter.acquire(1, priority)) {...}}. For
+   * callers who prefer try-with-resources to zero allocation: an admitted call allocates the
+   * permit (one small object); a refused one throws an exception without a stack trace. The
+   * primitive {@link #tryAcquire(int, Priority)} stays the allocation-free path.
+   *
+   * @throws AdmissionRejectedException if the limiter refuses, with its reason and Retry-After
+   * @throws IllegalArgumentException as {@link #tryAcquire(int, Priority)}
+   */
+  default Permit acquire(int cost, Priority priority) {
+    long ticket = tryAcquire(cost, priority);
+    if (Ticket.isRejection(ticket)) {
+      throw new AdmissionRejectedException(Ticket.reason(ticket), Ticket.retryAfterNanos(ticket));
+    }
+    return new Permit(this, ticket);
+  }
+
+  /**
+   * An admitted unit of work of a {@link Limiter}, released once: with {@link #release(Outcome)}
+   * when its outcome is known, else by {@link #close()} as {@link Outcome#IGNORED}. Closing
+   * without an outcome reports no capacity signal, because an exception thrown in the block is
+   * as likely the caller's bug as an overload; report a timeout or an overload signal with
+   * {@code release(Outcome.DROPPED)} in a {@code catch}.
+   *
+   * <pre>{@code
+   * try (Limiter.Permit permit = limiter.acquire()) {
+   *   callDownstream();
+   *   permit.release(Outcome.SUCCESS);
+   * }
+   * }</pre>
+   *
+   * <p>Not thread-safe: use it on the thread that acquired it, or hand it to another with a
+   * happens-before edge (as an executor's submission gives). It allocates nothing after it is
+   * built.
+   */
+  final class Permit implements AutoCloseable {
+    private final Limiter limiter;
+    private final long ticket;
+    private boolean released;
+
+    Permit(Limiter limiter, long ticket) {
+      this.limiter = limiter;
+      this.ticket = ticket;
+    }
+
+    /** Returns the primitive permit, for {@link Limiter#sample} and {@link Limiter#adjust}. */
+    public long ticket() {
+      return ticket;
+    }
+
+    /**
+     * Releases the permit with the outcome of its work; returns whether this call released it
+     * ({@code false}, and nothing happens, once it has been released).
+     *
+     * @throws IllegalArgumentException if {@code outcome} is null
+     */
+    public boolean release(Outcome outcome) {
+      if (outcome == null) {
+        throw new IllegalArgumentException("outcome must not be null");
+      }
+      if (released) {
+        return false;
+      }
+      released = true;
+      limiter.release(ticket, outcome);
+      return true;
+    }
+
+    /** Releases the permit as {@link Outcome#IGNORED} unless it was released with an outcome. */
+    @Override
+    public void close() {
+      if (!released) {
+        release(Outcome.IGNORED);
+      }
+    }
+
+    /** Returns whether the permit has been released. */
+    public boolean isReleased() {
+      return released;
+    }
+
+    @Override
+    public String toString() {
+      return "Permit[" + Ticket.toString(ticket) + (released ? ", released]" : "]");
+    }
+  }
 }

@@ -66,6 +66,19 @@ class DecoratedGuardsTest {
   }
 
   @Test
+  void aDecoratedLimiterGivesAutoCloseablePermitsThroughItsDelegate() {
+    Limiter delegate = builtIn(1);
+    ForwardingLimiter decorated = new ForwardingLimiter(delegate);
+    try (Limiter.Permit permit = decorated.acquire()) {
+      assertThat(delegate.inFlight()).isEqualTo(1);
+      assertThatThrownBy(decorated::acquire).isInstanceOf(AdmissionRejectedException.class);
+      permit.release(Outcome.DROPPED);
+    }
+    assertThat(delegate.inFlight()).isZero();
+    assertThat(decorated.snapshot().dropped()).isEqualTo(1);
+  }
+
+  @Test
   void anExecutorOverADecoratedLimiterIsMonitored() {
     List<Runnable> running = new ArrayList<>();
     AdmissionExecutor executor = AdmissionExecutor.newBuilder(running::add).clock(clock)
