@@ -1,5 +1,6 @@
 package io.sluice;
 
+import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.metrics.LimiterSnapshot;
 
 /**
@@ -68,6 +69,7 @@ import io.sluice.metrics.LimiterSnapshot;
  * <p>A permit that is never released holds its units forever: release in a {@code finally} block
  * or use a guard that does it for you.
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface Limiter {
 
   /** Returns a builder with the defaults documented on {@link LimiterBuilder}. */
@@ -79,6 +81,7 @@ public interface Limiter {
    * Tries to admit work of cost 1 and priority {@link Priority#CRITICAL}; returns a permit or a
    * rejection (see {@link Ticket}).
    */
+  @CheckReturnValue
   long tryAcquire();
 
   /**
@@ -89,6 +92,7 @@ public interface Limiter {
    * @param cost in {@code [1, maxLimit]}; work whose cost exceeds the current limit is rejected
    * @throws IllegalArgumentException if {@code cost} is out of range
    */
+  @CheckReturnValue
   long tryAcquire(int cost);
 
   /**
@@ -111,6 +115,7 @@ public interface Limiter {
    * @param cost in {@code [1, maxLimit]}
    * @throws IllegalArgumentException if {@code cost} is out of range or {@code priority} is null
    */
+  @CheckReturnValue
   default long tryAcquire(int cost, Priority priority) {
     if (priority == null) {
       throw new IllegalArgumentException("priority must not be null");
@@ -297,6 +302,7 @@ public interface Limiter {
    *
    * @throws AdmissionRejectedException if the limiter refuses, with its reason and Retry-After
    */
+  @CheckReturnValue
   default Permit acquire() {
     return acquire(1, Priority.CRITICAL);
   }
@@ -311,6 +317,7 @@ public interface Limiter {
    * @throws AdmissionRejectedException if the limiter refuses, with its reason and Retry-After
    * @throws IllegalArgumentException as {@link #tryAcquire(int, Priority)}
    */
+  @CheckReturnValue
   default Permit acquire(int cost, Priority priority) {
     long ticket = tryAcquire(cost, priority);
     if (Ticket.isRejection(ticket)) {

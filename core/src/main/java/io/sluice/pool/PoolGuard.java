@@ -1,5 +1,6 @@
 package io.sluice.pool;
 
+import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
@@ -86,6 +87,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @param <R> the resource type
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public final class PoolGuard<R> {
   /** The largest {@code maxWaiters}. */
   public static final int MAX_WAITERS = 1 << 20;
@@ -138,6 +140,7 @@ public final class PoolGuard<R> {
    * @throws AdmissionRejectedException if refused (see the class documentation)
    * @throws InterruptedException if interrupted while waiting
    */
+  @CheckReturnValue
   public Lease<R> acquire(Duration timeout) throws InterruptedException {
     long nanos = Args.nanosInRange("timeout", timeout, Duration.ZERO, Duration.ofDays(1));
     return acquireBy(clock.nanoTime() + nanos);
@@ -150,6 +153,7 @@ public final class PoolGuard<R> {
    * @throws AdmissionRejectedException if refused (see the class documentation)
    * @throws InterruptedException if interrupted while waiting
    */
+  @CheckReturnValue
   public Lease<R> acquireBy(long deadlineNanos) throws InterruptedException {
     long start = clock.nanoTime();
     long remaining = deadlineNanos - start;

@@ -1,5 +1,7 @@
 package io.sluice.rate;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * Per-key quotas (per tenant, per API key, per client address): one token bucket for every key,
  * each with the same rate and burst, in a table of bounded size.
@@ -32,9 +34,11 @@ package io.sluice.rate;
  * @param <K> the key type; keys must implement {@code equals} and {@code hashCode} and must not be
  *     null
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface KeyedRateLimiter<K> {
 
   /** Tries to take one permit from the key's bucket; returns a permit ticket or a rejection. */
+  @CheckReturnValue
   long tryAcquire(K key);
 
   /**
@@ -44,6 +48,7 @@ public interface KeyedRateLimiter<K> {
    * @param cost in {@code [1, burst]}
    * @throws IllegalArgumentException if {@code key} is null or {@code cost} is out of range
    */
+  @CheckReturnValue
   long tryAcquire(K key, int cost);
 
   /** Returns the permits the key could take now; {@link #burst()} for a key not tracked. */

@@ -1,5 +1,7 @@
 package io.sluice.rate;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * A token bucket: admits on average {@code permits} per {@code period} and at most {@code burst}
  * at once, and refuses the rest with the <em>exact</em> time until enough tokens exist.
@@ -36,6 +38,7 @@ package io.sluice.rate;
  * reading the call took on entry; under concurrency it can overstate the wait by at most the time
  * the call took (a refusal that meets state written with a later reading reads the clock again).
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface RateLimiter {
 
   /** Returns a builder; see {@link RateLimiterBuilder} for the settings and their defaults. */
@@ -44,6 +47,7 @@ public interface RateLimiter {
   }
 
   /** Tries to take one permit; returns a permit ticket or a {@code RATE_LIMITED} rejection. */
+  @CheckReturnValue
   long tryAcquire();
 
   /**
@@ -53,6 +57,7 @@ public interface RateLimiter {
    * @param cost in {@code [1, burst]}
    * @throws IllegalArgumentException if {@code cost} is out of range
    */
+  @CheckReturnValue
   long tryAcquire(int cost);
 
   /** Returns the permits that could be taken now, in {@code [0, burst]}. */
