@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       with that code; {@code hang} never answers (the test completes it, or cancels); anything
  *       else is echoed.
  *   <li>{@code Count} (server streaming): {@code n} sends n messages; {@code n:hang} sends n and
- *       then hangs; {@code n:unavailable} sends n and then fails {@code UNAVAILABLE}.
+ *       then hangs; {@code n:unavailable} sends n and then fails {@code UNAVAILABLE} with a pushback.
  *   <li>{@code Chat} (bidirectional): echoes each message, completes when the client does.
  *   <li>{@code Collect} (client streaming): answers the messages joined, when the client completes.
  * </ul>
@@ -122,7 +122,7 @@ final class Echo {
     if (parts.length > 1 && parts[1].equals("hang")) {
       hang(response);
     } else if (parts.length > 1 && parts[1].equals("unavailable")) {
-      response.onError(Status.UNAVAILABLE.asRuntimeException());
+      response.onError(Status.UNAVAILABLE.asRuntimeException(Refuser.pushback("5")));
     } else {
       response.onCompleted();
     }
