@@ -30,7 +30,10 @@ import java.util.concurrent.TimeUnit;
  * scheduler. The state those threads share is a few volatile fields, with no lock:
  * <ul>
  *   <li>{@code attempt}, the attempt started last, published after its {@code start}, so that a
- *       request or a cancel never reaches a call that is not started;
+ *       request or a cancel never reaches a call that is not started. It is published by
+ *       compare-and-set, and never over a later attempt: with direct executors an attempt may
+ *       be refused within its own start, and its retry start and publish itself (on the
+ *       scheduler's thread, or even on this one) before that start returns.
  *   <li>{@code requested}, the messages the application asked for. Each attempt counts what it
  *       has forwarded and moves that count up by compare-and-set before forwarding the
  *       difference, so that a request racing with the start of a retry reaches the new attempt
@@ -50,6 +53,7 @@ import java.util.concurrent.TimeUnit;
  * the scheduler's happens-before edges.
  */
 final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+  private static final VarHandle ATTEMPT;
   private static final VarHandle REQUESTED;
   private static final VarHandle CLOSED;
   private static final VarHandle FORWARDED;
@@ -58,6 +62,7 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
+      ATTEMPT = lookup.findVarHandle(RetryingCall.class, "attempt", RetryingCall.Attempt.class);
       REQUESTED = lookup.findVarHandle(RetryingCall.class, "requested", long.class);
       CLOSED = lookup.findVarHandle(RetryingCall.class, "closed", boolean.class);
       FORWARDED = lookup.findVarHandle(RetryingCall.Attempt.class, "forwarded", long.class);
@@ -216,7 +221,7 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       refusedLocally(permit);
       return;
     }
-    Attempt a = new Attempt(permit);
+    Attempt a = new Attempt(permit, retry.attempts());
     Context previous = context.attach();
     try {
       a.call = next.newCall(method, options);
@@ -224,7 +229,11 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         a.call.setMessageCompression(compression == 1);
       }
       a.call.start(a, firstHeaders != null ? firstHeaders : copy(headers));
-      attempt = a;
+      if (!publish(a)) {
+        // The attempt was refused within its own start (direct executors) and its retry took
+        // its place before that start returned: the retry carries the call; this one is over.
+        return;
+      }
       if (scheduled && cancelled) { // the application cancelled while this retry was starting
         a.call.cancel("cancelled before a retry", null);
       }
@@ -242,6 +251,30 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       a.forwardRequests();
     } finally {
       context.detach(previous);
+    }
+  }
+
+  /** Publishes {@code a} as the current attempt unless a later one already is; returns which. */
+  private boolean publish(Attempt a) {
+    for (;;) {
+      Attempt current = attempt;
+      if (current != null && current.number > a.number) {
+        return false;
+      }
+      if (ATTEMPT.compareAndSet(this, current, a)) {
+        return true;
+      }
+    }
+  }
+
+  /** Starts a retry on the scheduler; a failure to start ends the call rather than vanishing. */
+  private void retryNow() {
+    try {
+      startAttempt(null, true);
+    } catch (RuntimeException | Error e) {
+      closeToApplication(Status.INTERNAL.withDescription("a retry could not start").withCause(e),
+          new Metadata(), false);
+      throw e;
     }
   }
 
@@ -306,8 +339,7 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     ScheduledFuture<?> retrying;
     try {
-      retrying = owner.scheduler().schedule(() -> startAttempt(null, true), delay,
-          TimeUnit.NANOSECONDS);
+      retrying = owner.scheduler().schedule(this::retryNow, delay, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return false; // the scheduler is shut down: the application gets the refusal
     }
@@ -361,6 +393,8 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    */
   private final class Attempt extends Listener<RespT> {
     private final long permit;
+    /** The attempt's number, from 1: a later attempt is never replaced by an earlier one. */
+    private final int number;
     ClientCall<ReqT, RespT> call;
     /** Of {@code requested}, what this attempt forwarded to its call (through FORWARDED). */
     @SuppressWarnings("unused")
@@ -368,8 +402,9 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     /** Whether a response header or message arrived: the call can no longer be retried. */
     private boolean committed;
 
-    Attempt(long permit) {
+    Attempt(long permit, int number) {
       this.permit = permit;
+      this.number = number;
     }
 
     void forwardRequests() {

@@ -2,6 +2,7 @@ package io.sluice.grpc;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,22 +15,32 @@ import java.util.concurrent.TimeUnit;
 final class RecordingScheduler extends ScheduledThreadPoolExecutor {
   final List<Long> delaysNanos = new CopyOnWriteArrayList<>();
   private final boolean hold;
+  private final boolean inline;
   private volatile Runnable beforeEach = () -> { };
 
-  private RecordingScheduler(boolean hold) {
+  private RecordingScheduler(boolean hold, boolean inline) {
     super(1);
     this.hold = hold;
+    this.inline = inline;
     setRemoveOnCancelPolicy(true);
   }
 
-  /** Returns a scheduler that runs each task at once, after the hook. */
+  /** Returns a scheduler that runs each task at once, after the hook, on its own thread. */
   static RecordingScheduler immediate() {
-    return new RecordingScheduler(false);
+    return new RecordingScheduler(false, false);
   }
 
   /** Returns a scheduler that runs tasks only when the test says so. */
   static RecordingScheduler holding() {
-    return new RecordingScheduler(true);
+    return new RecordingScheduler(true, false);
+  }
+
+  /**
+   * Returns a scheduler that runs each task, after the hook, inside {@code schedule}, on the
+   * caller's thread: the retry starts before the code that scheduled it has returned.
+   */
+  static RecordingScheduler inline() {
+    return new RecordingScheduler(false, true);
   }
 
   /** Sets what happens before each task runs. */
@@ -42,10 +53,29 @@ final class RecordingScheduler extends ScheduledThreadPoolExecutor {
   public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
     delaysNanos.add(unit.toNanos(delay));
     Runnable hook = beforeEach;
+    if (inline) {
+      hook.run();
+      command.run();
+      return ranAlready();
+    }
     return super.schedule(() -> {
       hook.run();
       command.run();
     }, hold ? 1 : 0, hold ? TimeUnit.DAYS : TimeUnit.NANOSECONDS);
+  }
+
+  /** Returns a future that is done, as that of a task which has run: it cannot be cancelled. */
+  private ScheduledFuture<?> ranAlready() {
+    ScheduledFuture<?> done = super.schedule(() -> { }, 0, TimeUnit.NANOSECONDS);
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+    return done;
   }
 
   /** Runs, on the calling thread, the held tasks that were not cancelled; returns how many. */

@@ -35,6 +35,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -308,6 +309,73 @@ class RetryClientInterceptorTest {
 
     assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
     assertThat(scheduler.runHeld()).as("the retry was cancelled").isZero();
+    assertThat(refuser.calls).hasValue(1);
+  }
+
+  @Test
+  void aRetryThatStartsBeforeTheFirstAttemptsStartReturnedIsTheOneACancelReaches()
+      throws Exception {
+    // In-process with direct executors, the refusal arrives inside the first attempt's start,
+    // and this scheduler starts the retry right there: the retry is live before the code that
+    // started the first attempt has returned. The application's cancel must reach the retry.
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1)).build();
+    long held = limiter.tryAcquire();
+    Channel server = serve(AdmissionServerInterceptor.newBuilder(limiter).build());
+    RecordingScheduler scheduler = scheduler(RecordingScheduler.inline()
+        .beforeEach(() -> limiter.release(held, Outcome.SUCCESS)));
+    Channel channel = client(server,
+        RetryClientInterceptor.newBuilder(policy(3).build()).scheduler(scheduler).build());
+
+    ClientCall<String, String> call = channel.newCall(Echo.SAY, CallOptions.DEFAULT);
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(closeListener(closed), new Metadata());
+    call.request(2);
+    call.sendMessage("hang");
+    call.halfClose();
+    assertThat(echo.hanging.poll(10, TimeUnit.SECONDS)).as("the retry reached the handler")
+        .isNotNull();
+
+    call.cancel("the user gave up", null);
+
+    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    assertThat(attempts.codes).as("the refused attempt, then the retry, cancelled")
+        .containsExactly(Status.Code.UNAVAILABLE, Status.Code.CANCELLED);
+    assertThat(echo.cancellations.tryAcquire(10, TimeUnit.SECONDS)).as("the server saw it")
+        .isTrue();
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  void aRetryThatCannotStartEndsTheCallInsteadOfLeavingItOpen() throws Exception {
+    // The retry starts on the scheduler's thread, where nobody would see its exception: the
+    // application must hear that its call is over, or it waits for ever.
+    Refuser refuser = new Refuser(1, Status.UNAVAILABLE, () -> Refuser.pushback("5"));
+    RecordingScheduler scheduler = scheduler(RecordingScheduler.immediate());
+    AtomicInteger made = new AtomicInteger();
+    ClientInterceptor failsTheRetry = new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+          CallOptions options, Channel next) {
+        if (made.incrementAndGet() > 1) {
+          throw new IllegalStateException("no call for the retry");
+        }
+        return next.newCall(method, options);
+      }
+    };
+    Channel channel = ClientInterceptors.intercept(serve(refuser), failsTheRetry,
+        RetryClientInterceptor.newBuilder(policy(3).build()).scheduler(scheduler).build());
+
+    ClientCall<String, String> call = channel.newCall(Echo.SAY, CallOptions.DEFAULT);
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(closeListener(closed), new Metadata());
+    call.request(1);
+    call.sendMessage("x");
+    call.halfClose();
+
+    Status status = closed.get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(status.getCause()).hasMessage("no call for the retry");
+    assertThat(made).hasValue(2);
     assertThat(refuser.calls).hasValue(1);
   }
 
