@@ -207,6 +207,27 @@ class GrpcDocsTest {
   }
 
   @Test
+  void oddTenantMetadataIsServedUnderAKeyOfItsOwnNeverFailed() throws IOException {
+    InProcessServerBuilder serverBuilder = serverBuilder();
+    AdmissionServerInterceptor admission = AdmissionServerInterceptor.newBuilder(limiter).build();
+    serverBuilder.addService(ServerInterceptors.intercept(service(GET), admission, quota()));
+    Channel channel = start(serverBuilder);
+    List<Channel> odd = List.of(
+        AdmissionServerInterceptorTest.withMetadata(channel, TENANT, ""),
+        AdmissionServerInterceptorTest.withMetadata(channel, TENANT, "x".repeat(4000)),
+        AdmissionServerInterceptorTest.withMetadata(channel, TENANT, "alice, bob"),
+        AdmissionServerInterceptorTest.withMetadata(
+            AdmissionServerInterceptorTest.withMetadata(channel, TENANT, "alice"), TENANT, "bob"));
+
+    for (Channel c : odd) {
+      assertThat(call(c, GET)).isEqualTo("ok");
+    }
+
+    assertThat(limiter.priorities).hasSize(odd.size()).containsOnly(Priority.CRITICAL);
+    assertThat(limiter.delegate.inFlight()).isZero();
+  }
+
+  @Test
   void aPeerOutsideTheGatewaysNetworkCannotRaiseItsPriority() throws IOException {
     InProcessServerBuilder serverBuilder = serverBuilder();
     serverBuilder.addService(ServerInterceptors.intercept(service(GET), byAddress()));
