@@ -38,6 +38,7 @@ enum Server {
       ServerConnector connector = new ServerConnector(server);
       connector.setHost("127.0.0.1");
       connector.setPort(0);
+      connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
       server.addConnector(connector);
       ServletContextHandler context = new ServletContextHandler();
       ServletHolder app = new ServletHolder(servlet);
@@ -62,6 +63,7 @@ enum Server {
       Connector connector = new Connector();
       connector.setPort(0);
       connector.setProperty("address", "127.0.0.1");
+      connector.setProperty("connectionTimeout", Long.toString(IDLE_TIMEOUT_MILLIS));
       tomcat.getService().addConnector(connector);
       tomcat.setConnector(connector);
       Context context = tomcat.addContext("", base.getPath());
@@ -86,6 +88,13 @@ enum Server {
       });
     }
   };
+
+  /**
+   * How long a server waits on a silent connection, a blocked write included: a client that
+   * stops reading without closing its connection holds a request in flight (and its permit)
+   * until then.
+   */
+  static final long IDLE_TIMEOUT_MILLIS = 5_000;
 
   /**
    * Tomcat logs every exception a servlet throws through java.util.logging, and sets the level of
