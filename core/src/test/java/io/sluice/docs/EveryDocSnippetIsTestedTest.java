@@ -36,7 +36,9 @@ class EveryDocSnippetIsTestedTest {
       Map.entry("docs/12-http.md",
           "http: io.sluice.http.HttpDocsTest"),
       Map.entry("docs/14-overload-detectors.md",
-          "core: io.sluice.detector.OverloadDetectorsDocTest"));
+          "core: io.sluice.detector.OverloadDetectorsDocTest"),
+      Map.entry("docs/19-servlet.md",
+          "servlet: io.sluice.servlet.ServletDocsTest"));
 
   @Test
   void everyPageWithJavaCodeHasATest() throws IOException {

@@ -12,9 +12,10 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 
 /**
- * The wrappers that mark a response's first byte, for {@link SluiceFilter.Builder#sampleAtFirstByte}:
- * the first write or flush of the body, through the output stream or the writer, or a
- * {@code flushBuffer()}, records the permit's latency sample ({@link Admission#firstByte()}).
+ * The wrappers that mark a response's first byte, for
+ * {@link SluiceFilter.Builder#sampleAtFirstByte}: the first write or flush of the body, through
+ * the output stream or the writer, or a {@code flushBuffer()}, records the permit's latency
+ * sample ({@link Admission#firstByte()}).
  *
  * <p>The request is wrapped too, so that an application that starts an async cycle with
  * {@code startAsync()} and writes through {@code AsyncContext.getResponse()} (the original

@@ -62,7 +62,7 @@ final class StandardOutcomes implements OutcomeMapping {
     return false;
   }
 
-  /** Returns whether {@code failure}, or a cause of it, is a container's sign that the client left. */
+  /** Returns whether {@code failure}, or a cause of it, is a container's sign of a client gone. */
   static boolean isClientAbort(Throwable failure) {
     Throwable t = failure;
     for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {

@@ -31,10 +31,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Mixed requests over loopback (40,000 per server by default, see {@link #REQUESTS}; 10^5 with
- * {@code -Dsluice.servlet.mixedRequests=100000}) against each real server: fast, slow, async, async past its
- * timeout, exceptions (one a capacity signal), clients that hang up mid-stream; any priority; a
- * quarter on a route whose small limit refuses many. At the end nothing is in flight, every
+ * Mixed requests over loopback against each real server (40,000 per server by default, see
+ * {@link #REQUESTS}; 10^5 with {@code -Dsluice.servlet.mixedRequests=100000}): fast, slow, async,
+ * async past its timeout, exceptions (one a capacity signal), clients that hang up mid-stream;
+ * any priority; a quarter on a route whose small limit refuses many. At the end nothing is in flight, every
  * permit issued was released exactly once, every admitted request reached the application and
  * every refusal reached its client.
  */
@@ -46,7 +46,8 @@ class MixedTrafficStressTest {
    * a loaded 2-core machine (about 1,000 requests a second there); the full 10^5 is a property
    * away.
    */
-  private static final int REQUESTS = Integer.getInteger("sluice.servlet.mixedRequests", 40_000);
+  private static final int REQUESTS =
+      Integer.getInteger("sluice.servlet.mixedRequests", 40_000);
   /** Requests the client keeps in flight at once. */
   private static final int WINDOW = 128;
   /** Kinds and their weights: what the test app does with the request. */

@@ -103,7 +103,7 @@ enum Server {
   private static final List<Logger> QUIET = new CopyOnWriteArrayList<>();
 
   /** Turns Tomcat's logging off (again: starting Tomcat may reset the levels). */
-  private static void quietTomcat() {
+  static void quietTomcat() {
     QUIET.add(Logger.getLogger("org.apache"));
     for (String name : Collections.list(LogManager.getLogManager().getLoggerNames())) {
       if (name.startsWith("org.apache")) {

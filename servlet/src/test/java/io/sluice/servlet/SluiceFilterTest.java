@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 class SluiceFilterTest {
   private final SpyLimiter limiter = new SpyLimiter(4);
   private final List<String> served = new ArrayList<>();
-  private final FilterChain ok = (req, res) -> served.add(((HttpServletRequest) req).getRequestURI());
+  private final FilterChain ok =
+      (req, res) -> served.add(((HttpServletRequest) req).getRequestURI());
 
   private static FilterChain status(int status) {
     return (req, res) -> ((HttpServletResponse) res).setStatus(status);
