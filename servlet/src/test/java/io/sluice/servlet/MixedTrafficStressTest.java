@@ -34,9 +34,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Mixed requests over loopback against each real server (40,000 per server by default, see
  * {@link #REQUESTS}; 10^5 with {@code -Dsluice.servlet.mixedRequests=100000}): fast, slow, async,
  * async past its timeout, exceptions (one a capacity signal), clients that hang up mid-stream;
- * any priority; a quarter on a route whose small limit refuses many. At the end nothing is in flight, every
- * permit issued was released exactly once, every admitted request reached the application and
- * every refusal reached its client.
+ * any priority; a quarter on a route whose small limit refuses many. At the end nothing is in
+ * flight, every permit issued was released exactly once, every admitted request reached the
+ * application and every refusal reached its client.
  */
 @Tag("stress")
 @Timeout(value = 100, unit = TimeUnit.SECONDS)
