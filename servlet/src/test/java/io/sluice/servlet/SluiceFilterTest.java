@@ -133,6 +133,23 @@ class SluiceFilterTest {
   }
 
   @Test
+  void routesMatchWhateverThePathLengthAgainstTheLongestRoute() throws Exception {
+    // RouteTable hashes a path only up to its longest route: a prefix of exactly that length,
+    // and paths far longer than any route, still find their limiter.
+    SpyLimiter search = new SpyLimiter(1);
+    SpyLimiter query = new SpyLimiter(1);
+    SluiceFilter filter = SluiceFilter.newBuilder(RouteTable.newBuilder((io.sluice.Limiter) limiter)
+        .prefix("/search", search).exact("/q", query).build()).build();
+    for (String path : List.of("/search", "/search/books", "/search/a/b/c/d/e/f/g/h/i/j/k/l",
+        "/q", "/searchx", "/search;v=1", "/q/x", "/sear", "/elsewhere/much/longer/than/any")) {
+      filter.doFilter(new FakeRequest(path), new FakeResponse(), ok);
+    }
+    assertThat(search.outcomes).hasSize(3);
+    assertThat(query.outcomes).hasSize(1);
+    assertThat(limiter.outcomes).hasSize(5);
+  }
+
+  @Test
   void onlyTheFirstDispatchIsAdmitted() throws Exception {
     SluiceFilter filter = SluiceFilter.newBuilder(limiter).build();
     for (DispatcherType type : List.of(DispatcherType.ASYNC, DispatcherType.ERROR,
