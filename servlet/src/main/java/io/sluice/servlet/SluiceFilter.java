@@ -101,6 +101,8 @@ public final class SluiceFilter implements Filter {
   public static final String TENANT_ATTRIBUTE = "io.sluice.servlet.tenant";
 
   private final RouteTable<Limiter> routes;
+  /** The limiter of every path when the table routes nothing else: no lookup per request. */
+  private final Limiter onlyLimiter;
   private final List<Limiter> limiters;
   private final PriorityHeader priorities;
   private final TenantHeader tenants;
@@ -125,6 +127,7 @@ public final class SluiceFilter implements Filter {
       }
     }
     this.limiters = List.copyOf(all);
+    this.onlyLimiter = routes.routes().size() == 1 ? routes.defaultRoute().target() : null;
   }
 
   /**
@@ -151,12 +154,15 @@ public final class SluiceFilter implements Filter {
     }
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
-    Route<Limiter> route = routes.route(request.getRequestURI());
-    if (route.bypass()) {
-      chain.doFilter(request, response);
-      return;
+    Limiter limiter = onlyLimiter;
+    if (limiter == null) {
+      Route<Limiter> route = routes.route(request.getRequestURI());
+      if (route.bypass()) {
+        chain.doFilter(request, response);
+        return;
+      }
+      limiter = route.target();
     }
-    Limiter limiter = route.target();
     Tenant tenant = null;
     if (tenants != null) {
       try {
