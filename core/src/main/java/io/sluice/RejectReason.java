@@ -22,7 +22,13 @@ public enum RejectReason {
   /** A rate quota (tokens per second) is exhausted. */
   RATE_LIMITED,
   /** A circuit breaker is open: the downstream is failing and calls fail fast. */
-  CIRCUIT_OPEN;
+  CIRCUIT_OPEN,
+  /**
+   * The tenant holds more than its fair share of the limit while other tenants need the room (see
+   * {@code io.sluice.fair.FairShare}): the same request from a tenant within its share would be
+   * admitted.
+   */
+  FAIR_SHARE;
 
   private static final RejectReason[] VALUES = values();
 

@@ -68,6 +68,8 @@ class GuardsReadmeTest {
 
   @Test
   void wrapAVirtualThreadExecutor() throws Exception {
+    // The page's line, which needs JDK 21 (the build targets 17):
+    // ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
     ExecutorService virtualThreads = io.sluice.executor.VirtualThreads.perTaskExecutor();
     // README: virtual threads
     AdmissionExecutor executor = AdmissionExecutor.newBuilder(virtualThreads)

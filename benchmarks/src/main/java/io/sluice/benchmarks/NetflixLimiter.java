@@ -10,7 +10,7 @@ import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.limit.WindowStats;
-import io.sluice.sim.LimiterFactory;
+import io.sluice.simulator.LimiterFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;

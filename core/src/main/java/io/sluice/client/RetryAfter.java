@@ -1,10 +1,13 @@
 package io.sluice.client;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -21,6 +24,11 @@ import java.util.regex.Pattern;
  * long wait = RetryAfter.parseNanos(response.headers().firstValue("Retry-After").orElse(null), clock);
  * if (wait != RetryAfter.ABSENT) { ... wait at least that long ... }
  * }</pre>
+ *
+ * <p>LLM providers also name their waits in other fields, which this class reads too:
+ * {@link #parseMillisNanos} ({@code retry-after-ms}), {@link #parseDurationNanos} (durations such
+ * as {@code "6m0s"} in {@code x-ratelimit-reset-tokens}) and {@link #parseResetNanos} (those, or
+ * an RFC 3339 date-time as in {@code anthropic-ratelimit-tokens-reset}).
  *
  * <p>An HTTP-date names a moment on the wall clock, so parsing takes a {@link Clock} (or the
  * current {@link Instant}) as input; tests pass a fixed one. A date in the past means "now" (0).
@@ -46,6 +54,12 @@ public final class RetryAfter {
   /** The most whole seconds that fit in a {@code long} of nanoseconds (9,223,372,036). */
   private static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000_000L;
   private static final Duration MAX_NANOS = Duration.ofNanos(Long.MAX_VALUE);
+  private static final BigDecimal MAX_NANOS_DECIMAL = BigDecimal.valueOf(Long.MAX_VALUE);
+  private static final String NUMBER = "(?:\\d+(?:\\.\\d*)?|\\.\\d+)";
+  private static final String UNIT = "(?:h|ms|m|s|us|\u00b5s|\u03bcs|ns)";
+  private static final Pattern DECIMAL = Pattern.compile(NUMBER);
+  private static final Pattern DURATION = Pattern.compile("(?:" + NUMBER + UNIT + ")+");
+  private static final Pattern DURATION_PART = Pattern.compile("(" + NUMBER + ")(" + UNIT + ")");
 
   private RetryAfter() {}
 
@@ -99,6 +113,111 @@ public final class RetryAfter {
     }
     long seconds = retryAfterNanos / 1_000_000_000L + (retryAfterNanos % 1_000_000_000L == 0 ? 0 : 1);
     return Long.toString(Math.max(1L, seconds));
+  }
+
+  /**
+   * Returns the nanoseconds of a duration as providers write it in rate-limit reset fields: one or
+   * more decimal numbers each followed by a unit, {@code h}, {@code m}, {@code s}, {@code ms},
+   * {@code us} (also with the micro sign or the Greek mu) or {@code ns} ({@code "1s"},
+   * {@code "6m0s"}, {@code "20ms"}, {@code "1h2m3.5s"}), or a lone decimal number of seconds
+   * ({@code "0.5"}). A fraction of a nanosecond rounds up, so a wait is never shortened; a
+   * duration too large for a {@code long} saturates at {@link Long#MAX_VALUE}. Returns
+   * {@link #ABSENT} for null, blank, negative or malformed values, and for values longer than 64
+   * characters; never throws.
+   */
+  public static long parseDurationNanos(String value) {
+    if (value == null) {
+      return ABSENT;
+    }
+    String field = value.strip();
+    if (field.isEmpty() || field.length() > 64) {
+      return ABSENT;
+    }
+    if (DECIMAL.matcher(field).matches()) {
+      return decimalToNanos(field, 1_000_000_000L);
+    }
+    if (!DURATION.matcher(field).matches()) {
+      return ABSENT;
+    }
+    Matcher part = DURATION_PART.matcher(field);
+    BigDecimal total = BigDecimal.ZERO;
+    while (part.find()) {
+      total = total.add(new BigDecimal(part.group(1)).multiply(
+          BigDecimal.valueOf(unitNanos(part.group(2)))));
+    }
+    return saturate(total);
+  }
+
+  /**
+   * Returns the wait a rate-limit reset field names: a duration as {@link #parseDurationNanos}
+   * reads it, or an RFC 3339 date-time ({@code "2026-03-01T12:00:30Z"}), which names a moment on
+   * the wall clock: the wait until then, 0 if it is past. Returns {@link #ABSENT} for anything
+   * else; never throws.
+   */
+  public static long parseResetNanos(String value, Instant now) {
+    if (now == null) {
+      throw new IllegalArgumentException("now must not be null");
+    }
+    long duration = parseDurationNanos(value);
+    if (duration != ABSENT || value == null) {
+      return duration;
+    }
+    String field = value.strip();
+    if (field.length() > 64) {
+      return ABSENT;
+    }
+    try {
+      Duration wait = Duration.between(now, OffsetDateTime.parse(field).toInstant());
+      if (wait.isNegative()) {
+        return 0L;
+      }
+      return wait.compareTo(MAX_NANOS) > 0 ? Long.MAX_VALUE : wait.toNanos();
+    } catch (DateTimeException | ArithmeticException e) {
+      return ABSENT;
+    }
+  }
+
+  /**
+   * Returns the nanoseconds of a number of milliseconds written in decimal ({@code "1500"},
+   * {@code "20.5"}), as in a {@code retry-after-ms} field, rounded up; {@link #ABSENT} for
+   * anything else; never throws.
+   */
+  public static long parseMillisNanos(String value) {
+    if (value == null) {
+      return ABSENT;
+    }
+    String field = value.strip();
+    if (field.length() > 64 || !DECIMAL.matcher(field).matches()) {
+      return ABSENT;
+    }
+    return decimalToNanos(field, 1_000_000L);
+  }
+
+  private static long decimalToNanos(String decimal, long unitNanos) {
+    return saturate(new BigDecimal(decimal).multiply(BigDecimal.valueOf(unitNanos)));
+  }
+
+  /** Rounds up to a whole nanosecond and saturates at {@link Long#MAX_VALUE}. */
+  private static long saturate(BigDecimal nanos) {
+    BigDecimal whole = nanos.setScale(0, RoundingMode.CEILING);
+    return whole.compareTo(MAX_NANOS_DECIMAL) > 0 ? Long.MAX_VALUE : whole.longValueExact();
+  }
+
+  private static long unitNanos(String unit) {
+    switch (unit) {
+      case "h":
+        return 3_600_000_000_000L;
+      case "m":
+        return 60_000_000_000L;
+      case "s":
+        return 1_000_000_000L;
+      case "ms":
+        return 1_000_000L;
+      case "ns":
+        return 1L;
+      default:
+        return 1_000L;   // us, with a u, the micro sign or the Greek mu
+    }
   }
 
   private static long delaySecondsToNanos(String digits) {

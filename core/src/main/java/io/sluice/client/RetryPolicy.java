@@ -33,6 +33,10 @@ import java.util.random.RandomGenerator;
  * }
  * }</pre>
  *
+ * <p>Against an LLM provider (or any API whose refusals differ in kind), let the policy's
+ * {@link RefusalClassifier} read each response: {@code call.onResponse(permit, status, headers,
+ * body)} waits out a rate limit, backs off from an overload, and never retries an exhausted quota.
+ *
  * <p>Immutable and safe from any thread; the budget, throttle and breaker it holds are shared by
  * all its calls (which is the point: they see the whole client's traffic). A {@link RetryCall} is
  * confined to the thread (or the sequential chain of callbacks) that drives it.
@@ -45,6 +49,7 @@ public final class RetryPolicy {
   final AdaptiveThrottle throttle;
   final CircuitBreaker breaker;
   final RandomGenerator random;
+  final RefusalClassifier classifier;
 
   RetryPolicy(RetryPolicyBuilder builder) {
     this.maxAttempts = builder.maxAttempts;
@@ -54,6 +59,7 @@ public final class RetryPolicy {
     this.throttle = builder.throttle;
     this.breaker = builder.breaker;
     this.random = builder.random;
+    this.classifier = builder.classifier;
   }
 
   /** Returns a builder; see {@link RetryPolicyBuilder} for the settings and their defaults. */
@@ -70,6 +76,11 @@ public final class RetryPolicy {
   /** Returns the most attempts a call makes, the first one included. */
   public int maxAttempts() {
     return maxAttempts;
+  }
+
+  /** Returns the classifier that {@link RetryCall#onResponse} applies. */
+  public RefusalClassifier classifier() {
+    return classifier;
   }
 
   /** Returns the retry budget shared by this policy's calls. */

@@ -20,6 +20,7 @@ import java.util.random.RandomGenerator;
  *   <tr><td>{@link #throttle}</td><td>none</td></tr>
  *   <tr><td>{@link #breaker}</td><td>none</td></tr>
  *   <tr><td>{@link #random}</td><td>{@link ThreadLocalRandom}</td></tr>
+ *   <tr><td>{@link #classifier}</td><td>{@link RefusalClassifier#standard()}</td></tr>
  * </table>
  *
  * <p>Not thread-safe; build on one thread, then share the policy.
@@ -32,6 +33,7 @@ public final class RetryPolicyBuilder {
   AdaptiveThrottle throttle;
   CircuitBreaker breaker;
   RandomGenerator random;
+  RefusalClassifier classifier;
 
   RetryPolicyBuilder() {}
 
@@ -90,10 +92,23 @@ public final class RetryPolicyBuilder {
     return this;
   }
 
+  /**
+   * Sets how {@link RetryCall#onResponse} tells a provider's refusals apart (a rate limit, an
+   * overload, an exhausted quota); it is shared by every call of the policy, so it must be
+   * thread-safe.
+   */
+  public RetryPolicyBuilder classifier(RefusalClassifier classifier) {
+    this.classifier = Args.notNull("classifier", classifier);
+    return this;
+  }
+
   /** Builds the policy. */
   public RetryPolicy build() {
     if (budget == null) {
       budget = RetryBudget.of(0.1, 10);
+    }
+    if (classifier == null) {
+      classifier = RefusalClassifier.standard();
     }
     return new RetryPolicy(this);
   }

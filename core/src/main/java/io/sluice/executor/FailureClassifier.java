@@ -30,7 +30,8 @@ public interface FailureClassifier {
    *       {@code DROPPED} for {@code QUEUE_TIMEOUT}, {@code QUEUE_FULL} and
    *       {@code PRIORITY_SHED}: the downstream's own queue stood too long, overflowed, or is
    *       shedding; {@code IGNORED} for {@code LIMIT_REACHED}, {@code DEADLINE},
-   *       {@code RATE_LIMITED}, {@code CIRCUIT_OPEN} and {@code SHUTDOWN} (see below);
+   *       {@code RATE_LIMITED}, {@code FAIR_SHARE}, {@code CIRCUIT_OPEN} and {@code SHUTDOWN}
+   *       (see below);
    *   <li>any other {@link RejectedExecutionException} (a saturated thread pool downstream):
    *       {@code DROPPED}.
    * </ul>
@@ -41,8 +42,10 @@ public interface FailureClassifier {
    * that is not so:
    * <ul>
    *   <li>{@code LIMIT_REACHED}: the guard protects its pool at its own limit and refuses the
-   *       excess at once, at no cost to the pool; a quota ({@code RATE_LIMITED}), an open breaker
-   *       ({@code CIRCUIT_OPEN}) and a shutdown are no more caused by upstream concurrency.
+   *       excess at once, at no cost to the pool; a quota ({@code RATE_LIMITED}), a tenant held
+   *       to its fair share ({@code FAIR_SHARE}: the tenant's doing, not the server's), an open
+   *       breaker ({@code CIRCUIT_OPEN}) and a shutdown are no more caused by upstream
+   *       concurrency.
    *   <li>{@code DEADLINE}: the request's own deadline passed while it waited in line for the
    *       pool. Had the executor admitted less, the same request would have waited in the
    *       executor's queue instead and been shed there, which is not a drop either. When more

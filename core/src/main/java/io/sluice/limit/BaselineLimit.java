@@ -3,12 +3,14 @@ package io.sluice.limit;
 /**
  * An adaptive algorithm that compares latency with the robust no-load baseline of
  * {@link RttBaseline}. Each window: a running re-measurement holds the limit; otherwise drops back
- * off; otherwise, when the window has enough samples and the baseline is known, the subclass turns
- * the window's latency into a new limit; a window too thin to judge latency grows the limit by one
- * if it refused work, so that a small limit at low traffic is not stuck.
+ * off; otherwise, when the baseline is known, windows are pooled until they hold enough samples
+ * (see PooledWindow) and the subclass turns the pool's latency into a new limit; a window too thin
+ * to judge latency grows the limit by one if it refused work, so that a small limit at low traffic
+ * is not stuck. A window whose limit was not reached never shrinks the limit.
  */
 abstract class BaselineLimit extends AdaptiveLimit {
   private final RttBaseline baseline;
+  private final PooledWindow pool = new PooledWindow();
 
   BaselineLimit(BaselineBuilder<?> builder) {
     super(builder);
@@ -21,23 +23,52 @@ abstract class BaselineLimit extends AdaptiveLimit {
   }
 
   @Override
-  public final int update(WindowStats window) {
+  public int update(WindowStats window) {
     int held = baseline.observe(window, bounds.min);
     if (held >= 0) {
+      pool.clear();
       return bounds.clamp(held);
     }
     int limit = window.limit();
-    if (dropped(window)) {
+    if (dropped(window) && RttBaseline.binding(window)) {
+      pool.clear();
+      backedOff(limit);
       return bounds.clamp(LimitBounds.afterDrops(limit, window.dropRatio(), backoffRatio));
     }
     long base = baseline.nanos();
     if (window.sampleCount() < RttBaseline.MIN_SAMPLES || base == 0) {
       // Too few samples to judge latency (a small limit at low traffic), but demand exceeded the
       // limit and nothing dropped: probe upward by one rather than stay stuck.
-      return window.rejections() > 0 && LimitBounds.mayGrow(window) ? bounds.clamp(limit + 1) : limit;
+      if (window.rejections() > 0 && LimitBounds.mayGrow(window)) {
+        pool.clear();
+        return bounds.clamp(limit + 1);
+      }
+      return limit;
     }
-    return bounds.clamp(fromLatency(window, limit, base));
+    WindowStats judged = pool.add(window);
+    if (judged == null) {
+      // While a pool fills, a window that refused work at no-load latency shows a limit that is
+      // too small, not a queue: grow by one rather than wait (a limit of 1 at 5 requests/s).
+      double bound = base * Math.exp(RttBaseline.CONFIDENCE * RttBaseline.relativeNoise(window));
+      boolean noLoad = window.rttNanos(0.5) <= bound;
+      if (window.rejections() > 0 && LimitBounds.mayGrow(window) && noLoad) {
+        pool.clear();
+        return bounds.clamp(limit + 1);
+      }
+      return limit;
+    }
+    double next = fromLatency(judged, limit, base);
+    if (next < limit && !RttBaseline.binding(judged)) {
+      // The limit was not reached, so it holds no queue: whatever raised latency, a smaller
+      // limit would only refuse work the resource serves now.
+      next = limit;
+    }
+    pool.clear();
+    return bounds.clamp(next);
   }
+
+  /** Tells the subclass that drops made the limit back off from {@code limit}. */
+  void backedOff(int limit) {}
 
   /** Returns the next limit from a window with enough samples, given the baseline in nanoseconds. */
   abstract double fromLatency(WindowStats window, int limit, long baselineNanos);

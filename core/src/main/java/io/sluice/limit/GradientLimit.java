@@ -6,17 +6,28 @@ import io.sluice.internal.Args;
  * Gradient limit: scales the limit by the ratio of the long-term (no-load) round-trip time to the
  * short-term one, with a tolerance, in the manner of Envoy's adaptive concurrency filter.
  *
- * <p>Per window: {@code gradient = clamp(tolerance * baseline / rtt, 0.5, 1)}, with {@code rtt}
- * the window's median and {@code baseline} the robust no-load median shared with
- * {@link VegasLimit} (window medians only, falls at most 10% per window, re-measured every
- * {@code probeInterval} with jitter). The target is {@code limit * gradient}, plus
- * {@code sqrt(limit)} of headroom when latency is within tolerance and the window's peak demand
- * reached half the limit; the limit moves {@code smoothing} of the way to it.
+ * <p>Per decision (windows of at least 40 samples, thinner ones pooled, as for {@link VegasLimit}):
+ * the window's median counts as raised only when even its lower confidence bound (the median less
+ * two standard errors, from the window's interquartile range and sample count) exceeds
+ * {@code tolerance * baseline}; then {@code gradient = max(0.5, tolerance * baseline / bound)} and
+ * the target is {@code limit * gradient}. When the median is within tolerance and the peak demand
+ * reached half the limit, the target is {@code limit + sqrt(limit)}. The limit moves
+ * {@code smoothing} of the way to the target. {@code baseline} is the robust no-load median shared
+ * with {@link VegasLimit}. A limit the window did not reach (nothing refused, peak in-flight below
+ * it) never shrinks: the noise of a heavy-tailed service time, or requests slow for reasons
+ * unrelated to load, must not make it refuse work the resource serves.
  *
  * <p>Unlike a pure latency gradient it reads drops: a window whose drop ratio exceeds
  * {@code dropThreshold} multiplies the limit by {@code min(backoffRatio, 1 - dropRatio)} (at least
  * 0.5), so when every request times out at the same latency (a gradient of 1) the limit falls
  * instead of drifting to its maximum.
+ *
+ * <p>Limits of the design, measured on the control matrix ({@code docs/control-matrix.md}): holding
+ * the median within 1.3x of its no-load value keeps the queue to a fraction of a service time, too
+ * shallow to keep the resource busy where service times are heavy-tailed (log-normal sigma 1.5 or
+ * more, 5% of requests 20-100x longer: goodput 0.85-0.96 of the best fixed limit under overload),
+ * where one or two workers serve everything (0.91), or where 1-2% of requests are 100x longer. Do
+ * not use it there; {@link VegasLimit} serves those workloads.
  *
  * <table>
  *   <caption>Defaults and ranges</caption>
@@ -49,13 +60,19 @@ public final class GradientLimit extends BaselineLimit {
 
   @Override
   double fromLatency(WindowStats window, int limit, long baselineNanos) {
-    double shortRtt = Math.max(1.0, window.rttNanos(0.5));
-    double gradient = Math.max(0.5, Math.min(1.0, tolerance * baselineNanos / shortRtt));
-    double target = limit * gradient;
-    if (gradient >= 1.0 && LimitBounds.mayGrow(window)) {
-      target += Math.max(1.0, Math.sqrt(limit));
+    double median = Math.max(1.0, window.rttNanos(0.5));
+    double allowed = tolerance * baselineNanos;
+    // The lower confidence bound of the window's median: latency is up only if even that exceeds
+    // the tolerance, so that the noise of a heavy tail is not read as queueing.
+    double low = median * Math.exp(-RttBaseline.CONFIDENCE * RttBaseline.relativeNoise(window));
+    if (low > allowed) {
+      double gradient = Math.max(0.5, allowed / low);
+      return Math.rint(limit + smoothing * (limit * gradient - limit));
     }
-    return Math.rint(limit + smoothing * (target - limit));
+    if (median <= allowed && LimitBounds.mayGrow(window)) {
+      return Math.rint(limit + smoothing * Math.max(1.0, Math.sqrt(limit)));
+    }
+    return limit;
   }
 
   @Override

@@ -64,7 +64,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code DEADLINE}: the deadline has passed, or passed while waiting for a permit or for
  *       the pool.
  *   <li>{@code QUEUE_TIMEOUT}: {@code maxWait} passed (before the deadline) while waiting for a
- *       permit or for the pool.
+ *       permit or for the pool; or the pool's own timeout ran out ({@link DataSourceAdapter}: its
+ *       exception is the refusal's cause, and the permit is released as {@code DROPPED}).
  * </ul>
  *
  * Each carries the limiter's Retry-After estimate, is counted by reason, and is reported to the
@@ -302,6 +303,8 @@ public final class PoolGuard<R> {
       resource = adapter.borrow(wait);
     } catch (InterruptedException e) {
       throw withSuppressed(e, releaseAndHandOff(permit, Outcome.IGNORED, null));
+    } catch (PoolTimedOut e) {
+      throw poolTimedOut(e, releaseAndHandOff(permit, Outcome.DROPPED, null));
     } catch (RuntimeException e) {
       throw withSuppressed(e, releaseAndHandOff(permit, Outcome.DROPPED, null));
     } catch (Error e) {
@@ -320,6 +323,17 @@ public final class PoolGuard<R> {
   AdmissionRejectedException timedOut(boolean byDeadline, Throwable suppressed) {
     AdmissionRejectedException e = refuse(
         byDeadline ? RejectReason.DEADLINE : RejectReason.QUEUE_TIMEOUT, limiter.retryAfterNanos());
+    return withSuppressed(e, suppressed);
+  }
+
+  /**
+   * Counts and returns the refusal of a caller whose borrow ran out of the pool's own time: see
+   * {@link PoolTimedOut} for why it is QUEUE_TIMEOUT.
+   */
+  private AdmissionRejectedException poolTimedOut(PoolTimedOut timeout, Throwable suppressed) {
+    AdmissionRejectedException e =
+        refuse(RejectReason.QUEUE_TIMEOUT, limiter.retryAfterNanos());
+    e.initCause(timeout.getCause());
     return withSuppressed(e, suppressed);
   }
 

@@ -78,6 +78,11 @@ final class BoundedKeyedRateLimiter<K> implements KeyedRateLimiter<K> {
       throw new IllegalArgumentException(
           "permits must be in [1, " + gcra.burst + "] but was " + permits);
     }
+    return acquire(key, permits);
+  }
+
+  /** As {@link #tryAcquire(Object, int)}, for arguments the caller has checked. */
+  long acquire(K key, int cost) {
     for (;;) {
       GcraCell cell = cells.get(key);
       if (cell == null) {
@@ -88,12 +93,68 @@ final class BoundedKeyedRateLimiter<K> implements KeyedRateLimiter<K> {
           return Ticket.rejection(RejectReason.RATE_LIMITED, wait);
         }
       }
-      long ticket = gcra.tryAcquire(cell, permits);
+      long ticket = gcra.tryAcquire(cell, cost);
       if (ticket != Gcra.FROZEN) {
         return ticket;
       }
       cells.replace(key, cell, gcra.successor(cell, gcra.clock.nanoTime()));
     }
+  }
+
+  /**
+   * Adds {@code cost} to what the key has taken (see {@link Gcra#adjust}): a refund to a key not
+   * tracked does nothing (its bucket is full), a debt tracks it. Returns the cost of a debt that
+   * could not be charged: beyond one burst, or for a new key when the table is full.
+   *
+   * @param cost in [-burst, Integer.MAX_VALUE]
+   */
+  long adjust(K key, long cost) {
+    for (;;) {
+      GcraCell cell = cells.get(key);
+      if (cell == null) {
+        if (cost <= 0) {
+          return 0L;
+        }
+        cell = insert(key);
+        if (cell == null) {
+          return cost;
+        }
+      }
+      long forgiven = gcra.adjust(cell, cost);
+      if (forgiven != Gcra.FROZEN_CELL) {
+        return forgiven;
+      }
+      cells.replace(key, cell, gcra.successor(cell, gcra.clock.nanoTime()));
+    }
+  }
+
+  /**
+   * Lowers what the key's bucket holds to at most {@code available} (in [0, burst]); a key not
+   * tracked is tracked for it, unless the table is full (then nothing happens).
+   */
+  void capAvailable(K key, long available) {
+    for (;;) {
+      GcraCell cell = cells.get(key);
+      if (cell == null) {
+        if (available >= gcra.burst) {
+          return;
+        }
+        cell = insert(key);
+        if (cell == null) {
+          return;
+        }
+      }
+      if (gcra.capAvailable(cell, available) != Gcra.FROZEN_CELL) {
+        return;
+      }
+      cells.replace(key, cell, gcra.successor(cell, gcra.clock.nanoTime()));
+    }
+  }
+
+  /** Returns what the key owes beyond an empty bucket; 0 for a key not tracked. */
+  long debt(K key) {
+    GcraCell cell = cells.get(key);
+    return cell == null ? 0L : gcra.debt(cell);
   }
 
   /** Publishes a full cell for a new key; returns the key's cell, or null if the table is full. */

@@ -39,6 +39,14 @@ import java.lang.invoke.VarHandle;
  * tau ahead of `now` (which a reading taken after the word could never see) makes the refusal
  * re-read the clock once. Lock-free: a failed CAS means another thread admitted.
  *
+ * Debt (token quotas only). A token quota charges an estimate on admission and corrects it later
+ * without the conformance test: a refund lowers TAT by the unused cost (never below now: a full
+ * bucket holds no more), a debt raises max(TAT, now) by the extra cost, so TAT may run up to
+ * 2 * tau ahead of now (a debt of at most one burst; more is forgiven and counted). Admission is
+ * unchanged: a request conforms once the debt and its own cost have refilled, and the same
+ * formula gives its exact Retry-After. Quotas keep tau <= 2^60 (see RateLimiterBuilder), so TAT
+ * stays below 2^61 + 2^61 and an increment more stays below 2^63.
+ *
  * Freezing. A cell is replaced (rebased, or evicted from a keyed table) by first setting the low
  * bit of its word with a CAS from the exact state it had. From then on every CAS on that word
  * fails, so no admission can land on a cell that is being replaced; the frozen word still carries
@@ -50,6 +58,9 @@ final class Gcra {
   static final long PERMIT = 0L;
   /** Returned by {@link #tryAcquire} when the cell is frozen: install {@link #successor} and retry. */
   static final long FROZEN = 1L;
+
+  /** Returned by {@link #adjust} and {@link #capAvailable} when the cell is frozen. */
+  static final long FROZEN_CELL = Long.MIN_VALUE;
 
   /** The bound that scaled values stay under. */
   static final long SCALED_LIMIT = 1L << 62;
@@ -118,7 +129,8 @@ final class Gcra {
       long excess = next - now - tolerance;
       if (excess > 0) {
         if (tat - now > tolerance && !reread) {
-          // Only a word written with a later clock reading than ours is this far ahead.
+          // Only a word written with a later clock reading than ours, or a cell in debt, is this
+          // far ahead.
           nowNanos = clock.nanoTime();
           reread = true;
           continue;
@@ -132,6 +144,102 @@ final class Gcra {
       }
       tat = witness;
     }
+  }
+
+  /**
+   * Adds {@code cost} to what the cell has taken, without the conformance test: a positive cost is
+   * a debt (capped so the bucket holds no less than minus one burst), a negative one a refund
+   * (which never fills the bucket beyond full). Returns the part of a debt that did not fit (zero
+   * or more), or {@link #FROZEN_CELL}.
+   *
+   * @param cost in [-burst, Integer.MAX_VALUE]
+   */
+  long adjust(GcraCell cell, long cost) {
+    long nowNanos = clock.nanoTime();
+    long tat = (long) WORD.getAcquire(cell);
+    for (;;) {
+      if ((tat & FROZEN) != 0) {
+        return FROZEN_CELL;
+      }
+      long sinceAnchor = nowNanos - cell.anchorNanos;
+      if (sinceAnchor > rebaseAfterNanos) {
+        long witness = (long) WORD.compareAndExchange(cell, tat, tat | FROZEN);
+        if (witness == tat) {
+          return FROZEN_CELL;
+        }
+        tat = witness;
+        continue;
+      }
+      long now = sinceAnchor * unitsPerNano;
+      long next;
+      long forgiven = 0L;
+      if (cost < 0) {
+        if (tat <= now) {
+          return 0L;
+        }
+        // Words never go below the anchor (a reading taken before the anchor has a negative now).
+        next = Math.max(Math.max(now, 0L), tat + cost * interval);
+      } else {
+        long base = Math.max(tat, now);
+        long room = Math.max(0L, (now + 2 * tolerance - base) / interval);
+        long charged = Math.min(cost, room);
+        forgiven = cost - charged;
+        if (charged == 0) {
+          return forgiven;
+        }
+        next = base + charged * interval;
+      }
+      long witness = (long) WORD.compareAndExchange(cell, tat, next);
+      if (witness == tat) {
+        return forgiven;
+      }
+      tat = witness;
+    }
+  }
+
+  /**
+   * Lowers what the cell holds to at most {@code available} (in [0, burst]); never raises it.
+   * Returns 0, or {@link #FROZEN_CELL}.
+   */
+  long capAvailable(GcraCell cell, long available) {
+    long nowNanos = clock.nanoTime();
+    long tat = (long) WORD.getAcquire(cell);
+    for (;;) {
+      if ((tat & FROZEN) != 0) {
+        return FROZEN_CELL;
+      }
+      long sinceAnchor = nowNanos - cell.anchorNanos;
+      if (sinceAnchor > rebaseAfterNanos) {
+        long witness = (long) WORD.compareAndExchange(cell, tat, tat | FROZEN);
+        if (witness == tat) {
+          return FROZEN_CELL;
+        }
+        tat = witness;
+        continue;
+      }
+      // Take whole units only, so that the fraction of a unit already refilled is kept.
+      long now = sinceAnchor * unitsPerNano;
+      long base = Math.max(tat, now);
+      long held = Math.max(0L, now + tolerance - base) / interval;
+      if (held <= available) {
+        return 0L;
+      }
+      long witness = (long) WORD.compareAndExchange(cell, tat, base + (held - available) * interval);
+      if (witness == tat) {
+        return 0L;
+      }
+      tat = witness;
+    }
+  }
+
+  /**
+   * Returns the cost the cell owes beyond an empty bucket now, rounded up: at most one burst. The
+   * word is read before the clock, so this reading is no earlier than the writer's.
+   */
+  long debt(GcraCell cell) {
+    long tat = (long) WORD.getAcquire(cell) & ~FROZEN;
+    long beyond = scaledAhead(cell.anchorNanos, tat, clock.nanoTime()) - tolerance;
+    return beyond <= 0 ? 0L : ceilDiv(beyond, interval);
   }
 
   /** Returns the live cell that replaces a frozen one, anchored at {@code nowNanos}, same state. */

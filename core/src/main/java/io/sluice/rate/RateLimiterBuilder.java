@@ -6,7 +6,7 @@ import io.sluice.internal.Args;
 import java.time.Duration;
 
 /**
- * Configures and builds a {@link RateLimiter} or a {@link KeyedRateLimiter}. Every setter checks its
+ * Configures and builds a {@link RateLimiter}, a {@link KeyedRateLimiter} or a {@link TokenQuota}. Every setter checks its
  * argument at once, and {@link #build()} checks the combination, with an
  * {@link IllegalArgumentException} that names the parameter, the value and the allowed range.
  *
@@ -15,7 +15,8 @@ import java.time.Duration;
  *   <tr><th>setting</th><th>default</th></tr>
  *   <tr><td>{@link #rate}</td><td>none: required</td></tr>
  *   <tr><td>{@link #burst}</td><td>the permits of one period, at most 1,000,000</td></tr>
- *   <tr><td>{@link #maxKeys}</td><td>10,000 (keyed limiters only)</td></tr>
+ *   <tr><td>{@link #maxKeys}</td><td>10,000 (keyed limiters and token quotas only)</td></tr>
+ *   <tr><td>{@link #maxPending}</td><td>65,536 (token quotas only)</td></tr>
  *   <tr><td>{@link #clock}</td><td>{@link NanoClock#system()}</td></tr>
  * </table>
  *
@@ -25,6 +26,7 @@ public final class RateLimiterBuilder {
   static final int MAX_PERMITS = 1_000_000_000;
   static final int MAX_BURST = 1_000_000_000;
   static final int MAX_KEYS = 1 << 24;
+  static final int MAX_PENDING = Reservations.MAX_CAPACITY;
   private static final Duration MIN_PERIOD = Duration.ofNanos(1);
   private static final Duration MAX_PERIOD = Duration.ofDays(1);
   private static final Duration MAX_REFILL = Duration.ofDays(365);
@@ -34,6 +36,7 @@ public final class RateLimiterBuilder {
   private long periodNanos;
   private int burst;
   private int maxKeys = 10_000;
+  private int maxPending = 1 << 16;
 
   RateLimiterBuilder() {}
 
@@ -71,6 +74,18 @@ public final class RateLimiterBuilder {
     return this;
   }
 
+  /**
+   * Sets the most reservations a token quota holds at once (admitted, not yet reconciled), rounded
+   * up to a power of two of at least 256; see {@link TokenQuota} for what happens when they are
+   * all held. Memory follows the reservations actually held (16 bytes or so each), not this bound.
+   *
+   * @param maxPending in [1, 16777216]
+   */
+  public RateLimiterBuilder maxPending(int maxPending) {
+    this.maxPending = Args.inRange("maxPending", maxPending, 1, MAX_PENDING);
+    return this;
+  }
+
   /** Sets the clock; tests pass a {@link ManualClock}. */
   public RateLimiterBuilder clock(NanoClock clock) {
     this.clock = Args.notNull("clock", clock);
@@ -83,7 +98,7 @@ public final class RateLimiterBuilder {
    * @throws IllegalArgumentException if no rate was set, or the burst does not fit the rate
    */
   public RateLimiter build() {
-    return new TokenBucketRateLimiter(gcra());
+    return new TokenBucketRateLimiter(gcra(1));
   }
 
   /**
@@ -93,19 +108,33 @@ public final class RateLimiterBuilder {
    * @throws IllegalArgumentException if no rate was set, or the burst does not fit the rate
    */
   public <K> KeyedRateLimiter<K> buildKeyed() {
-    return new BoundedKeyedRateLimiter<>(gcra(), maxKeys);
+    return new BoundedKeyedRateLimiter<>(gcra(1), maxKeys);
   }
 
-  private Gcra gcra() {
+  /**
+   * Builds a table of per-key token buckets whose admissions are reconciled with their actual
+   * cost; every key starts with a full bucket. The rate counts cost (tokens) per period.
+   *
+   * @param <K> the key type
+   * @throws IllegalArgumentException if no rate was set, or the burst does not fit the rate (a
+   *     quota's bucket may also owe one burst, which halves the largest burst some rates allow)
+   */
+  public <K> TokenQuota<K> buildTokenQuota() {
+    return new BoundedTokenQuota<>(gcra(2), maxKeys, Reservations.capacityFor(maxPending));
+  }
+
+  /** Builds the bucket arithmetic; {@code bursts} is how many bursts TAT may run ahead of now. */
+  private Gcra gcra(int bursts) {
     if (permits == 0) {
       throw new IllegalArgumentException("rate must be set: permits in [1, " + MAX_PERMITS
           + "] per period in [" + MIN_PERIOD + ", " + MAX_PERIOD + "] but was unset");
     }
     int chosenBurst = burst != 0 ? burst : (int) Math.min(permits, 1_000_000);
-    // Scaled arithmetic (see Gcra) needs burst * interval <= 2^61; Retry-After needs the refill
-    // time of a whole burst to fit a ticket, which the 365-day bound guarantees.
+    // Scaled arithmetic (see Gcra) needs burst * interval <= 2^61, or 2^60 when a token quota's
+    // bucket may owe a burst; Retry-After needs the refill time of those bursts to fit a ticket,
+    // which the 365-day bound guarantees.
     long intervalUnits = 2 * (periodNanos / Gcra.gcd(periodNanos, permits));
-    long byScale = (Gcra.SCALED_LIMIT >>> 1) / intervalUnits;
+    long byScale = (Gcra.SCALED_LIMIT >>> bursts) / intervalUnits;
     long byRefill = (long) Math.floor((double) MAX_REFILL.toNanos() * permits / periodNanos);
     long maxBurst = Math.min(MAX_BURST, Math.min(byScale, byRefill));
     if (maxBurst < 1) {

@@ -4,7 +4,10 @@
  *
  * <p>{@link io.sluice.rate.RateLimiter} is one bucket; {@link io.sluice.rate.KeyedRateLimiter}
  * gives every key (tenant, API key, client address) its own bucket in a table of bounded size that
- * evicts only idle keys. Both are built by {@link io.sluice.rate.RateLimiterBuilder}.
+ * evicts only idle keys. {@link io.sluice.rate.TokenQuota} is a keyed quota for work whose cost
+ * is known only at its end (an LLM request's tokens): it charges an estimate and reconciles it
+ * with the actual cost, exactly once per admission. All three are built by
+ * {@link io.sluice.rate.RateLimiterBuilder}.
  *
  * <p>The algorithm is GCRA (the generic cell rate algorithm): a bucket is one 64-bit word, the
  * theoretical arrival time of the next permit, updated with a single compare-and-set; time is kept

@@ -7,14 +7,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLSession;
 
 /**
- * Stands in for {@link HttpClient} in the README snippets: {@code send} answers from a script, so
- * the snippets read exactly like code against a real client and run without a network.
+ * Stands in for {@link HttpClient} in the docs' snippets and in the tests of a provider's answers:
+ * {@code send} answers from a script (status, header fields, body), so the snippets read exactly
+ * like code against a real client and run without a network.
  */
 final class FakeHttp {
   private final Deque<HttpResponse<String>> script = new ArrayDeque<>();
@@ -22,8 +24,20 @@ final class FakeHttp {
 
   /** Queues a response with the given status and, if not null, a Retry-After field. */
   FakeHttp answer(int status, String retryAfter) {
-    script.add(new Response(status, retryAfter));
+    return answer(status,
+        retryAfter == null ? Map.of() : Map.of("Retry-After", retryAfter),
+        status == 200 ? "ok" : "busy");
+  }
+
+  /** Queues a response with the given status, header fields and body. */
+  FakeHttp answer(int status, Map<String, String> fields, String body) {
+    script.add(new Response(status, fields, body));
     return this;
+  }
+
+  /** Returns how many scripted responses are left. */
+  int left() {
+    return script.size();
   }
 
   /** Returns the next scripted response, as {@link HttpClient#send} would. */
@@ -39,12 +53,14 @@ final class FakeHttp {
   private static final class Response implements HttpResponse<String> {
     private final int status;
     private final HttpHeaders headers;
+    private final String body;
 
-    Response(int status, String retryAfter) {
+    Response(int status, Map<String, String> fields, String body) {
       this.status = status;
-      this.headers = HttpHeaders.of(
-          retryAfter == null ? Map.of() : Map.of("Retry-After", List.of(retryAfter)),
-          (name, value) -> true);
+      Map<String, List<String>> lists = new HashMap<>();
+      fields.forEach((name, value) -> lists.put(name, List.of(value)));
+      this.headers = HttpHeaders.of(lists, (name, value) -> true);
+      this.body = body;
     }
 
     @Override
@@ -69,7 +85,7 @@ final class FakeHttp {
 
     @Override
     public String body() {
-      return status == 200 ? "ok" : "busy";
+      return body;
     }
 
     @Override

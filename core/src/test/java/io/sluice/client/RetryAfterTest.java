@@ -125,4 +125,78 @@ class RetryAfterTest {
     assertThatThrownBy(() -> RetryAfter.parseNanos("1", (Clock) null))
         .hasMessage("clock must not be null");
   }
+
+  // ---------------------------------------------------------------- Providers' reset fields
+
+  @Test
+  void providerDurationsInTheFormsResetFieldsUse() {
+    assertThat(RetryAfter.parseDurationNanos("1s")).isEqualTo(SECOND);
+    assertThat(RetryAfter.parseDurationNanos("6m0s")).isEqualTo(360 * SECOND);
+    assertThat(RetryAfter.parseDurationNanos("20ms")).isEqualTo(20_000_000L);
+    assertThat(RetryAfter.parseDurationNanos("1h2m3.5s")).isEqualTo(3723 * SECOND + SECOND / 2);
+    assertThat(RetryAfter.parseDurationNanos("1.5us")).isEqualTo(1500);
+    assertThat(RetryAfter.parseDurationNanos("1.5\u00b5s")).as("micro sign").isEqualTo(1500);
+    assertThat(RetryAfter.parseDurationNanos("7ns")).isEqualTo(7);
+    assertThat(RetryAfter.parseDurationNanos("0s")).isZero();
+    assertThat(RetryAfter.parseDurationNanos(" 2m30s ")).isEqualTo(150 * SECOND);
+    assertThat(RetryAfter.parseDurationNanos(".5s")).isEqualTo(SECOND / 2);
+    assertThat(RetryAfter.parseDurationNanos("0.5")).as("bare seconds").isEqualTo(SECOND / 2);
+    assertThat(RetryAfter.parseDurationNanos("12")).isEqualTo(12 * SECOND);
+  }
+
+  @Test
+  void aFractionOfANanosecondRoundsUpSoAWaitIsNeverShortened() {
+    assertThat(RetryAfter.parseDurationNanos("1.0000000001s")).isEqualTo(SECOND + 1);
+    assertThat(RetryAfter.parseDurationNanos("0.1ns")).isEqualTo(1);
+    assertThat(RetryAfter.parseMillisNanos("0.0000001")).isEqualTo(1);
+  }
+
+  @Test
+  void durationsTooLargeForNanosecondsSaturate() {
+    assertThat(RetryAfter.parseDurationNanos("9999999999h")).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseDurationNanos("99999999999999999999999999999s"))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseDurationNanos("9223372036854775807ns")).isEqualTo(Long.MAX_VALUE);
+    assertThat(RetryAfter.parseDurationNanos("9223372036854775806ns"))
+        .isEqualTo(Long.MAX_VALUE - 1);
+  }
+
+  @Test
+  void junkIsAbsentAndNeverThrows() {
+    for (String junk : new String[] {null, "", "  ", "s", "-1s", "1x", "1e9s", "1.2.3s", "1 s",
+        "s1", "1m-2s", "NaN", "Infinity", "0x10s", "1h2", "--", "1,5s", "\u0000", "9".repeat(65),
+        "1s".repeat(33)}) {
+      assertThat(RetryAfter.parseDurationNanos(junk)).as("'%s'", junk).isEqualTo(RetryAfter.ABSENT);
+      assertThat(RetryAfter.parseMillisNanos(junk)).as("'%s'", junk).isEqualTo(RetryAfter.ABSENT);
+      assertThat(RetryAfter.parseResetNanos(junk, clock.instant())).as("'%s'", junk)
+          .isEqualTo(RetryAfter.ABSENT);
+    }
+  }
+
+  @Test
+  void retryAfterMillis() {
+    assertThat(RetryAfter.parseMillisNanos("1500")).isEqualTo(1_500_000_000L);
+    assertThat(RetryAfter.parseMillisNanos("20.5")).isEqualTo(20_500_000L);
+    assertThat(RetryAfter.parseMillisNanos("0")).isZero();
+    assertThat(RetryAfter.parseMillisNanos("-5")).isEqualTo(RetryAfter.ABSENT);
+    assertThat(RetryAfter.parseMillisNanos("5ms")).isEqualTo(RetryAfter.ABSENT);
+  }
+
+  @Test
+  void aResetIsADurationOrAnRfc3339DateTimeOnTheWallClock() {
+    Instant now = clock.instant();
+    assertThat(RetryAfter.parseResetNanos("6m0s", now)).isEqualTo(360 * SECOND);
+    assertThat(RetryAfter.parseResetNanos("1994-11-06T08:50:00Z", now)).isEqualTo(30 * SECOND);
+    assertThat(RetryAfter.parseResetNanos("1994-11-06T09:50:00.25+01:00", now))
+        .isEqualTo(30 * SECOND + SECOND / 4);
+    assertThat(RetryAfter.parseResetNanos("1994-11-06T08:00:00Z", now)).as("past").isZero();
+    assertThat(RetryAfter.parseResetNanos("1994-11-06T08:50:00", now)).as("no offset")
+        .isEqualTo(RetryAfter.ABSENT);
+    assertThat(RetryAfter.parseResetNanos("1994-02-30T08:50:00Z", now)).as("no such day")
+        .isEqualTo(RetryAfter.ABSENT);
+    assertThat(RetryAfter.parseResetNanos("+999999999-12-31T23:59:59Z", now))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThatThrownBy(() -> RetryAfter.parseResetNanos("1s", null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("now must not be null");
+  }
 }

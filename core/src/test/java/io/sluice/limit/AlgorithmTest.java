@@ -67,6 +67,17 @@ class AlgorithmTest {
       assertThat(aimd.update(TestWindow.of(40))).isEqualTo(40);
     }
 
+    /** Without a timeout the objective is 1.3x the measured no-load median (here 10 ms). */
+    @Test
+    void withoutATimeoutTheObjectiveComesFromTheMeasuredNoLoadLatency() {
+      AimdLimit derived = AimdLimit.newBuilder().probeInterval(Duration.ofHours(1)).build();
+      derived.update(TestWindow.of(20).samples(100, 10 * MS).maxInFlight(10));
+      assertThat(derived.baselineRttNanos()).isEqualTo(10 * MS);
+      // A median of 12 ms is within 1.3x: grow. 40 ms with the limit reached: back off.
+      assertThat(derived.update(TestWindow.of(100).samples(100, 12 * MS))).isEqualTo(110);
+      assertThat(derived.update(TestWindow.of(110).samples(100, 40 * MS))).isEqualTo(99);
+    }
+
     @Test
     void staysWithinItsBounds() {
       AimdLimit bounded = AimdLimit.newBuilder().minLimit(5).initialLimit(5).maxLimit(6).build();
@@ -136,20 +147,72 @@ class AlgorithmTest {
     }
 
     @Test
-    void reMeasuresTheBaselineAtHalfTheLimitThenRestoresIt() {
+    void reMeasuresWithoutDrainingWhileTheLimitIsNotReached() {
       VegasLimit probing = VegasLimit.newBuilder()
           .probeInterval(Duration.ofSeconds(1)).probeJitter(0.0).build();
-      // First probe after 1 s of windows (10 x 100 ms); demand below half the limit keeps it still.
+      // First probe after 1 s of windows (10 x 100 ms). Demand stayed below the limit, so the
+      // limit holds no queue: the probe keeps it and measures the next window.
       int limit = 40;
-      for (int i = 0; i < 9; i++) {
+      for (int i = 0; i < 10; i++) {
         limit = probing.update(TestWindow.of(limit).samples(100, 14 * MS).maxInFlight(10));
       }
       assertThat(limit).isEqualTo(40);
-      assertThat(probing.update(TestWindow.of(40).samples(100, 14 * MS).maxInFlight(10))).isEqualTo(20);
-      // Draining window, then the measuring window whose median becomes the baseline.
-      assertThat(probing.update(TestWindow.of(20).samples(100, 12 * MS))).isEqualTo(20);
-      assertThat(probing.update(TestWindow.of(20).samples(100, 11 * MS))).isEqualTo(40);
+      assertThat(probing.update(TestWindow.of(40).samples(100, 11 * MS).maxInFlight(10)))
+          .isEqualTo(40);
       assertThat(probing.baselineRttNanos()).isEqualTo(11 * MS);
+    }
+
+    /**
+     * Four workers of 50 ms hold a limit of 12: 80 completions per second, a median of 100 ms
+     * (50 ms of queue). Half the limit, 6, would still queue 2 behind the 4 workers; the probe
+     * goes to three quarters of the work served without queueing, 80/s x 50 ms = 4, so 3.
+     */
+    @Test
+    void reMeasuresBelowTheWorkTheResourceServesNotAtHalfTheLimit() {
+      VegasLimit probing = VegasLimit.newBuilder()
+          .probeInterval(Duration.ofSeconds(1)).probeJitter(0.0).build();
+      // Three quarter-second windows, then the first probe falls due on the fourth.
+      for (int i = 0; i < 3; i++) {
+        probing.update(TestWindow.of(4).samples(20, 50 * MS).maxInFlight(3).duration(250 * MS));
+      }
+      assertThat(probing.baselineRttNanos()).isEqualTo(50 * MS);
+      TestWindow queued = TestWindow.of(12).samples(20, 100 * MS).duration(250 * MS);
+      queued.rejections = 20;
+      assertThat(probing.update(queued)).isEqualTo(3);
+    }
+
+    /**
+     * The same four workers at a limit of 8 with a queue of 4 (80/s, 50 ms above the baseline):
+     * inside the default band of 3 to 6 requests, but a queue of 4 behind 4 workers doubles
+     * latency. Where the resource serves few at once the band is a quarter to a half of what it
+     * serves, at least 1.5 to 3: here 1.5 to 3, so the limit falls.
+     */
+    @Test
+    void theQueueBandShrinksWhereTheResourceServesFewAtOnce() {
+      vegas.update(TestWindow.of(4).samples(40, 50 * MS).maxInFlight(3).duration(500 * MS));
+      assertThat(vegas.baselineRttNanos()).isEqualTo(50 * MS);
+      TestWindow queued = TestWindow.of(8).samples(40, 100 * MS).duration(500 * MS);
+      assertThat(vegas.update(queued)).isLessThan(8);
+    }
+
+    @Test
+    void latencyWithoutAReachedLimitNeverShrinksIt() {
+      learnBaseline(40);
+      // Median four times the baseline, but in-flight work never reached the limit: whatever
+      // slowed these requests, refusing more would not help.
+      assertThat(vegas.update(TestWindow.of(40).samples(100, 40 * MS).maxInFlight(20)))
+          .isEqualTo(40);
+    }
+
+    @Test
+    void fewSampleWindowsAtLowTrafficArePooledBeforeSettingTheBaseline() {
+      // One early window of 3 fast samples, then windows of 3 at the true 9 ms: the first estimate
+      // pools them rather than taking the first window (nor their minimum).
+      vegas.update(TestWindow.of(20).samples(3, 6 * MS).maxInFlight(2));
+      for (int i = 0; i < 6; i++) {
+        vegas.update(TestWindow.of(20).samples(3, 9 * MS).maxInFlight(2));
+      }
+      assertThat(vegas.baselineRttNanos()).isBetween(8 * MS, 9 * MS);
     }
   }
 
@@ -169,10 +232,31 @@ class AlgorithmTest {
     void growsWithinToleranceAndShrinksByTheGradientBeyondIt() {
       learnBaseline(100);
       assertThat(gradient.update(TestWindow.of(100).samples(100, 14 * MS))).isEqualTo(110);
-      // 1.5 * 10 / 20 = 0.75.
-      assertThat(gradient.update(TestWindow.of(100).samples(100, 20 * MS))).isEqualTo(75);
+      // 1.5 * 10 / 18.8 = 0.80: the window's median, 20 ms, less two standard errors of its 3%
+      // resolution (here all samples are equal).
+      assertThat(gradient.update(TestWindow.of(100).samples(100, 20 * MS))).isEqualTo(80);
       // The gradient never cuts more than half per window.
       assertThat(gradient.update(TestWindow.of(100).samples(100, 100 * MS))).isEqualTo(50);
+    }
+
+    /**
+     * Heavy-tailed service times (the quartiles lie 3.6x apart) with 40 samples: a median 1.8x the
+     * baseline, beyond the tolerance of 1.5, is still within the noise of such a window, and must
+     * not shrink the limit.
+     */
+    @Test
+    void heavyTailNoiseDoesNotShrinkTheLimit() {
+      learnBaseline(100);
+      TestWindow noisy = TestWindow.of(100).samples(10, 5 * MS).samples(20, 18 * MS)
+          .samples(10, 60 * MS);
+      assertThat(gradient.update(noisy)).isGreaterThanOrEqualTo(100);
+    }
+
+    @Test
+    void latencyWithoutAReachedLimitNeverShrinksIt() {
+      learnBaseline(100);
+      assertThat(gradient.update(TestWindow.of(100).samples(100, 40 * MS).maxInFlight(30)))
+          .isEqualTo(100);
     }
 
     @Test

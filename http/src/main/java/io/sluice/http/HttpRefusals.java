@@ -25,8 +25,9 @@ import java.util.List;
  * }</pre>
  *
  * <h2>Status</h2>
- * {@link RejectReason#RATE_LIMITED}, a quota the client has used up, is {@code 429 Too Many
- * Requests}. Every other reason says the server has no capacity now (limit reached, queue full or
+ * {@link RejectReason#RATE_LIMITED}, a quota the client has used up, and
+ * {@link RejectReason#FAIR_SHARE}, a tenant holding more than its fair share of the server while
+ * others wait, are the client's own doing: {@code 429 Too Many Requests}. Every other reason says the server has no capacity now (limit reached, queue full or
  * timed out, deadline, priority shed, circuit open, shutting down) and gets the overload status:
  * {@code 503 Service Unavailable} by default, or {@code 429} for clients that retry only on 429.
  *
@@ -132,10 +133,17 @@ public final class HttpRefusals {
     return overloadStatus;
   }
 
-  /** Returns the status a refusal for {@code reason} gets: 429 for a quota, else the overload's. */
+  /**
+   * Returns the status a refusal for {@code reason} gets: 429 for a quota or a tenant's fair
+   * share, else the overload's.
+   */
   public int status(RejectReason reason) {
     Checks.notNull("reason", reason);
-    return reason == RejectReason.RATE_LIMITED ? 429 : overloadStatus;
+    return clientsDoing(reason) ? 429 : overloadStatus;
+  }
+
+  private static boolean clientsDoing(RejectReason reason) {
+    return reason == RejectReason.RATE_LIMITED || reason == RejectReason.FAIR_SHARE;
   }
 
   /**
@@ -203,7 +211,7 @@ public final class HttpRefusals {
     Checks.inRange("limit", limit, UNKNOWN_LIMIT, Integer.MAX_VALUE);
     long seconds = retryAfterSeconds(retryAfterNanos);
     boolean quota = reason == RejectReason.RATE_LIMITED;
-    int status = quota ? 429 : overloadStatus;
+    int status = clientsDoing(reason) ? 429 : overloadStatus;
 
     String policyField;
     StringBuilder rateLimit = new StringBuilder(64);
@@ -266,6 +274,8 @@ public final class HttpRefusals {
         return "Requests of this priority are shed while more important work waits.";
       case CIRCUIT_OPEN:
         return "A dependency of the server is failing.";
+      case FAIR_SHARE:
+        return "This tenant holds more than its fair share of the server while others wait.";
       default:
         return "The server is overloaded.";
     }

@@ -80,6 +80,17 @@ class HttpRefusalsTest {
   }
 
   @Test
+  void aTenantOverItsFairShareIs429WithTheConcurrencyPolicy() {
+    HttpRefusal refusal = HttpRefusals.standard()
+        .refuse(Ticket.rejection(RejectReason.FAIR_SHARE, 2_000_000_000L), 40);
+    assertThat(refusal.status()).isEqualTo(429);
+    assertThat(refusal.field("RateLimit-Policy"))
+        .isEqualTo("\"concurrency\";q=40;qu=\"concurrent-requests\"");
+    assertThat(MiniJson.object(refusal.bodyText())).containsEntry("reason", "FAIR_SHARE")
+        .containsEntry("status", 429.0);
+  }
+
+  @Test
   void withoutAQuotaPolicyA429NamesTheQuotaInRateLimitOnly() {
     HttpRefusal refusal = standard.refuse(
         Ticket.rejection(RejectReason.RATE_LIMITED, 3_000_000_000L), 5);
@@ -125,8 +136,9 @@ class HttpRefusalsTest {
       HttpRefusal refusal = standard.refuse(new AdmissionRejectedException(reason, 3_000_000L), 0);
       Map<String, Object> problem = MiniJson.object(refusal.bodyText());
       boolean quota = reason == RejectReason.RATE_LIMITED;
-      assertThat(refusal.status()).isEqualTo(quota ? 429 : 503);
-      assertThat(problem).containsEntry("status", quota ? 429.0 : 503.0)
+      boolean clients = quota || reason == RejectReason.FAIR_SHARE;
+      assertThat(refusal.status()).isEqualTo(clients ? 429 : 503);
+      assertThat(problem).containsEntry("status", clients ? 429.0 : 503.0)
           .containsEntry("reason", reason.name())
           .containsEntry("retryAfterSeconds", 1.0)
           .containsEntry("violated-policies", List.of(quota ? "quota" : "concurrency"));

@@ -6,9 +6,11 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.Limiter;
+import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.Ticket;
 import io.sluice.docs.DocSnippets;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.limit.FixedLimit;
@@ -24,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -77,6 +80,75 @@ class ObservabilityReadmeTest {
     shutdown();
   }
 
+  /**
+   * The shadow-mode snippet: a monitor-only limiter admits past its limit and counts what it would
+   * have refused; switched to enforcing, it refuses until in-flight work falls below the limit.
+   * Nothing is released before the checks, so no window closes and the limit stays where it was.
+   */
+  @Test
+  void shadowMode() {
+    // README: shadow mode
+    Limiter limiter = Limiter.newBuilder()
+        .monitorOnly(true)                        // compute, count and report; refuse nothing
+        .build();
+    // README end
+    int limit = limiter.limit();
+    List<Long> permits = new ArrayList<>();
+    for (int i = 0; i < limit + 5; i++) {
+      permits.add(limiter.tryAcquire(1, i < limit ? Priority.CRITICAL : Priority.SHEDDABLE));
+    }
+    assertThat(permits).allMatch(Ticket::isPermit);
+    // README: shadow mode
+    // ... serve traffic through it as usual, then read what it would have done:
+    long wouldHaveRefused = limiter.monitoredRejections();
+    long sheddableShed = limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE);
+    limiter.monitorOnly(false);                   // enforce from now on
+    // README end
+    assertThat(wouldHaveRefused).isEqualTo(5);
+    assertThat(limiter.rejections()).isEqualTo(5);
+    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE)).isEqualTo(5);
+    assertThat(sheddableShed).as("beyond the limit itself: LIMIT_REACHED").isZero();
+    assertThat(LimiterSnapshot.of(limiter).admitted()).isEqualTo(limit + 5);
+    assertThat(limiter.inFlight()).isEqualTo(limit + 5);
+
+    long refused = limiter.tryAcquire();
+    assertThat(Ticket.isRejection(refused)).isTrue();
+    assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.LIMIT_REACHED);
+    assertThat(limiter.monitoredRejections()).as("enforced now").isEqualTo(5);
+    assertThat(limiter.rejections()).isEqualTo(6);
+    for (long permit : permits) {
+      assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
+    }
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  /** In shadow mode a priority shed is counted by reason and level, and admitted. */
+  @Test
+  void shadowModeCountsPrioritySheds() {
+    ManualClock clock = new ManualClock();   // never moves: no window closes, the limit stays 10
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(10))
+        .monitorOnly(true).build();
+    List<Long> permits = new ArrayList<>();
+    for (int i = 0; i < 11; i++) {           // the 11th CRITICAL presses the levels below it
+      permits.add(limiter.tryAcquire(1, Priority.CRITICAL));
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(limiter.release(permits.remove(0), Outcome.SUCCESS)).isTrue();
+    }
+    permits.add(limiter.tryAcquire(1, Priority.SHEDDABLE));   // 7 in flight: within 0.7 of 10
+    permits.add(limiter.tryAcquire(1, Priority.SHEDDABLE));   // 8: beyond its share
+
+    assertThat(permits).hasSize(8).allMatch(Ticket::isPermit);
+    assertThat(limiter.inFlight()).isEqualTo(8);
+    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL)).isEqualTo(1);
+    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(1);
+    assertThat(limiter.monitoredRejections()).isEqualTo(2).isEqualTo(limiter.rejections());
+    for (long permit : permits) {
+      assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
+    }
+    assertThat(limiter.inFlight()).isZero();
+  }
+
   @Test
   void monitorBinderAndHttp() throws Exception {
     // README: monitor
@@ -112,7 +184,7 @@ class ObservabilityReadmeTest {
   @Test
   void theDocsShowTheSnippetsThisTestRunsAndARealScrape() throws Exception {
     String page = DocSnippets.page("docs/08-observability.md");
-    assertThat(DocSnippets.blocks(page, "java")).hasSize(5);
+    assertThat(DocSnippets.blocks(page, "java")).hasSize(6);
     List<String> missing = DocSnippets.linesMissingFrom(page, Path.of("src", "test", "java", "io",
         "sluice", "examples", "observability", "ObservabilityReadmeTest.java"));
     assertThat(missing).as("documented lines not run by this test").isEmpty();

@@ -1,0 +1,149 @@
+package io.sluice.fair;
+
+import io.sluice.Limiter;
+import io.sluice.Outcome;
+
+/**
+ * Shares a {@link Limiter}'s capacity max-min fairly between tenants (API keys, customers) under
+ * overload: a tenant that sends 20 times its share gets what the others leave, and no more, while
+ * a tenant within its share is refused only when the limit itself is reached. Capacity nobody else
+ * wants is lent to whoever asks, and given back as the borrower's work completes.
+ *
+ * <pre>{@code
+ * long ticket = fair.tryAcquire(apiKey, tokens);
+ * if (Ticket.isRejection(ticket)) {
+ *   // FAIR_SHARE, or the limiter's reason
+ *   return refuse(Ticket.reason(ticket), Ticket.retryAfterNanos(ticket));
+ * }
+ * try {
+ *   serve();
+ * } finally {
+ *   fair.release(ticket, Outcome.SUCCESS);
+ * }
+ * }</pre>
+ *
+ * <h2>The rule</h2>
+ * Shares are of the limit in force ({@link Limiter#limit()}, adaptive), in units of cost: a
+ * request of cost 200 weighs 200 times one of cost 1, so tokens count, not requests. A tenant is
+ * <em>active</em> while its admitted work holds units; tenant {@code i}'s share is
+ * {@code s = limit * weight(i) / W}, with {@code W} the weight of the active tenants and
+ * {@code i} itself. For a request of cost {@code c} from a tenant holding {@code h} units:
+ * <ul>
+ *   <li>{@code h < s} (within its share): the request goes to the limiter, which admits it if
+ *       {@code c} units are free. If it is refused, the units it asked for are <em>claimed</em>:
+ *       until its Retry-After has passed twice, tenants over their share leave them free (and a
+ *       claimant that holds nothing counts as active), so its retry, or the next request of a
+ *       tenant within its share, finds the room however long the borrowers' work runs, and a
+ *       large request is not starved by many small ones.
+ *   <li>{@code h >= s} (borrowing): admitted only if, afterwards, at least
+ *       {@code reserve * limit * min(1, (h + c) / s - 1)} units plus the pending claim stay free;
+ *       otherwise refused with {@link io.sluice.RejectReason#FAIR_SHARE} (or by the limiter, if
+ *       it has no room for {@code c} units at all). A tenant that borrows little leaves little;
+ *       one at twice its share or more leaves the whole reserve. So when room is scarce, the
+ *       tenants holding the least relative to their share get it first, and a flood only ever
+ *       takes room that the tenants within their share leave.
+ * </ul>
+ * A tenant alone borrows everything (its share is the whole limit). The reserve ({@link
+ * FairShareBuilder#reserve}, a twentieth of the limit by default) is what a flood leaves idle so
+ * that the others' next requests find room at once; with an adaptive limit, the algorithm sees
+ * the shorter queue and raises the limit, so the reserve costs concurrency, not throughput.
+ *
+ * <h2>Retry-After</h2>
+ * A {@code FAIR_SHARE} refusal carries the limiter's Retry-After estimate times the number of
+ * shares the tenant would hold ({@code (h + c) / s}, at most 16), plus up to 50% jitter: a tenant
+ * holding three shares is told to come back three times later than one at its share. A refusal
+ * by the limiter is passed on unchanged ({@link io.sluice.RejectReason#LIMIT_REACHED}).
+ *
+ * <h2>Memory</h2>
+ * At most {@link #maxTenants()} tenants are tracked. A tenant that holds nothing is idle and may be
+ * forgotten: that changes no decision. Idle tenants are evicted by a sweep when a new tenant finds
+ * the table full (at most one sweep at a time and one per 100 ms) or on {@link #cleanUp()}; a
+ * tenant holding units is never evicted. A new tenant that finds the table full of active tenants
+ * is accounted to one shared overflow tenant of weight 1 (counted in {@link
+ * #overflowAdmissions()}), so a flood of distinct keys takes one share between them and grows no
+ * memory.
+ *
+ * <h2>Thread-safety contract</h2>
+ * All methods may be called from any thread. For a tracked tenant, {@link #tryAcquire(Object, int)}
+ * and {@link #release(long, Outcome)} take no lock and allocate nothing: a map lookup (keys should
+ * cache their hash, as {@code String} does), a few volatile reads, a compare-and-set on the tenant
+ * and one on the gate's permit slot, and the limiter's own lock-free path; while a claim is
+ * pending, a request also reads the clock. A new tenant allocates its entry, and the permit table
+ * grows (allocating) when the limiter's work in flight reaches a new high, as the limiter's
+ * does. The decision reads a snapshot (limit, in-flight, active weight, the tenant's units), so
+ * requests admitted at the same instant may together take room that the rule would leave free for
+ * one of them; the limit itself is never exceeded, since the limiter admits every unit. A permit is
+ * released exactly once; a second release, a rejection or a foreign ticket returns {@code false}.
+ * The release of a permit happens-before any admission it makes room for.
+ *
+ * <p>Priorities are not part of the gate yet: every tenant's requests share one level.
+ *
+ * @param <K> the tenant key type; keys must implement {@code equals} and {@code hashCode} and
+ *     must not be null
+ */
+public interface FairShare<K> {
+
+  /**
+   * Returns a builder of a gate in front of {@code limiter}, which keeps the global limit; the
+   * defaults are documented on {@link FairShareBuilder}.
+   */
+  static FairShareBuilder<Object> newBuilder(Limiter limiter) {
+    return new FairShareBuilder<>(limiter);
+  }
+
+  /** Tries to admit work of cost 1 for {@code tenant}; see {@link #tryAcquire(Object, int)}. */
+  long tryAcquire(K tenant);
+
+  /**
+   * Tries to admit work of {@code cost} units for {@code tenant}; returns a permit, to release
+   * once through {@link #release}, or a rejection ({@link io.sluice.Ticket}) with {@code
+   * FAIR_SHARE} or the limiter's reason.
+   *
+   * @param cost in {@code [1, maxLimit]} of the limiter
+   * @throws IllegalArgumentException if {@code tenant} is null, {@code cost} is out of range, or
+   *     the weigher gives a new tenant a weight out of {@code [1, 1000000]}
+   */
+  long tryAcquire(K tenant, int cost);
+
+  /**
+   * Releases a permit with the outcome of its work (passed on to the limiter); returns whether
+   * this call released it: {@code false}, and nothing happens, for a second release, a rejection
+   * or a ticket this gate did not issue (detected but for a 2^-32 chance).
+   *
+   * @throws IllegalArgumentException if {@code outcome} is null
+   */
+  boolean release(long permit, Outcome outcome);
+
+  /** Returns the limiter that keeps the global limit. */
+  Limiter limiter();
+
+  /** Returns the units {@code tenant}'s admitted work holds now; 0 if it is not tracked. */
+  long held(K tenant);
+
+  /** Returns the total weight of the tenants whose work holds units now. */
+  long activeWeight();
+
+  /** Returns the number of tenants tracked now, in {@code [0, maxTenants]}. */
+  int tenants();
+
+  /** Returns the most tenants tracked at once. */
+  int maxTenants();
+
+  /** Returns how many requests were refused with {@code FAIR_SHARE}. */
+  long fairShareRejections();
+
+  /** Returns how many admissions were accounted to the overflow tenant (the table was full). */
+  long overflowAdmissions();
+
+  /** Returns how many idle tenants have been evicted. */
+  long evictions();
+
+  /** Returns how many releases were ignored: second releases, rejections and foreign tickets. */
+  long invalidReleases();
+
+  /**
+   * Evicts every idle tenant now and returns how many it evicted; 0 at once if another sweep is
+   * running. Visits every tenant: for a scheduled clean-up, not for every request.
+   */
+  int cleanUp();
+}

@@ -1,0 +1,60 @@
+package io.sluice.simulator.matrix;
+
+import io.sluice.Limiter;
+import io.sluice.limit.AimdLimit;
+import io.sluice.limit.GradientLimit;
+import io.sluice.limit.LimitAlgorithm;
+import io.sluice.limit.VegasLimit;
+import io.sluice.simulator.LimiterFactory;
+import java.util.function.Supplier;
+
+/**
+ * The limiters the matrix judges: each named algorithm with its defaults, as a new user builds it
+ * ({@code Limiter.newBuilder().algorithm(X.newBuilder().build())}).
+ */
+enum Contender {
+  AIMD("AimdLimit", () -> AimdLimit.newBuilder().build()),
+  VEGAS("VegasLimit", () -> VegasLimit.newBuilder().build()),
+  GRADIENT("GradientLimit", () -> GradientLimit.newBuilder().build());
+
+  final String label;
+  private final Supplier<LimitAlgorithm> algorithm;
+
+  Contender(String label, Supplier<LimitAlgorithm> algorithm) {
+    this.label = label;
+    this.algorithm = algorithm;
+  }
+
+  /** Returns a factory of fresh limiters with this contender's algorithm. */
+  LimiterFactory factory() {
+    return (clock, listener) -> Limiter.newBuilder().clock(clock).listener(listener)
+        .algorithm(algorithm.get()).build();
+  }
+
+  /** Returns the contender whose algorithm {@code Limiter.newBuilder().build()} uses. */
+  static Contender ofDefaultLimiter() {
+    String limiter = Limiter.newBuilder().build().toString();
+    for (Contender c : values()) {
+      if (limiter.contains("algorithm=" + c.label + "[")) {
+        return c;
+      }
+    }
+    throw new IllegalStateException("no contender matches the default limiter " + limiter);
+  }
+
+  /**
+   * Whether the contender's Javadoc says it serves the cell: the targets are asserted there. Where
+   * it does not, the matrix still reports its figures. The rules restate the "limits of the
+   * design" paragraph of each algorithm's Javadoc.
+   */
+  boolean serves(Cell cell) {
+    return switch (this) {
+      // A latency objective within 1.1x of the resource's own p99, with few workers, under 2-5x
+      // overload: the best fixed limit is one permit wide, Vegas's band holds one more.
+      case VEGAS -> !(cell.workers() < 8 && cell.load() >= 2 && cell.load() < 5
+          && cell.objective().toNanos() < 1.1 * cell.serviceQuantile(0.99));
+      // Latency-holding algorithms keep too shallow a queue for heavy tails and few workers.
+      case GRADIENT, AIMD -> cell.workers() >= 8 && cell.dispersion() < 2;
+    };
+  }
+}
