@@ -61,7 +61,8 @@ final class Loopback {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // waiting for the server
       }
       LimiterSnapshot snapshot = LimiterSnapshot.of(unwrap(limiter));
-      assertThat(limiter.inFlight()).as("in flight").isZero();
+      assertThat(limiter.inFlight()).as("in flight: %s", limiter instanceof TrackingLimiter
+          ? ((TrackingLimiter) limiter).held() : "").isZero();
       assertThat(snapshot.admitted()).as("admitted == released").isEqualTo(snapshot.completed());
       assertThat(limiter.invalidReleases()).as("second releases").isZero();
     }
@@ -73,6 +74,9 @@ final class Loopback {
   }
 
   static Limiter unwrap(Limiter limiter) {
+    if (limiter instanceof TrackingLimiter) {
+      return ((TrackingLimiter) limiter).delegate();
+    }
     return limiter instanceof SpyLimiter ? ((SpyLimiter) limiter).delegate : limiter;
   }
 }

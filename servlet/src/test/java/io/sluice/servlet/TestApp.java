@@ -1,6 +1,8 @@
 package io.sluice.servlet;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
@@ -8,6 +10,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,11 +29,21 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TestApp extends HttpServlet implements AutoCloseable {
   private static final long serialVersionUID = 1L;
   static final long SLOW_MILLIS = 2;
-  static final long ASYNC_TIMEOUT_MILLIS = 20;
+  /**
+   * Not shorter: Jetty 12.1 schedules the timeout before it records the task, and a timer that
+   * fires in between is ignored, so a cycle whose thread stalls that long (a loaded machine, a GC
+   * pause) is never timed out and its request stays open.
+   */
+  static final long ASYNC_TIMEOUT_MILLIS = 250;
   private static final byte[] CHUNK = new byte[16 * 1024];
 
   /** Every call of the application (the filter let the request through). */
   final AtomicLong calls = new AtomicLong();
+  /**
+   * The async cycles left to time out that the container has not ended yet, with what they were
+   * admitted as: a permit held for one of these is held because the request is still open.
+   */
+  final Map<AsyncContext, String> unended = new ConcurrentHashMap<>();
   /** Released once by each request that reached {@code hold}. */
   final Semaphore holding = new Semaphore(0);
   private final transient ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
@@ -80,9 +94,13 @@ final class TestApp extends HttpServlet implements AutoCloseable {
         });
         break;
       }
-      case "async-timeout":
-        request.startAsync().setTimeout(ASYNC_TIMEOUT_MILLIS); // never completed by the app
+      case "async-timeout": {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(ASYNC_TIMEOUT_MILLIS); // never completed by the app
+        unended.put(async, String.valueOf(TrackingLimiter.LABEL.get()));
+        async.addListener(new Unended(async));
         break;
+      }
       case "throw":
         throw new IllegalStateException("the application failed");
       case "throw-timeout":
@@ -125,6 +143,29 @@ final class TestApp extends HttpServlet implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Forgets a cycle once the container ends it. */
+  private final class Unended implements AsyncListener {
+    private final AsyncContext async;
+
+    Unended(AsyncContext async) {
+      this.async = async;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      unended.remove(async);
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {}
+
+    @Override
+    public void onError(AsyncEvent event) {}
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
   }
 
   @Override
