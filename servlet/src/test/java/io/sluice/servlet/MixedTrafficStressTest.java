@@ -44,7 +44,7 @@ class MixedTrafficStressTest {
   /**
    * Requests per server. The module's pom sets 20,000, which keeps its tests within about a minute
    * on a loaded 2-core machine (1,000 to 2,000 requests a second there); the full 10^5 is a
-   * property away (about 50 s on Tomcat and 70 to 100 s on Jetty there).
+   * property away (50 to 75 s on Tomcat, 70 to 105 s on Jetty there).
    */
   private static final int REQUESTS =
       Integer.getInteger("sluice.servlet.mixedRequests", 20_000);
