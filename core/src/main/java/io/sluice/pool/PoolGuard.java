@@ -13,6 +13,7 @@ import io.sluice.internal.Args;
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.PoolGuardProbe;
 import io.sluice.internal.ProbeAccess;
+import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
 import java.lang.invoke.MethodHandles;
@@ -150,7 +151,7 @@ public final class PoolGuard<R> {
     long start = clock.nanoTime();
     long remaining = deadlineNanos - start;
     if (remaining <= 0) {
-      throw refuse(RejectReason.DEADLINE, limiter.retryAfterNanos());
+      throw refuse(RejectReason.DEADLINE, retryAfter(NONE));
     }
     long wait = Math.min(remaining, maxWaitNanos);
     boolean byDeadline = remaining <= maxWaitNanos;
@@ -321,8 +322,8 @@ public final class PoolGuard<R> {
 
   /** Counts and returns the refusal of a caller whose wait ran out. */
   AdmissionRejectedException timedOut(boolean byDeadline, Throwable suppressed) {
-    AdmissionRejectedException e = refuse(
-        byDeadline ? RejectReason.DEADLINE : RejectReason.QUEUE_TIMEOUT, limiter.retryAfterNanos());
+    AdmissionRejectedException e =
+        refuse(byDeadline ? RejectReason.DEADLINE : RejectReason.QUEUE_TIMEOUT, retryAfter(NONE));
     return withSuppressed(e, suppressed);
   }
 
@@ -331,15 +332,21 @@ public final class PoolGuard<R> {
    * {@link PoolTimedOut} for why it is QUEUE_TIMEOUT.
    */
   private AdmissionRejectedException poolTimedOut(PoolTimedOut timeout, Throwable suppressed) {
-    AdmissionRejectedException e =
-        refuse(RejectReason.QUEUE_TIMEOUT, limiter.retryAfterNanos());
+    AdmissionRejectedException e = refuse(RejectReason.QUEUE_TIMEOUT, retryAfter(NONE));
     e.initCause(timeout.getCause());
     return withSuppressed(e, suppressed);
   }
 
-  /** Returns the Retry-After of a refusal after tryAcquirePermit() gave {@code refusal}. */
+  /**
+   * Returns the Retry-After of a refusal: the hint of the limiter's rejection ticket
+   * {@code refusal} if the limiter refused, or for a refusal of the guard's own ({@code NONE}), the
+   * limiter's estimate for a caller behind those now in line, jittered once as the limiter
+   * jitters its own (see RetryAfterEstimator).
+   */
   long retryAfter(long refusal) {
-    return refusal == NONE ? limiter.retryAfterNanos() : Ticket.retryAfterNanos(refusal);
+    return refusal == NONE
+        ? RetryAfterEstimator.advertise(limiter, waiters.get())
+        : Ticket.retryAfterNanos(refusal);
   }
 
   private static <T extends Throwable> T withSuppressed(T primary, Throwable suppressed) {
