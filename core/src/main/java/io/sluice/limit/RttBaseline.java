@@ -69,6 +69,14 @@ final class RttBaseline {
    */
   private static final long NANOS_PER_PROBE_WINDOW = 300_000_000L;
   private static final double PROBE_FRACTION = 0.75;
+  /**
+   * A limit counts as full when the work in flight averages at least this share of it: a standing
+   * queue keeps it at 0.8 to 1 (less while the limit grows), work that arrives in bursts and
+   * leaves the limit empty between them well below (0.3 for a burst of 40 over a pool guard).
+   */
+  private static final double FULL_SHARE = 0.6;
+  /** A window holding fewer samples than this was not sampled: it timed every success. */
+  private static final long FEWER_THAN_SAMPLED = 512;
   private static final double CHAINED_FRACTION = 0.5;
   /** The relative precision of the limiter's window percentiles: 1/32 of the value. */
   private static final double RESOLUTION = 1.0 / 32;
@@ -258,11 +266,17 @@ final class RttBaseline {
   private void startProbe(WindowStats window, int minLimit) {
     savedLimit = window.limit();
     chained = 0;
-    boolean queued = provisional || window.sampleCount() >= MIN_SAMPLES
-        && window.rttNanos(0.5) > baselineNanos * Math.exp(CONFIDENCE * relativeNoise(window));
+    // At start-up the estimate may itself hold the queue, but only if the limit was kept full: a
+    // limit that work reaches only in bursts (many requests at once, then none, or work that
+    // waits downstream and is refused there) holds no standing queue, and draining it would
+    // refuse the next burst.
+    boolean queued = provisional
+        ? full(window)
+        : window.sampleCount() >= MIN_SAMPLES
+            && window.rttNanos(0.5) > baselineNanos * Math.exp(CONFIDENCE * relativeNoise(window));
     if (window.rejections() == 0 || !queued) {
-      // Nothing was refused, or latency shows no queue: the limit holds none, so measure at
-      // once and leave it alone. (At start-up the estimate may itself hold the queue.)
+      // Nothing was refused, or nothing shows a queue: the limit holds none, so measure at once
+      // and leave it alone.
       probeLimit = savedLimit;
       probeDrained = false;
       resetPool();
@@ -342,6 +356,28 @@ final class RttBaseline {
     pooledLogSum = 0;
     pooledSpreadSum = 0;
     pooledSamples = 0;
+  }
+
+  /**
+   * Whether the window kept its limit full, by Little's law (successes per nanosecond times the
+   * mean round-trip time) to within FULL_SHARE: only then can the limit hold a standing queue.
+   */
+  static boolean full(WindowStats window) {
+    double inFlight = successesPerNano(window) * window.meanRttNanos();
+    return inFlight >= FULL_SHARE * Math.min(window.limit(), window.maxInFlight());
+  }
+
+  /**
+   * Successful completions per nanosecond. A window samples every success until it would hold
+   * about a thousand samples (WindowStats), so fewer samples than successful completions, below
+   * that, means releases marked IGNORED: work refused downstream (a pool guard's deadline), which
+   * the resource did not serve.
+   */
+  static double successesPerNano(WindowStats window) {
+    long released = window.completions() - window.drops();
+    long samples = window.sampleCount();
+    long successes = samples < released && samples < FEWER_THAN_SAMPLED ? samples : released;
+    return window.durationNanos() <= 0 ? 0.0 : (double) successes / window.durationNanos();
   }
 
   private int finishProbe() {
