@@ -69,7 +69,10 @@ import java.util.concurrent.locks.LockSupport;
  *       exception is the refusal's cause, and the permit is released as {@code DROPPED}).
  * </ul>
  *
- * Each carries the limiter's Retry-After estimate, is counted by reason, and is reported to the
+ * Each carries a Retry-After from the limiter's estimate for a caller behind those in line (the
+ * limiter's turnover time times {@code 1 + callers in line / limit}), jittered once as the
+ * limiter jitters its own and within its range, so that callers turned away together do not
+ * come back together; each is counted by reason, and is reported to the
  * {@link RejectionListener}, if any (with {@link Priority#CRITICAL}).
  *
  * <h2>Metrics</h2>
