@@ -226,6 +226,28 @@ class LimiterRetryAfterTest {
   }
 
   @Test
+  void readingTheHintOfAnIdleLimiterNeitherGrowsItNorStartsAStallClock() {
+    Limiter limiter = limiter(0.0);
+    Server server = new Server(limiter);
+    server.run(3 * SECOND, 2_500_000L);
+    server.run(4 * SECOND, 0);
+    long floor = Math.max(10 * MS, publishedMedian);
+    // A gauge reads the hint every 10 s through an idle hour: nothing is stalled, nothing waits.
+    for (long t = 4 * SECOND; t <= 3_600 * SECOND; t += 10 * SECOND) {
+      clock.setNanos(t);
+      assertThat(limiter.retryAfterNanos()).as("at %d s", t / SECOND).isEqualTo(floor);
+    }
+    // A burst then fills every permit before anything completes: its first refusals are told the
+    // floor, not the length of the idle hour.
+    clock.advanceNanos(5 * SECOND);
+    for (int i = 0; i < WORKERS; i++) {
+      limiter.tryAcquire();
+    }
+    assertThat(Ticket.retryAfterNanos(limiter.tryAcquire())).isEqualTo(floor);
+    assertThat(limiter.retryAfterNanos()).isEqualTo(floor);
+  }
+
+  @Test
   void afterAnOverloadTheHintIsBackToTheFloorWithinTwoWindowsUnderLightLoad() {
     Limiter limiter = limiter(0.5);
     Server server = new Server(limiter);

@@ -19,7 +19,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *   D  how long nothing has completed, as refusals see it: the time since a refusal first found
  *      the limiter's release count where it still is. A hung backend releases nothing, so no
  *      window closes and S stays where it was; D grows with the hang instead, and is 0 again as
- *      soon as a refusal sees any release.
+ *      soon as a refusal sees any release. Readers outside the reject path (retryAfterNanos(),
+ *      the guards) count D only while every permit is held: one that finds room stops the
+ *      stall clock, so polling an idle limiter neither grows the hint nor starts a clock that
+ *      the next burst would read as a stall.
  *   T = max(min, S, 2 * D)      (min: the configured minimum hint)
  * D counts twice because a stall's length is unknown while it lasts, and work that has held every
  * permit for D often holds it for longer: a heavy tail now and then clogs all the permits with
@@ -80,6 +83,9 @@ public final class RetryAfterEstimator {
 
     /** Returns the limit in force. */
     int limit();
+
+    /** Returns the units in flight. */
+    int inFlight();
 
     /** Returns the limiter's estimator. */
     RetryAfterEstimator retryAfterEstimator();
@@ -156,7 +162,7 @@ public final class RetryAfterEstimator {
 
   /** Returns the estimate before jitter for a refusal now, reading the clock. */
   public long estimateNanos() {
-    return clampBase(turnover(refresh(source.completions(), clock.nanoTime())));
+    return clampBase(turnover(readStall(clock.nanoTime())));
   }
 
   /**
@@ -184,7 +190,7 @@ public final class RetryAfterEstimator {
    * {@code guardJitter} and kept within the range.
    */
   public long advertise(int queuedUnits, double guardJitter) {
-    long turnover = turnover(refresh(source.completions(), clock.nanoTime()));
+    long turnover = turnover(readStall(clock.nanoTime()));
     return edge(turnover, queuedUnits, source.limit(), minNanos, maxNanos, guardJitter,
         ThreadLocalRandom.current().nextDouble());
   }
@@ -243,19 +249,42 @@ public final class RetryAfterEstimator {
   }
 
   /**
+   * Returns D at {@code now} for a reader outside the reject path: 0 while the limiter has room,
+   * which also stops the stall clock (nothing is stalled while a request would be admitted, and
+   * a reader that polls an idle limiter must not leave a clock running that the next burst would
+   * read as a stall): the clock is left on the release count just behind the current one, which
+   * the limiter's count never takes again short of 2^32 - 1 releases, so the next refusal starts
+   * it afresh.
+   */
+  private long readStall(long now) {
+    int progress = source.completions();
+    if (source.inFlight() < source.limit()) {
+      STALL_NANOS.setOpaque(this, 0L);
+      SINCE_PROGRESS.setRelease(this, progress - 1);
+      return 0L;
+    }
+    return refresh(progress, now);
+  }
+
+  /**
    * Returns D at {@code now} for a refusal that read release count {@code progress}, restarting
    * the stall clock if the count moved since it started.
    */
   private long refresh(int progress, long now) {
     if (progress != (int) SINCE_PROGRESS.getAcquire(this)) {
-      SINCE_NANOS.setOpaque(this, now);
-      SINCE_PROGRESS.setRelease(this, progress);
-      STALL_NANOS.setOpaque(this, 0L);
+      restart(progress, now);
       return 0L;
     }
     long stall = Math.max(0L, now - (long) SINCE_NANOS.getOpaque(this));
     STALL_NANOS.setOpaque(this, stall);
     return stall;
+  }
+
+  /** Starts the stall clock of release count {@code progress} at {@code now}. */
+  private void restart(int progress, long now) {
+    SINCE_NANOS.setOpaque(this, now);
+    SINCE_PROGRESS.setRelease(this, progress);
+    STALL_NANOS.setOpaque(this, 0L);
   }
 
   @Override
