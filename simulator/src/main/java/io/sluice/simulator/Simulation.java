@@ -4,9 +4,9 @@ import io.sluice.LimitListener;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
+import io.sluice.metrics.LimiterSnapshot;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import io.sluice.metrics.LimiterSnapshot;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.WeakHashMap;
+import org.HdrHistogram.Histogram;
 
 /**
  * A deterministic, virtual-time model of a server: open-loop arrivals, a limiter in front, and a
@@ -36,7 +37,11 @@ import java.util.WeakHashMap;
  *
  * <p>For every refusal the simulation also measures the truth the Retry-After hint estimates: the
  * time until a request arriving then would have been admitted (the first moment the limiter's
- * in-flight work falls below its limit), and compares the hint with it.
+ * in-flight work falls below its limit), and compares the hint with it, and with the reference a
+ * hint is judged against: the largest of that truth, the median round-trip time of the work
+ * admitted in the last whole second before the refusal (a refused client should come back no
+ * sooner than the server turns its work in flight over once), and the limiter's configured
+ * minimum hint ({@link Builder#retryAfterFloor}).
  *
  * <pre>{@code
  * SimulationResult r = Simulation.newBuilder()
@@ -54,6 +59,8 @@ public final class Simulation {
   public static final long BUCKET_NANOS = 100_000_000L;
   /** The jitter a client that honours Retry-After adds: the hint times a factor in [1, 1.5). */
   static final double CLIENT_RETRY_JITTER = 0.5;
+  /** The blocks of time over which the Retry-After reference takes its median: 1 s. */
+  static final long REFERENCE_BLOCK_NANOS = 1_000_000_000L;
 
   private final int workers;
   private final ServiceTime serviceTime;
@@ -71,6 +78,7 @@ public final class Simulation {
   private final int maxRetries;
   private final long retryBackoffNanos;
   private final boolean honourRetryAfter;
+  private final long retryAfterFloorNanos;
   /** The limiters of earlier runs, held weakly: a factory that returns one again is refused. */
   private final Map<Limiter, Boolean> usedLimiters = new WeakHashMap<>();
 
@@ -91,6 +99,7 @@ public final class Simulation {
     this.maxRetries = b.maxRetries;
     this.retryBackoffNanos = b.retryBackoffNanos;
     this.honourRetryAfter = b.honourRetryAfter;
+    this.retryAfterFloorNanos = b.retryAfterFloorNanos;
   }
 
   /** Returns a builder; workers, service time, arrival rate and limiter must be set. */
@@ -117,7 +126,9 @@ public final class Simulation {
    *
    * Retry-After truth: refusals since the limiter last had room wait in a list; after every
    * release (the only moment the in-flight work falls or the limit changes) the list is settled
-   * if in-flight is below the limit: a request arriving then would have been admitted.
+   * if in-flight is below the limit: a request arriving then would have been admitted. The median
+   * round-trip time of the reference is that of the successes of the last whole second (blocks
+   * of one second, the longest window of the limiter); a block without any keeps the last one.
    */
   private final class Run {
     final EventLoop loop = new EventLoop();
@@ -140,7 +151,11 @@ public final class Simulation {
     long lastCapacityChange;
     long[] refusalTimes = new long[64];
     long[] refusalHints = new long[64];
+    long[] refusalMedians = new long[64];
     int refusals;
+    final Histogram blockRtt = new Histogram(3);
+    long blockStart;
+    long medianRtt;
 
     Run() {
       LimitListener recorder = (window, newLimit) ->
@@ -240,6 +255,7 @@ public final class Simulation {
       busy--;
       long rtt = now - r.arrivalNanos;
       limiter.release(r.ticket, rtt > timeoutNanos ? Outcome.DROPPED : Outcome.SUCCESS);
+      noteRtt(now, rtt, rtt <= timeoutNanos);
       if (refusals > 0 && limiter.inFlight() < limiter.limit()) {
         settleRefusals(now);
       }
@@ -251,17 +267,33 @@ public final class Simulation {
       if (refusals == refusalTimes.length) {
         refusalTimes = Arrays.copyOf(refusalTimes, refusals << 1);
         refusalHints = Arrays.copyOf(refusalHints, refusals << 1);
+        refusalMedians = Arrays.copyOf(refusalMedians, refusals << 1);
       }
       refusalTimes[refusals] = now;
       refusalHints[refusals] = hint;
+      refusalMedians[refusals] = Math.max(medianRtt, retryAfterFloorNanos);
       refusals++;
     }
 
     void settleRefusals(long now) {
       for (int i = 0; i < refusals; i++) {
-        m.retryAfterTruth(now - refusalTimes[i], refusalHints[i]);
+        m.retryAfterTruth(now - refusalTimes[i], refusalHints[i], refusalMedians[i]);
       }
       refusals = 0;
+    }
+
+    /** Adds a completion's round-trip time to the median of the reference (successes only). */
+    void noteRtt(long now, long rtt, boolean success) {
+      if (now - blockStart >= REFERENCE_BLOCK_NANOS) {
+        if (blockRtt.getTotalCount() > 0) {
+          medianRtt = blockRtt.getValueAtPercentile(50.0);
+          blockRtt.reset();
+        }
+        blockStart = now - (now - blockStart) % REFERENCE_BLOCK_NANOS;
+      }
+      if (success) {
+        blockRtt.recordValue(rtt);
+      }
     }
 
     void startQueued(long now) {
@@ -377,6 +409,7 @@ public final class Simulation {
     private int maxRetries;
     private long retryBackoffNanos;
     private boolean honourRetryAfter;
+    private long retryAfterFloorNanos;
 
     private Builder() {}
 
@@ -453,6 +486,19 @@ public final class Simulation {
       this.retryBackoffNanos =
           Checks.nanosInRange("backoff", backoff, Duration.ZERO, Duration.ofHours(1));
       this.honourRetryAfter = honourRetryAfter;
+      return this;
+    }
+
+    /**
+     * Sets the smallest Retry-After the limiter under test may advertise (its configured
+     * minimum, 10 ms by default): the reference a hint is judged against never falls below it,
+     * since a floor the user chose is not the estimate's error. Default 0.
+     *
+     * @param floor in [0, 1 day]
+     */
+    public Builder retryAfterFloor(Duration floor) {
+      this.retryAfterFloorNanos =
+          Checks.nanosInRange("retryAfterFloor", floor, Duration.ZERO, Duration.ofDays(1));
       return this;
     }
 
