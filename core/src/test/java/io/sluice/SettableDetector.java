@@ -16,7 +16,8 @@ public final class SettableDetector implements OverloadDetector {
 
   /** Makes the detector read {@code level}, with a pressure that matches it. */
   public void set(OverloadLevel level) {
-    double pressure = level == OverloadLevel.SEVERE ? 1.5 : level == OverloadLevel.ELEVATED ? 0.5 : 0;
+    double pressure =
+        level == OverloadLevel.SEVERE ? 1.5 : level == OverloadLevel.ELEVATED ? 0.5 : 0.0;
     signal = new OverloadSignal(level, pressure, pressure, 0L);
   }
 

@@ -244,8 +244,9 @@ public final class SluiceMeterBinder implements MeterBinder {
   private static void bindDetectors(MeterRegistry registry, Tags base, Limiter l,
       List<DetectorState> detectors) {
     RejectReason overloaded = RejectReason.PROCESS_OVERLOADED;
-    counter(registry, "sluice.limiter.rejected", base.and("reason", tag(RejectReason.LIMIT_REACHED)),
-        l, x -> x.rejections() - overloadRefusals(x), "acquisitions refused, by reason");
+    Tags limitReached = base.and("reason", tag(RejectReason.LIMIT_REACHED));
+    counter(registry, "sluice.limiter.rejected", limitReached, l,
+        x -> x.rejections() - overloadRefusals(x), "acquisitions refused, by reason");
     counter(registry, "sluice.limiter.rejected", base.and("reason", tag(overloaded)), l,
         SluiceMeterBinder::overloadRefusals, "acquisitions refused, by reason");
     for (int i = 0; i < detectors.size(); i++) {
