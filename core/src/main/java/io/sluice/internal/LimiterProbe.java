@@ -1,5 +1,8 @@
 package io.sluice.internal;
 
+import io.sluice.detector.OverloadDetector;
+import java.util.List;
+
 /**
  * What a limiter built by {@code LimiterBuilder} tells the metrics beyond the {@code Limiter}
  * interface. Every count is cumulative since the limiter was built. Readers call the outcome counts
@@ -28,4 +31,7 @@ public interface LimiterProbe {
 
   /** Returns the round-trip times of sampled successes, as of the last closed window. */
   CumulativeHistogram rtt();
+
+  /** Returns the overload detectors the limiter reads, in the order added; immutable. */
+  List<OverloadDetector> detectors();
 }

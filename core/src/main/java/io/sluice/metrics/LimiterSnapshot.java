@@ -2,8 +2,10 @@ package io.sluice.metrics;
 
 import io.sluice.Limiter;
 import io.sluice.Outcome;
+import io.sluice.detector.OverloadLevel;
 import io.sluice.internal.Args;
 import io.sluice.internal.LimiterProbe;
+import java.util.List;
 
 /**
  * What a {@link Limiter} is doing, read at one moment: its limit, in-flight units and Retry-After,
@@ -53,14 +55,25 @@ import io.sluice.internal.LimiterProbe;
  * @param invalidReleases releases that changed nothing (second releases, rejections, foreign tickets)
  * @param windowsClosed windows closed, i.e. runs of the limit algorithm
  * @param rtt round-trip times of sampled successes, cumulative
+ * @param detectors the readings of the limiter's overload detectors, in the order added (empty
+ *     without detectors); immutable
  */
 public record LimiterSnapshot(int limit, int minLimit, int maxLimit, int inFlight,
     long retryAfterNanos, long admitted, long succeeded, long dropped, long ignored, long rejected,
-    long invalidReleases, long windowsClosed, LatencySnapshot rtt) {
+    long invalidReleases, long windowsClosed, LatencySnapshot rtt, List<DetectorState> detectors) {
 
-  /** Checks that the distribution is not null. */
+  /** Checks that the distribution and the detector readings are not null; copies the readings. */
   public LimiterSnapshot {
     Args.notNull("rtt", rtt);
+    detectors = List.copyOf(Args.notNull("detectors", detectors));
+  }
+
+  /** A snapshot of a limiter without overload detectors. */
+  public LimiterSnapshot(int limit, int minLimit, int maxLimit, int inFlight,
+      long retryAfterNanos, long admitted, long succeeded, long dropped, long ignored,
+      long rejected, long invalidReleases, long windowsClosed, LatencySnapshot rtt) {
+    this(limit, minLimit, maxLimit, inFlight, retryAfterNanos, admitted, succeeded, dropped,
+        ignored, rejected, invalidReleases, windowsClosed, rtt, List.of());
   }
 
   /**
@@ -79,7 +92,7 @@ public record LimiterSnapshot(int limit, int minLimit, int maxLimit, int inFligh
     return new LimiterSnapshot(limiter.limit(), probe.minLimit(), probe.maxLimit(),
         limiter.inFlight(), limiter.retryAfterNanos(), admitted, succeeded, dropped, ignored,
         limiter.rejections(), limiter.invalidReleases(), limiter.windowsClosed(),
-        LatencySnapshot.of(probe.rtt()));
+        LatencySnapshot.of(probe.rtt()), DetectorState.read(probe.detectors()));
   }
 
   static LimiterProbe probe(Limiter limiter) {
@@ -93,6 +106,11 @@ public record LimiterSnapshot(int limit, int minLimit, int maxLimit, int inFligh
   /** Returns the permits released, whatever their outcome. */
   public long completed() {
     return succeeded + dropped + ignored;
+  }
+
+  /** Returns the worst level the detectors read: NONE without detectors. */
+  public OverloadLevel overload() {
+    return DetectorState.worst(detectors);
   }
 
   /** Returns whether the limit sits at the algorithm's minimum and the algorithm can move it. */

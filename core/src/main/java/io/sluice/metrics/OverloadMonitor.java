@@ -5,6 +5,7 @@ import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.detector.OverloadLevel;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.internal.Args;
 import io.sluice.internal.ExecutorProbe;
@@ -12,6 +13,7 @@ import io.sluice.internal.LimiterProbe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.List;
 
 /*
  * A two-rule health check over consecutive intervals, evaluated on demand.
@@ -55,7 +57,10 @@ import java.time.Duration;
  *       evaluation; seen at the algorithm's minimum for 1 minute without a break, the state is
  *       OVERLOADED. (A fixed limit, whose minimum equals its maximum, never counts.)
  * </ol>
- * Otherwise the state is DEGRADED if either rule fired in the latest interval, OK if neither did.
+ * Otherwise the state is DEGRADED if either rule fired in the latest interval, or if one of the
+ * limiter's overload detectors ({@code LimiterBuilder#detector}) read ELEVATED or SEVERE when it
+ * ended; OK if none did. The status carries the detectors' readings
+ * ({@link OverloadStatus#detectors()}).
  * Requests are acquisitions for a limiter and tasks for an executor.
  *
  * <h2>Thread-safety</h2>
@@ -223,17 +228,18 @@ public final class OverloadMonitor {
     }
     long rejectingFor = rejectingSince == NONE ? 0 : now - rejectingSince;
     long atMinimumFor = atMinimumSince == NONE ? 0 : now - atMinimumSince;
+    List<DetectorState> detectors = DetectorState.read(limits.detectors());
     OverloadState state;
     if ((rejecting && rejectingFor >= rejectionSustainNanos)
         || (atMinimum && atMinimumFor >= minimumSustainNanos)) {
       state = OverloadState.OVERLOADED;
-    } else if (rejecting || atMinimum) {
+    } else if (rejecting || atMinimum || DetectorState.worst(detectors) != OverloadLevel.NONE) {
       state = OverloadState.DEGRADED;
     } else {
       state = OverloadState.OK;
     }
     OverloadStatus result = new OverloadStatus(state, now, now - intervalStart, requests, rejected,
-        rejectingFor, limit, minLimit, atMinimumFor);
+        rejectingFor, limit, minLimit, atMinimumFor, detectors);
     intervalStart = now;
     admittedAtStart = admittedNow;
     rejectedAtStart = rejectedNow;

@@ -13,6 +13,7 @@ import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.executor.AdmissionExecutor;
+import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.ExecutorSnapshot;
 import io.sluice.metrics.LatencySnapshot;
 import io.sluice.metrics.LimiterSnapshot;
@@ -50,6 +51,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>sluice.limiter.admitted</td><td>counter</td><td></td></tr>
  *   <tr><td>sluice.limiter.completed</td><td>counter</td><td>outcome</td></tr>
  *   <tr><td>sluice.limiter.rejected</td><td>counter</td><td>reason</td></tr>
+ *   <tr><td>sluice.limiter.overload.level, sluice.limiter.overload.pressure</td>
+ *       <td>gauge (with overload detectors only)</td><td>detector</td></tr>
  *   <tr><td>sluice.limiter.invalid.releases, sluice.limiter.windows</td><td>counter</td><td></td></tr>
  *   <tr><td>sluice.limiter.rtt</td><td>function timer (count, total)</td><td></td></tr>
  *   <tr><td>sluice.limiter.rtt.histogram</td><td>counter</td><td>le</td></tr>
@@ -218,15 +221,52 @@ public final class SluiceMeterBinder implements MeterBinder {
         x -> LimiterSnapshot.of(x).dropped(), "permits released, by outcome");
     counter(registry, "sluice.limiter.completed", base.and("outcome", tag(Outcome.IGNORED)), l,
         x -> LimiterSnapshot.of(x).ignored(), "permits released, by outcome");
-    counter(registry, "sluice.limiter.rejected",
-        base.and("reason", tag(RejectReason.LIMIT_REACHED)), l, Limiter::rejections,
-        "acquisitions refused, by reason");
+    List<DetectorState> detectors = LimiterSnapshot.of(l).detectors();
+    if (detectors.isEmpty()) {
+      counter(registry, "sluice.limiter.rejected",
+          base.and("reason", tag(RejectReason.LIMIT_REACHED)), l, Limiter::rejections,
+          "acquisitions refused, by reason");
+    } else {
+      bindDetectors(registry, base, l, detectors);
+    }
     counter(registry, "sluice.limiter.invalid.releases", base, l, Limiter::invalidReleases,
         "releases that changed nothing");
     counter(registry, "sluice.limiter.windows", base, l, Limiter::windowsClosed,
         "windows closed (runs of the limit algorithm)");
     histogram(registry, "sluice.limiter.rtt", base, l, x -> LimiterSnapshot.of(x).rtt(),
         "round-trip time of admitted work (sampled)");
+  }
+
+  /**
+   * The meters of a limiter with overload detectors: refusals for overload apart from the others,
+   * and each detector's level (0 NONE, 1 ELEVATED, 2 SEVERE) and pressure, by detector name.
+   */
+  private static void bindDetectors(MeterRegistry registry, Tags base, Limiter l,
+      List<DetectorState> detectors) {
+    RejectReason overloaded = RejectReason.PROCESS_OVERLOADED;
+    Tags limitReached = base.and("reason", tag(RejectReason.LIMIT_REACHED));
+    counter(registry, "sluice.limiter.rejected", limitReached, l,
+        x -> x.rejections() - overloadRefusals(x), "acquisitions refused, by reason");
+    counter(registry, "sluice.limiter.rejected", base.and("reason", tag(overloaded)), l,
+        SluiceMeterBinder::overloadRefusals, "acquisitions refused, by reason");
+    for (int i = 0; i < detectors.size(); i++) {
+      int index = i;
+      Tags t = base.and("detector", detectors.get(i).name());
+      Gauge.builder("sluice.limiter.overload.level", l,
+              x -> LimiterSnapshot.of(x).detectors().get(index).level().ordinal())
+          .tags(t).description("detector level: 0 none, 1 elevated, 2 severe").register(registry);
+      Gauge.builder("sluice.limiter.overload.pressure", l,
+              x -> LimiterSnapshot.of(x).detectors().get(index).signal().pressure())
+          .tags(t).description("detector reading over its SEVERE threshold").register(registry);
+    }
+  }
+
+  private static long overloadRefusals(Limiter l) {
+    long n = 0;
+    for (Priority p : Priority.values()) {
+      n += l.rejections(RejectReason.PROCESS_OVERLOADED, p);
+    }
+    return n;
   }
 
   private void bindExecutor(MeterRegistry registry, Tags base) {
