@@ -80,6 +80,11 @@ final class Completion implements TokenListener, Callback {
     signal();
   }
 
+  /** The model refused the request: nothing was generated; settles it (once). */
+  void abandon() {
+    settle(Outcome.IGNORED);
+  }
+
   /** The request failed outside a write (Jetty's failure listener): the client is gone. */
   void fail(Throwable cause) {
     if (failure == null) {

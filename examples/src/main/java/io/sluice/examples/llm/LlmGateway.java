@@ -436,8 +436,9 @@ public final class LlmGateway implements AutoCloseable {
     try {
       sequence = model.submit(chat.messages(), chat.maxTokens(), completion);
     } catch (IllegalArgumentException e) {
-      // The model's true count is over the context although the estimate was not.
-      settle(admission, Outcome.IGNORED, 0, false);
+      // The model's true count is over the context although the estimate was not. Settled
+      // through the completion, whose failure listener may be settling it at the same time.
+      completion.abandon();
       error(response, callback, ApiError.invalid("messages", "context_length_exceeded",
           e.getMessage() + "."));
       return;
