@@ -27,11 +27,11 @@ import java.util.Locale;
  * client libraries do; <em>refused</em> counts refused attempts, <em>gave up</em> requests whose
  * last attempt was refused. Refusals are timed by the client, from sending to the answer.
  *
- * <p>Fairness: each tenant's fair share of the tokens delivered in the window is its max-min share
- * given every tenant's demand in the window (water-filling: a tenant that asks for less than an
- * equal split gets what it asks, the rest is split among the others); {@code worstShare} is the
- * smallest ratio of tokens a tenant received to its fair share, {@code floodShare} the flooding
- * tenant's ratio.
+ * <p>Fairness is measured against each key's own demand, as max-min fairness promises it: a key
+ * that asks for less than its share should get all it asks. A key's <em>served</em> ratio is the
+ * answer tokens of its requests that came within the TTFT objective, divided by the answer tokens
+ * those requests asked for. {@code lightServed} is that ratio for the light keys together,
+ * {@code worstLightServed} the smallest of one light key, {@code floodServed} the flooding key's.
  *
  * @param label the level, e.g. {@code 3x}
  * @param offeredTokensPerSecond answer tokens the level's requests asked for, per second
@@ -51,14 +51,16 @@ import java.util.Locale;
  * @param notSent requests not sent (the generator's bound)
  * @param refusalP50Millis median time to a refusal (NaN if none)
  * @param refusalP99Millis 99th percentile time to a refusal (NaN if none)
- * @param worstShare the smallest ratio of a tenant's tokens to its fair share (NaN if none)
- * @param floodShare the flooding tenant's ratio of tokens to its fair share (NaN if none)
+ * @param lightServed the light keys' answer tokens served within the objective, of those asked
+ * @param worstLightServed the smallest such ratio of one light key (NaN if none asked)
+ * @param floodServed the flooding key's ratio (NaN if none)
  */
 public record LlmLevelReport(String label, double offeredTokensPerSecond, double sentPerSecond,
     double deliveredTokensPerSecond, double goodputTokensPerSecond, double goodputOfCapacity,
     double ttftP50Millis, double ttftP99Millis, double dueTtftP99Millis, int completed,
     int cutOff, int abandoned, int refusedAttempts, int gaveUp, int quota, int notSent,
-    double refusalP50Millis, double refusalP99Millis, double worstShare, double floodShare) {
+    double refusalP50Millis, double refusalP99Millis, double lightServed, double worstLightServed,
+    double floodServed) {
 
   /**
    * Summarises one level.
@@ -68,7 +70,7 @@ public record LlmLevelReport(String label, double offeredTokensPerSecond, double
    * @param level the level's own requests
    * @param all every request of the run (tokens received in the window count, whoever asked)
    * @param tenants the number of tenants of the load
-   * @param flood the index of the flooding tenant, or -1
+   * @param flood the index of the flooding tenant, or -1; every other tenant is a light one
    * @param capacity the model's capacity, answer tokens per second
    */
   public static LlmLevelReport of(String label, long fromNanos, long toNanos, Duration objective,
@@ -77,12 +79,10 @@ public record LlmLevelReport(String label, double offeredTokensPerSecond, double
     long objectiveNanos = objective.toNanos();
     double delivered = 0;
     double good = 0;
-    double[] served = new double[tenants];
     for (Sample s : all) {
       double tokens = tokensWithin(s, fromNanos, toNanos);
       if (tokens > 0) {
         delivered += tokens;
-        served[s.tenant()] += tokens;
         if (s.ttftNanos() <= objectiveNanos) {
           good += tokens;
         }
@@ -98,9 +98,13 @@ public record LlmLevelReport(String label, double offeredTokensPerSecond, double
     long[] refusals = new long[level.size()];
     int refusalCount = 0;
     double[] demand = new double[tenants];
+    double[] served = new double[tenants];
     for (Sample s : level) {
       offered += s.plannedTokens();
       demand[s.tenant()] += s.plannedTokens();
+      if (s.admitted() && s.firstTokenNanos() != 0 && s.ttftNanos() <= objectiveNanos) {
+        served[s.tenant()] += s.tokens();
+      }
       counts[s.kind().ordinal()]++;
       if (s.kind() != Kind.NOT_SENT) {
         sent++;
@@ -125,16 +129,19 @@ public record LlmLevelReport(String label, double offeredTokensPerSecond, double
         quota++;
       }
     }
-    double[] fair = maxMinShares(demand, delivered);
+    double lightDemand = 0;
+    double lightServed = 0;
     double worst = Double.NaN;
     for (int i = 0; i < tenants; i++) {
-      if (fair[i] > 0) {
-        double ratio = served[i] / fair[i];
+      if (i != flood && demand[i] > 0) {
+        lightDemand += demand[i];
+        lightServed += served[i];
+        double ratio = served[i] / demand[i];
         worst = Double.isNaN(worst) ? ratio : Math.min(worst, ratio);
       }
     }
-    double floodRatio = flood >= 0 && flood < tenants && fair[flood] > 0
-        ? served[flood] / fair[flood] : Double.NaN;
+    double floodServed = flood >= 0 && flood < tenants && demand[flood] > 0
+        ? served[flood] / demand[flood] : Double.NaN;
     long[] ttftSorted = sorted(ttfts, ttftCount);
     long[] dueSorted = sorted(dueTtfts, ttftCount);
     long[] refusalSorted = sorted(refusals, refusalCount);
@@ -143,7 +150,8 @@ public record LlmLevelReport(String label, double offeredTokensPerSecond, double
         millis(ttftSorted, 0.99), millis(dueSorted, 0.99), counts[Kind.COMPLETED.ordinal()],
         counts[Kind.CUT_OFF.ordinal()], counts[Kind.ABANDONED.ordinal()], refused, gaveUp,
         quota, counts[Kind.NOT_SENT.ordinal()], millis(refusalSorted, 0.5),
-        millis(refusalSorted, 0.99), worst, floodRatio);
+        millis(refusalSorted, 0.99), lightDemand > 0 ? lightServed / lightDemand : Double.NaN,
+        worst, floodServed);
   }
 
   /** Returns the tokens a stream received between two instants, spread from first to last. */
@@ -158,51 +166,22 @@ public record LlmLevelReport(String label, double offeredTokensPerSecond, double
     return hi <= lo ? 0 : (double) s.tokens() * (hi - lo) / (last - first);
   }
 
-  /**
-   * Returns the max-min fair shares of {@code total} among demands (water-filling): tenants are
-   * served in order of demand; each gets the smaller of its demand and an equal split of what is
-   * left among those not yet served.
-   */
-  static double[] maxMinShares(double[] demand, double total) {
-    Integer[] order = new Integer[demand.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(demand[a], demand[b]));
-    double[] share = new double[demand.length];
-    double left = total;
-    int active = 0;
-    for (double d : demand) {
-      if (d > 0) {
-        active++;
-      }
-    }
-    for (int i : order) {
-      if (demand[i] <= 0) {
-        continue;
-      }
-      share[i] = Math.min(demand[i], left / active);
-      left -= share[i];
-      active--;
-    }
-    return share;
-  }
-
   /** Returns the header and rows of a table of reports, one line each, for a terminal. */
   public static String table(List<LlmLevelReport> reports) {
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-        "%5s %9s %6s %9s %8s %6s %8s %8s %8s %5s %4s %5s %7s %6s %7s %7s %5s %5s%n", "load",
+        "%5s %9s %6s %9s %8s %6s %8s %8s %8s %5s %4s %5s %7s %6s %7s %7s %5s %5s %5s%n", "load",
         "offer t/s", "req/s", "deliv t/s", "good t/s", "good/C", "TTFT p50", "TTFT p99",
-        "due p99", "done", "cut", "aband", "refused", "gaveup", "ref p50", "ref p99", "worst",
-        "flood"));
+        "due p99", "done", "cut", "aband", "refused", "gaveup", "ref p50", "ref p99", "light",
+        "worst", "flood"));
     for (LlmLevelReport r : reports) {
       out.append(String.format(Locale.ROOT,
-          "%5s %9.0f %6.1f %9.0f %8.0f %6.2f %8s %8s %8s %5d %4d %5d %7d %6d %7s %7s %5s %5s%n",
+          "%5s %9.0f %6.1f %9.0f %8.0f %6.2f %8s %8s %8s %5d %4d %5d %7d %6d %7s %7s %5s %5s %5s%n",
           r.label, r.offeredTokensPerSecond, r.sentPerSecond, r.deliveredTokensPerSecond,
           r.goodputTokensPerSecond, r.goodputOfCapacity, number(r.ttftP50Millis),
           number(r.ttftP99Millis), number(r.dueTtftP99Millis), r.completed, r.cutOff,
           r.abandoned, r.refusedAttempts, r.gaveUp, number(r.refusalP50Millis),
-          number(r.refusalP99Millis), ratio(r.worstShare), ratio(r.floodShare)));
+          number(r.refusalP99Millis), ratio(r.lightServed), ratio(r.worstLightServed),
+          ratio(r.floodServed)));
     }
     return out.toString();
   }
