@@ -2,6 +2,7 @@ package io.sluice;
 
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.LimiterProbe;
+import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -93,12 +94,11 @@ import java.util.concurrent.atomic.LongAdder;
  * the next one. A window without enough samples is not discarded: it stays open (merging the next
  * period's samples) until it has them or reaches maxWindow.
  *
- * Retry-After (Little's law): with X the smoothed throughput (completions per nanosecond), L the
- * units in flight and B a backlog of refused work that halves every window and grows by the
- * window's rejections (so it grows while overload persists and decays after), the estimate is
- * clamp((L + B) / X, minRetryAfter, maxRetryAfter / (1 + jitter)): the time the server needs to
- * serve what it holds plus what it recently refused. A rejection advertises the estimate plus a
- * uniform jitter in [0, jitter * estimate), so refused clients come back spread out.
+ * Retry-After: the limiter owns a RetryAfterEstimator (io.sluice.internal, where its rule is
+ * described), shared with the guards built on it. The window closer publishes the window's median
+ * round-trip time to it; a refusal hands it the release count of the admission word it read (a
+ * count that has not moved since refusals began means nothing has completed: the hint grows with
+ * that time) and the jitter draw it makes anyway, and gets back the value to advertise.
  *
  * Metrics without a cost on the hot path: the counts are derived from what the limiter counts
  * anyway. The window closer extends the 32-bit wrapping release count to a 64-bit total
@@ -114,10 +114,11 @@ import java.util.concurrent.atomic.LongAdder;
  * null check.
  *
  * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
- * acquire and release, the read-mostly fields (limit, cappedFrom, window start, Retry-After) only
- * per window or under contention.
+ * acquire and release, the read-mostly fields (limit, cappedFrom, window start) only per window
+ * or under contention.
  */
-final class WindowedLimiter extends WindowedLimiterFields implements Limiter, LimiterProbe {
+final class WindowedLimiter extends WindowedLimiterFields
+    implements Limiter, LimiterProbe, RetryAfterEstimator.Source {
   static final int TARGET_SAMPLES = 1024;
 
   private static final VarHandle STATE;
@@ -172,10 +173,8 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private final long minWindowNanos;
   private final long maxWindowNanos;
   private final int minWindowSamples;
-  private final long minRetryAfterNanos;
-  private final long maxRetryAfterBaseNanos;
-  private final double retryAfterJitter;
   private final int maxSamplingPeriod;
+  private final RetryAfterEstimator retryAfter;
 
   private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
@@ -214,8 +213,6 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   private final WindowSnapshot window = new WindowSnapshot();
   private int lastCompletionCount;
   private long lastRejections;
-  private double throughputPerNano;
-  private double backlog;
 
   WindowedLimiter(LimiterBuilder builder) {
     this.clock = builder.clock;
@@ -227,10 +224,9 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     this.minWindowNanos = builder.minWindowNanos;
     this.maxWindowNanos = builder.maxWindowNanos;
     this.minWindowSamples = builder.minWindowSamples;
-    this.minRetryAfterNanos = builder.minRetryAfterNanos;
-    this.retryAfterJitter = builder.retryAfterJitter;
-    this.maxRetryAfterBaseNanos = (long) (builder.maxRetryAfterNanos / (1.0 + retryAfterJitter));
     this.maxSamplingPeriod = builder.maxSamplingPeriod;
+    this.retryAfter = new RetryAfterEstimator(this, clock, builder.minRetryAfterNanos,
+        builder.maxRetryAfterNanos, builder.retryAfterJitter);
 
     for (int level = 0; level < LEVELS; level++) {
       // Rounded up, so that a share that is a whole number of units (0.9 of 10) is not one less.
@@ -244,7 +240,6 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     this.permits = new PermitTable(MAX_UNITS);
     this.limit = builder.initialLimit;
     this.windowStart = clock.nanoTime();
-    publishRetryAfter(minRetryAfterNanos);
   }
 
   @Override
@@ -290,7 +285,7 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
       int from = cappedFrom;
       int room = level >= from ? share(limitNow, level) : limitNow;
       if (inFlightAfter > room) {
-        return refuse(cost, level, inFlightAfter > limitNow);
+        return refuse(cost, level, inFlightAfter > limitNow, current);
       }
       long next = current + cost;
       long witness = (long) STATE.compareAndExchange(this, current, next);
@@ -327,15 +322,15 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
   /** Claims the slot of an admission; on the unreachable failure, undoes it and refuses. */
   private long admitted(long admissionWord, int inFlightAfter, int cost, int level) {
     long ticket = claimSlot(admissionWord, inFlightAfter, cost);
-    return ticket != PermitTable.NO_SLOT ? ticket : reject(LIMIT_REACHED, level);
+    return ticket != PermitTable.NO_SLOT ? ticket : reject(LIMIT_REACHED, level, admissionWord);
   }
 
   /**
    * The work does not fit: presses the shares of the levels below, then refuses it, or, in
    * monitor-only mode, counts and reports the refusal it would have been and admits it all the
-   * same (up to MAX_UNITS in flight).
+   * same (up to MAX_UNITS in flight). {@code word} is the admission word the refusal read.
    */
-  private long refuse(int cost, int level, boolean overLimit) {
+  private long refuse(int cost, int level, boolean overLimit, long word) {
     int reason = overLimit ? LIMIT_REACHED : PRIORITY_SHED;
     if (level < LEVELS - 1) {
       press(level);
@@ -356,13 +351,13 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
             break;
           }
           monitoredRejections.increment();
-          count(reason, level);
+          count(reason, level, word);
           return ticket;
         }
         current = witness;
       }
     }
-    return reject(reason, level);
+    return reject(reason, level, word);
   }
 
   /**
@@ -385,22 +380,24 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     }
   }
 
-  private long reject(int reason, int level) {
-    long retryAfter = count(reason, level);
-    return Ticket.encodeRejection(reason, retryAfter);
+  private long reject(int reason, int level, long word) {
+    long retryAfterNanos = count(reason, level, word);
+    return Ticket.encodeRejection(reason, retryAfterNanos);
   }
 
-  /** Counts a refusal, tells the listener, and returns the Retry-After it advertised. */
-  private long count(int reason, int level) {
+  /**
+   * Counts a refusal, tells the listener, and returns the Retry-After it advertised: the
+   * estimator's, given the release count of the admission word the refusal read.
+   */
+  private long count(int reason, int level, long word) {
     refusals[(reason == LIMIT_REACHED ? 0 : LEVELS) + level].increment();
-    long base = retryAfterBase;
-    long span = retryAfterSpan;
-    long jitter = Math.multiplyHigh(ThreadLocalRandom.current().nextLong() >>> 1, span << 1);
+    long retryAfterNanos =
+        retryAfter.advertise((int) (word >>> 32), ThreadLocalRandom.current().nextLong());
     RejectionListener listener = rejectionListener;
     if (listener != null) {
-      notifyRejected(listener, reason, level, base + jitter);
+      notifyRejected(listener, reason, level, retryAfterNanos);
     }
-    return base + jitter;
+    return retryAfterNanos;
   }
 
   private static void notifyRejected(RejectionListener listener, int reason, int level,
@@ -658,7 +655,9 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
 
     // Restart the window before running user code, so a failure there is not retried per release.
     samplingMask = samplingMaskFor(w.completions);
-    updateRetryAfter(w);
+    if (w.samples > 0) {
+      retryAfter.publishService(w.rttNanos(0.5));
+    }
     long closed = windowsClosed + 1;
     windowsClosed = closed;
     relaxShares(closed);
@@ -697,28 +696,6 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
     return (int) Math.min(maxSamplingPeriod, Long.highestOneBit(period)) - 1;
   }
 
-  private void updateRetryAfter(WindowSnapshot w) {
-    if (w.completions > 0) {
-      double x = (double) w.completions / w.durationNanos();
-      throughputPerNano = throughputPerNano == 0 ? x : 0.5 * throughputPerNano + 0.5 * x;
-    }
-    backlog = 0.5 * backlog + w.rejections;
-    double estimate;
-    if (throughputPerNano > 0) {
-      estimate = (w.inFlight + backlog) / throughputPerNano;
-    } else {
-      // Nothing has completed yet: double the estimate while refusals continue.
-      estimate = w.rejections > 0 ? 2.0 * retryAfterBase : retryAfterBase;
-    }
-    publishRetryAfter(estimate);
-  }
-
-  private void publishRetryAfter(double estimateNanos) {
-    long base = (long) Math.max(minRetryAfterNanos, Math.min(maxRetryAfterBaseNanos, estimateNanos));
-    retryAfterBase = base;
-    retryAfterSpan = (long) (base * retryAfterJitter);
-  }
-
   @Override
   public int limit() {
     return limit;
@@ -731,7 +708,18 @@ final class WindowedLimiter extends WindowedLimiterFields implements Limiter, Li
 
   @Override
   public long retryAfterNanos() {
-    return retryAfterBase;
+    return retryAfter.estimateNanos();
+  }
+
+  /** Returns the wrapping count of releases, which the Retry-After estimator watches. */
+  @Override
+  public int completions() {
+    return (int) (state >>> 32);
+  }
+
+  @Override
+  public RetryAfterEstimator retryAfterEstimator() {
+    return retryAfter;
   }
 
   @Override
@@ -880,8 +868,6 @@ abstract class WindowedLimiterFields extends WindowedLimiterPad1 {
   volatile int samplingMask;
   volatile int closing;
   volatile long windowStart;
-  volatile long retryAfterBase;
-  volatile long retryAfterSpan;
   volatile long windowsClosed;
   /** Drops already accounted to closed windows; read to decide whether a window has enough events. */
   volatile long lastDropsSeen;

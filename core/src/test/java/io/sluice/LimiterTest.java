@@ -2,7 +2,6 @@ package io.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
@@ -279,45 +278,6 @@ class LimiterTest {
       limiter.release(permit, Outcome.DROPPED);
     }
     assertThat(script.windows).containsExactly("5c/5d/0r/0s/max6");
-  }
-
-  @Test
-  void retryAfterFollowsLittlesLawAndGrowsWhileOverloadPersists() {
-    ScriptedLimit script = new ScriptedLimit(10, 100);
-    Limiter limiter = Limiter.newBuilder()
-        .clock(clock)
-        .algorithm(script)
-        .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1)
-        .retryAfter(Duration.ofMillis(1), Duration.ofSeconds(60))
-        .retryAfterJitter(0.0)
-        .build();
-    // Each 100 ms window: 10 requests complete, 50 are refused, then one more request arrives and
-    // completes at once, closing the window: 11 completions per 100 ms, nothing left in flight.
-    List<Long> estimates = new ArrayList<>();
-    for (int w = 0; w < 4; w++) {
-      long[] permits = new long[10];
-      for (int i = 0; i < 10; i++) {
-        permits[i] = limiter.tryAcquire();
-      }
-      for (int i = 0; i < 50; i++) {
-        assertThat(Ticket.isRejection(limiter.tryAcquire())).isTrue();
-      }
-      clock.advance(Duration.ofMillis(50));
-      for (long permit : permits) {
-        limiter.release(permit, Outcome.SUCCESS);
-      }
-      clock.advance(Duration.ofMillis(50));
-      limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
-      assertThat(limiter.windowsClosed()).isEqualTo(w + 1);
-      estimates.add(limiter.retryAfterNanos());
-    }
-    // The backlog of refused work after k overloaded windows is 50 * (2 - 2^(1-k)); it drains at
-    // 110 per second, so the estimate is backlog / 110 s and rises while the overload lasts.
-    double[] backlog = {50, 75, 87.5, 93.75};
-    for (int k = 0; k < 4; k++) {
-      assertThat(estimates.get(k)).isCloseTo((long) (backlog[k] / 110 * 1e9), within(2L));
-    }
-    assertThat(estimates).isSorted();
   }
 
   @Test

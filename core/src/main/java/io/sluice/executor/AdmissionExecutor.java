@@ -96,9 +96,11 @@ import java.util.concurrent.ExecutorService;
  * waits forever for a shed task: a {@code Future} given to {@code execute} (a {@code FutureTask},
  * or the wrappers of {@code invokeAny} and {@code ExecutorCompletionService}) is cancelled when it
  * is shed, and the task a completion service wraps fails with the rejection. The Retry-After is
- * the limiter's estimate plus the time to drain the tasks queued at the task's level and above,
- * times a jitter factor in {@code [1, 1 + jitter)}; {@code LIMIT_REACHED} carries the limiter's
- * own hint, and {@code SHUTDOWN} zero (this executor will not take work again).
+ * the limiter's estimate for a request that would wait behind the tasks queued at its level and
+ * above (the limiter's turnover time times {@code 1 + queued / limit}), times a jitter factor in
+ * {@code [1, 1 + jitter)} drawn once, and within the limiter's Retry-After range, jitter
+ * included; {@code LIMIT_REACHED} carries the limiter's own hint, and {@code SHUTDOWN} zero (this
+ * executor will not take work again). See the concepts page, "Rejection and Retry-After".
  *
  * <h2>Shutdown</h2>
  * After {@link #shutdown()}, new tasks are rejected with {@code SHUTDOWN} and queued tasks still

@@ -11,6 +11,7 @@ import io.sluice.Ticket;
 import io.sluice.internal.Args;
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.ExecutorProbe;
+import io.sluice.internal.RetryAfterEstimator;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -23,7 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RunnableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.LongAdder;
  * admitted at once) goes into a cumulative histogram per priority. None of this is on the
  * limiter's acquire or release path; a task already allocates its future.
  *
- * Service estimates (for deadlines and Retry-After) are moving averages with weight 1/8 of the
+ * Service estimates (for deadlines) are moving averages with weight 1/8 of the
  * dispatch-to-completion time of successful tasks, one per class, updated with opaque racy writes:
  * a lost update loses one sample, which an estimate can afford. Only completions refresh an
  * estimate, and a deadline check that refuses every task stops completions: an estimate inflated
@@ -755,11 +755,13 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
+  /**
+   * The Retry-After of the executor's own refusals: the limiter's estimate for a request that
+   * would join the queue behind the tasks queued at {@code level} and above, jittered once with
+   * this executor's jitter, within the limiter's range (see RetryAfterEstimator).
+   */
   private long retryAfter(int level) {
-    long base =
-        saturatedAdd(limiter.retryAfterNanos(), waitEstimate(level, serviceEstimate(false)));
-    double factor = 1.0 + retryAfterJitter * ThreadLocalRandom.current().nextDouble();
-    return (long) Math.min(Ticket.MAX_RETRY_AFTER_NANOS, base * factor);
+    return RetryAfterEstimator.advertise(limiter, queuedUpTo(level), retryAfterJitter);
   }
 
   private long serviceEstimate(boolean longTask) {

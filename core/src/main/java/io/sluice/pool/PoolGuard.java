@@ -13,6 +13,7 @@ import io.sluice.internal.Args;
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.PoolGuardProbe;
 import io.sluice.internal.ProbeAccess;
+import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
 import java.lang.invoke.MethodHandles;
@@ -68,7 +69,10 @@ import java.util.concurrent.locks.LockSupport;
  *       exception is the refusal's cause, and the permit is released as {@code DROPPED}).
  * </ul>
  *
- * Each carries the limiter's Retry-After estimate, is counted by reason, and is reported to the
+ * Each carries a Retry-After from the limiter's estimate for a caller behind those in line (the
+ * limiter's turnover time times {@code 1 + callers in line / limit}), jittered once as the
+ * limiter jitters its own and within its range, so that callers turned away together do not
+ * come back together; each is counted by reason, and is reported to the
  * {@link RejectionListener}, if any (with {@link Priority#CRITICAL}).
  *
  * <h2>Metrics</h2>
@@ -150,7 +154,7 @@ public final class PoolGuard<R> {
     long start = clock.nanoTime();
     long remaining = deadlineNanos - start;
     if (remaining <= 0) {
-      throw refuse(RejectReason.DEADLINE, limiter.retryAfterNanos());
+      throw refuse(RejectReason.DEADLINE, retryAfter(NONE));
     }
     long wait = Math.min(remaining, maxWaitNanos);
     boolean byDeadline = remaining <= maxWaitNanos;
@@ -321,8 +325,8 @@ public final class PoolGuard<R> {
 
   /** Counts and returns the refusal of a caller whose wait ran out. */
   AdmissionRejectedException timedOut(boolean byDeadline, Throwable suppressed) {
-    AdmissionRejectedException e = refuse(
-        byDeadline ? RejectReason.DEADLINE : RejectReason.QUEUE_TIMEOUT, limiter.retryAfterNanos());
+    AdmissionRejectedException e =
+        refuse(byDeadline ? RejectReason.DEADLINE : RejectReason.QUEUE_TIMEOUT, retryAfter(NONE));
     return withSuppressed(e, suppressed);
   }
 
@@ -331,15 +335,21 @@ public final class PoolGuard<R> {
    * {@link PoolTimedOut} for why it is QUEUE_TIMEOUT.
    */
   private AdmissionRejectedException poolTimedOut(PoolTimedOut timeout, Throwable suppressed) {
-    AdmissionRejectedException e =
-        refuse(RejectReason.QUEUE_TIMEOUT, limiter.retryAfterNanos());
+    AdmissionRejectedException e = refuse(RejectReason.QUEUE_TIMEOUT, retryAfter(NONE));
     e.initCause(timeout.getCause());
     return withSuppressed(e, suppressed);
   }
 
-  /** Returns the Retry-After of a refusal after tryAcquirePermit() gave {@code refusal}. */
+  /**
+   * Returns the Retry-After of a refusal: the hint of the limiter's rejection ticket
+   * {@code refusal} if the limiter refused, or for a refusal of the guard's own ({@code NONE}), the
+   * limiter's estimate for a caller behind those now in line, jittered once as the limiter
+   * jitters its own (see RetryAfterEstimator).
+   */
   long retryAfter(long refusal) {
-    return refusal == NONE ? limiter.retryAfterNanos() : Ticket.retryAfterNanos(refusal);
+    return refusal == NONE
+        ? RetryAfterEstimator.advertise(limiter, waiters.get())
+        : Ticket.retryAfterNanos(refusal);
   }
 
   private static <T extends Throwable> T withSuppressed(T primary, Throwable suppressed) {

@@ -88,7 +88,7 @@ class AdmissionExecutorTest {
   }
 
   @Test
-  void aFullQueueRejectsAtSubmissionWithARetryAfterFromTheBacklog() {
+  void aFullQueueRejectsAtSubmissionWithARetryAfterForTheWorkAhead() {
     RecordingLimiter limiter = limiter(1);
     AdmissionExecutor executor = builder(limiter).queueCapacity(2).build();
     // Teach the service estimate: one task takes 20 ms from dispatch to completion.
@@ -104,8 +104,9 @@ class AdmissionExecutorTest {
     assertThatThrownBy(() -> submit(executor, "d", Priority.CRITICAL))
         .isInstanceOfSatisfying(AdmissionRejectedException.class, e -> {
           assertThat(e.reason()).isEqualTo(RejectReason.QUEUE_FULL);
-          // limiter estimate (its 10 ms floor) + (2 queued + 1) x 20 ms / limit 1
-          assertThat(e.retryAfterNanos()).isEqualTo(10 * MS + 3 * 20 * MS);
+          // The limiter's estimate (its 10 ms floor: no window has closed yet) for the work in
+          // flight and the 2 tasks queued ahead, at limit 1: 10 ms x (1 + 2 / 1).
+          assertThat(e.retryAfterNanos()).isEqualTo(3 * 10 * MS);
         });
     assertThat(executor.rejected(RejectReason.QUEUE_FULL)).isEqualTo(1);
   }
@@ -116,7 +117,7 @@ class AdmissionExecutorTest {
     AdmissionExecutor executor = builder(limiter).queueCapacity(1).retryAfterJitter(0.5).build();
     submit(executor, "a", Priority.CRITICAL);
     submit(executor, "b", Priority.CRITICAL);
-    long base = 10 * MS; // no service estimate yet: the limiter's floor alone
+    long base = 2 * 10 * MS; // the limiter's floor, for the task in flight and the one queued
     long min = Long.MAX_VALUE;
     long max = 0;
     for (int i = 0; i < 200; i++) {

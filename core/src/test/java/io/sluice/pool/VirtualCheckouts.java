@@ -37,7 +37,7 @@ public final class VirtualCheckouts {
       long start = clock.nanoTime();
       long remaining = deadlineNanos - start;
       if (remaining <= 0) {
-        callback.refused(guard.refuse(RejectReason.DEADLINE, guard.limiter.retryAfterNanos()));
+        callback.refused(guard.refuse(RejectReason.DEADLINE, guard.retryAfter(PoolGuard.NONE)));
         return;
       }
       long wait = Math.min(remaining, guard.maxWaitNanos());

@@ -38,10 +38,11 @@ import java.util.Map;
  * {@code /admin}. An integration may answer such paths 400; most servers reject them already.
  *
  * <h2>Cost</h2>
- * One pass over the path: it computes the hash of every prefix ending at a {@code /} on the way
- * and probes an open-addressing table where a prefix of that length exists, comparing characters
- * in place, so a lookup allocates nothing and costs at most one probe per segment, whatever the
- * number of routes.
+ * One pass over the path: it computes the hash of every prefix ending at a {@code /} on the way,
+ * up to the length of the longest route, and probes an open-addressing table where a prefix of
+ * that length exists, comparing characters in place; the rest of the path is only checked for
+ * ambiguity. A lookup allocates nothing and costs at most one probe per segment, whatever the
+ * number of routes; a table with a default alone hashes nothing.
  *
  * <p>Immutable and thread-safe.
  *
@@ -52,14 +53,33 @@ public final class RouteTable<T> {
    * Design: two open-addressing tables (exact paths, prefixes), linear probing, capacity a power
    * of two at least twice the entries. Keys are found by String.hashCode's formula (h = 31h + c),
    * which the lookup accumulates character by character, so the hash of path[0, i) is at hand
-   * when the scan reaches a '/' at i, without a substring.
+   * when the scan reaches a '/' at i, without a substring. The hash is a chain of dependent
+   * multiply-adds, the slowest part of the scan: it stops at the length of the longest key
+   * (no key can match a longer prefix), and a table of no key computes none. The rest of the
+   * path is only checked for ambiguity, one table lookup per character.
    */
+
+  /** Per ASCII character: 0 ordinary, 1 '/', 2 '%', 3 never in an unambiguous path. */
+  private static final byte[] CHAR_CLASS = new byte[128];
+  private static final byte ORDINARY = 0;
+  private static final byte SLASH = 1;
+  private static final byte PERCENT = 2;
+  private static final byte AMBIGUOUS = 3;
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      CHAR_CLASS[c] = c <= ' ' || c > '~' || c == '\\' ? AMBIGUOUS
+          : c == '/' ? SLASH : c == '%' ? PERCENT : ORDINARY;
+    }
+  }
 
   private final Route<T> defaultRoute;
   private final Route<T> ambiguousRoute;
   private final Table<T> exact;
   private final Table<T> prefixes;
   private final List<Route<T>> routes;
+  /** The length of the longest key, exact or prefix: the hash is needed up to there only. */
+  private final int hashedLength;
 
   private RouteTable(Builder<T> b) {
     this.defaultRoute = new Route<>("", Route.Kind.DEFAULT, b.defaultTarget);
@@ -70,6 +90,14 @@ public final class RouteTable<T> {
     all.addAll(b.prefixes.values());
     all.add(defaultRoute);
     this.routes = List.copyOf(all);
+    int longest = 0;
+    for (String key : b.exact.keySet()) {
+      longest = Math.max(longest, key.length());
+    }
+    for (String key : b.prefixes.keySet()) {
+      longest = Math.max(longest, key.length());
+    }
+    this.hashedLength = longest;
   }
 
   /**
@@ -91,27 +119,34 @@ public final class RouteTable<T> {
       return ambiguousRoute;
     }
     int n = rawPath.length();
+    int hashed = Math.min(n, hashedLength); // path[0, hashed) is hashed; no key is longer
     int hash = '/';
     int segment = 1; // where the current segment starts
     Route<T> best = null;
     for (int i = 1; i < n; i++) {
       char c = rawPath.charAt(i);
-      if (c == '/') {
+      byte kind = c < 128 ? CHAR_CLASS[c] : AMBIGUOUS;
+      if (kind == SLASH) {
         if (i == segment || isDotSegment(rawPath, segment, i)) {
           return ambiguousRoute; // an empty segment ("//"), or "." or ".."
         }
-        if (prefixes.mayHoldLength(i)) {
+        if (i <= hashed && prefixes.mayHoldLength(i)) {
           Route<T> prefix = prefixes.find(rawPath, i, hash);
           best = prefix != null ? prefix : best;
         }
         segment = i + 1;
-      } else if (c <= ' ' || c > '~' || c == '\\' || (c == '%' && isEncodedSeparator(rawPath, i))) {
+      } else if (kind == AMBIGUOUS || (kind == PERCENT && isEncodedSeparator(rawPath, i))) {
         return ambiguousRoute;
       }
-      hash = 31 * hash + c;
+      if (i < hashed) {
+        hash = 31 * hash + c;
+      }
     }
     if (isDotSegment(rawPath, segment, n)) {
       return ambiguousRoute;
+    }
+    if (n > hashed) { // longer than every key: only a prefix can match, and one did or none
+      return best != null ? best : defaultRoute;
     }
     Route<T> route = exact.mayHoldLength(n) ? exact.find(rawPath, n, hash) : null;
     if (route == null && prefixes.mayHoldLength(n)) {

@@ -16,6 +16,12 @@ final class Measurements {
   final Histogram retryAfterTruth = new Histogram(3);
   /** The hint over the truth, times 1000 (truth floored at 1 ns). */
   final Histogram retryAfterRatio = new Histogram(3);
+  /** The reference a hint is judged against: max(truth, median round-trip time, floor). */
+  final Histogram retryAfterReference = new Histogram(3);
+  /** The hint over the reference, times 1000. */
+  final Histogram retryAfterReferenceRatio = new Histogram(3);
+  /** The hint over max(median round-trip time, floor) at the refusal, times 1000 (if not 0). */
+  final Histogram retryAfterMedianRatio = new Histogram(3);
   final long[] goodPerBucket;
   final long[] arrivalsPerBucket;
   final long[] rejectionsPerBucket;
@@ -72,9 +78,21 @@ final class Measurements {
     }
   }
 
-  void retryAfterTruth(long truthNanos, long hintNanos) {
+  /** Records a settled refusal; {@code medianRttNanos} is already raised to the floor. */
+  void retryAfterTruth(long truthNanos, long hintNanos, long medianRttNanos) {
     long truth = Math.max(1L, truthNanos);
     retryAfterTruth.recordValue(truth);
-    retryAfterRatio.recordValue(Math.max(0L, (long) Math.min(1e15, hintNanos * 1000.0 / truth)));
+    retryAfterRatio.recordValue(ratio(hintNanos, truth));
+    long reference = Math.max(truth, medianRttNanos);
+    retryAfterReference.recordValue(reference);
+    retryAfterReferenceRatio.recordValue(ratio(hintNanos, reference));
+    if (medianRttNanos > 0) {
+      retryAfterMedianRatio.recordValue(ratio(hintNanos, medianRttNanos));
+    }
+  }
+
+  /** Returns {@code a / b} times 1000, within [0, 1e15]. */
+  private static long ratio(long a, long b) {
+    return Math.max(0L, (long) Math.min(1e15, a * 1000.0 / b));
   }
 }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
 
 /**
  * A deterministic, virtual-time model of a server: open-loop arrivals, a limiter in front, and a
@@ -33,7 +34,11 @@ import java.util.TreeMap;
  *
  * <p>For every refusal the simulation also measures the truth the Retry-After hint estimates: the
  * time until a request arriving then would have been admitted (the first moment the limiter's
- * in-flight work falls below its limit), and compares the hint with it.
+ * in-flight work falls below its limit), and compares the hint with it, and with the reference a
+ * hint is judged against: the largest of that truth, the median round-trip time of the work
+ * admitted in the last whole second before the refusal (a refused client should come back no
+ * sooner than the server turns its work in flight over once), and the limiter's configured
+ * minimum hint ({@link Builder#retryAfterFloor}).
  *
  * <pre>{@code
  * SimulationResult r = Simulation.newBuilder()
@@ -51,6 +56,8 @@ public final class Simulation {
   public static final long BUCKET_NANOS = 100_000_000L;
   /** The jitter a client that honours Retry-After adds: the hint times a factor in [1, 1.5). */
   static final double CLIENT_RETRY_JITTER = 0.5;
+  /** The blocks of time over which the Retry-After reference takes its median: 1 s. */
+  static final long REFERENCE_BLOCK_NANOS = 1_000_000_000L;
 
   private final int workers;
   private final ServiceTime serviceTime;
@@ -68,6 +75,7 @@ public final class Simulation {
   private final int maxRetries;
   private final long retryBackoffNanos;
   private final boolean honourRetryAfter;
+  private final long retryAfterFloorNanos;
 
   private Simulation(Builder b) {
     this.workers = b.workers;
@@ -86,6 +94,7 @@ public final class Simulation {
     this.maxRetries = b.maxRetries;
     this.retryBackoffNanos = b.retryBackoffNanos;
     this.honourRetryAfter = b.honourRetryAfter;
+    this.retryAfterFloorNanos = b.retryAfterFloorNanos;
   }
 
   /** Returns a builder; workers, service time, arrival rate and limiter must be set. */
@@ -112,7 +121,9 @@ public final class Simulation {
    *
    * Retry-After truth: refusals since the limiter last had room wait in a list; after every
    * release (the only moment the in-flight work falls or the limit changes) the list is settled
-   * if in-flight is below the limit: a request arriving then would have been admitted.
+   * if in-flight is below the limit: a request arriving then would have been admitted. The median
+   * round-trip time of the reference is that of the successes of the last whole second (blocks
+   * of one second, the longest window of the limiter); a block without any keeps the last one.
    */
   private final class Run {
     final EventLoop loop = new EventLoop();
@@ -135,7 +146,11 @@ public final class Simulation {
     long lastCapacityChange;
     long[] refusalTimes = new long[64];
     long[] refusalHints = new long[64];
+    long[] refusalMedians = new long[64];
     int refusals;
+    final Histogram blockRtt = new Histogram(3);
+    long blockStart;
+    long medianRtt;
 
     Run() {
       LimitListener recorder = (window, newLimit) ->
@@ -224,6 +239,7 @@ public final class Simulation {
       busy--;
       long rtt = now - r.arrivalNanos;
       limiter.release(r.ticket, rtt > timeoutNanos ? Outcome.DROPPED : Outcome.SUCCESS);
+      noteRtt(now, rtt, rtt <= timeoutNanos);
       if (refusals > 0 && limiter.inFlight() < limiter.limit()) {
         settleRefusals(now);
       }
@@ -235,17 +251,33 @@ public final class Simulation {
       if (refusals == refusalTimes.length) {
         refusalTimes = Arrays.copyOf(refusalTimes, refusals << 1);
         refusalHints = Arrays.copyOf(refusalHints, refusals << 1);
+        refusalMedians = Arrays.copyOf(refusalMedians, refusals << 1);
       }
       refusalTimes[refusals] = now;
       refusalHints[refusals] = hint;
+      refusalMedians[refusals] = Math.max(medianRtt, retryAfterFloorNanos);
       refusals++;
     }
 
     void settleRefusals(long now) {
       for (int i = 0; i < refusals; i++) {
-        m.retryAfterTruth(now - refusalTimes[i], refusalHints[i]);
+        m.retryAfterTruth(now - refusalTimes[i], refusalHints[i], refusalMedians[i]);
       }
       refusals = 0;
+    }
+
+    /** Adds a completion's round-trip time to the median of the reference (successes only). */
+    void noteRtt(long now, long rtt, boolean success) {
+      if (now - blockStart >= REFERENCE_BLOCK_NANOS) {
+        if (blockRtt.getTotalCount() > 0) {
+          medianRtt = blockRtt.getValueAtPercentile(50.0);
+          blockRtt.reset();
+        }
+        blockStart = now - (now - blockStart) % REFERENCE_BLOCK_NANOS;
+      }
+      if (success) {
+        blockRtt.recordValue(rtt);
+      }
     }
 
     void startQueued(long now) {
@@ -361,6 +393,7 @@ public final class Simulation {
     private int maxRetries;
     private long retryBackoffNanos;
     private boolean honourRetryAfter;
+    private long retryAfterFloorNanos;
 
     private Builder() {}
 
@@ -437,6 +470,19 @@ public final class Simulation {
       this.retryBackoffNanos =
           Checks.nanosInRange("backoff", backoff, Duration.ZERO, Duration.ofHours(1));
       this.honourRetryAfter = honourRetryAfter;
+      return this;
+    }
+
+    /**
+     * Sets the smallest Retry-After the limiter under test may advertise (its configured
+     * minimum, 10 ms by default): the reference a hint is judged against never falls below it,
+     * since a floor the user chose is not the estimate's error. Default 0.
+     *
+     * @param floor in [0, 1 day]
+     */
+    public Builder retryAfterFloor(Duration floor) {
+      this.retryAfterFloorNanos =
+          Checks.nanosInRange("retryAfterFloor", floor, Duration.ZERO, Duration.ofDays(1));
       return this;
     }
 

@@ -141,6 +141,36 @@ public final class SimulationResult {
         ? Double.NaN : m.retryAfterRatio.getValueAtPercentile(q * 100.0) / 1000.0;
   }
 
+  /**
+   * Returns the reference a hint is judged against at quantile {@code q}, in ns: for each refusal,
+   * the largest of its truth, the median round-trip time of the successes of the last whole
+   * second before it and the floor ({@link Simulation.Builder#retryAfterFloor}); 0 with no
+   * refusals.
+   */
+  public long retryAfterReferenceNanos(double q) {
+    return m.retryAfterReference.getTotalCount() == 0
+        ? 0 : m.retryAfterReference.getValueAtPercentile(q * 100.0);
+  }
+
+  /**
+   * Returns the ratio of each refusal's hint (before jitter) to its reference at quantile
+   * {@code q}; NaN with no refusals.
+   */
+  public double retryAfterReferenceRatio(double q) {
+    return m.retryAfterReferenceRatio.getTotalCount() == 0
+        ? Double.NaN : m.retryAfterReferenceRatio.getValueAtPercentile(q * 100.0) / 1000.0;
+  }
+
+  /**
+   * Returns the ratio of each refusal's hint (before jitter) to the median round-trip time of the
+   * last whole second before it (raised to the floor), at quantile {@code q}: below 1, the hint
+   * was shorter than the work takes; NaN with no refusal after the first second of completions.
+   */
+  public double retryAfterMedianRatio(double q) {
+    return m.retryAfterMedianRatio.getTotalCount() == 0
+        ? Double.NaN : m.retryAfterMedianRatio.getValueAtPercentile(q * 100.0) / 1000.0;
+  }
+
   /** Returns the refusals whose truth is measured: the limiter had room again before the end. */
   public long retryAfterSamples() {
     return m.retryAfterTruth.getTotalCount();

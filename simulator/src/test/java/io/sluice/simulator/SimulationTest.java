@@ -124,8 +124,9 @@ class SimulationTest {
     assertThat(honouring.retries()).isGreaterThan(none.arrivals() / 2);
     assertThat(naive.retries()).isGreaterThan(none.arrivals() / 2);
     assertThat(honouring.arrivals()).isEqualTo(none.arrivals() + honouring.retries());
-    // The limit is full either way, so goodput does not change.
-    assertThat(honouring.goodputRatio()).isCloseTo(none.goodputRatio(), within(0.02));
+    // The limit is full either way, so goodput does not fall; clients told to come back after
+    // about one round trip also fill the moments Poisson arrivals leave the limit short.
+    assertThat(honouring.goodputRatio()).isGreaterThan(none.goodputRatio() - 0.02);
   }
 
   @Test

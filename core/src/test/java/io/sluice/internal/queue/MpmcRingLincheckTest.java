@@ -8,6 +8,7 @@ import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelChecki
 import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Linearizability of the ring with Lincheck: concurrent scenarios of offer and poll on a ring of
@@ -35,7 +36,9 @@ public class MpmcRingLincheckTest {
     return ring.poll();
   }
 
+  /** About 65 s alone on two quiet cores (the agent instruments the classes first): more room. */
   @Test
+  @Timeout(300)
   void isLinearizableUnderModelChecking() {
     ModelCheckingOptions options = new ModelCheckingOptions()
         .iterations(5)

@@ -81,6 +81,7 @@ record Cell(String name, String group, int workers, ServiceTime service, double 
         .duration(duration)
         .warmup(warmup)
         .seed(seed)
+        .retryAfterFloor(RetryAfterVerdict.FLOOR)
         .limiter(limiter);
     return events.apply(b).build();
   }

@@ -198,22 +198,44 @@ public final class ControlMatrix {
     md.append("## Retry-After: the hint against the measured truth\n\n");
     md.append("For each refusal by the default limiter (").append(c.label).append("), the truth "
         + "is the time until a request arriving then would have been admitted (the limiter's "
-        + "in-flight work below its limit); the hint is the value advertised before jitter. "
-        + "Ratio = hint / truth per refusal: 1 is exact, 2 tells clients to wait twice as long "
-        + "as needed, 0.5 half. Cells without refusals are left out.\n\n");
-    md.append("| cell | refusals | hint p50 | truth p50 | truth p90 | ratio p50 | ratio p10 |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|\n");
-    for (CellResult r : results) {
-      SimulationResult run = r.verdicts().get(c).run;
-      if (run.retryAfterSamples() == 0) {
-        continue;
-      }
-      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s |\n",
-          r.cell().name(), run.retryAfterSamples(), millis(run.retryAfterNanos(0.5)),
+        + "in-flight work below its limit), and the reference is the largest of the truth, the "
+        + "median round-trip time of the last second and the limiter's minimum hint ("
+        + RetryAfterVerdict.FLOOR.toMillis() + " ms by default): a refused client should come "
+        + "back no sooner than the server turns its work in flight over once, and no later than "
+        + "needed. The hint is the value advertised before jitter. Ratios are taken "
+        + "per refusal: 1 is exact, 2 tells clients to wait twice as long as needed. Targets, in "
+        + "steady overload (constant load of 2x to 10x): hint / reference within "
+        + fmt(RetryAfterVerdict.LOW) + " to " + fmt(RetryAfterVerdict.HIGH) + " at the median, "
+        + "and hint / truth at the 10th percentile no lower than the jitter reaches (1 / (1 + "
+        + fmt(RetryAfterVerdict.JITTER) + ")). Other cells are reported, not judged: an event "
+        + "makes the truth jump in a way no estimate made before it can know. Hint / median RTT "
+        + "(of the last second, raised to the minimum) below 1 tells clients to come back before "
+        + "the work they wait for takes; the median RTT column is that of all admitted work over "
+        + "the run. Cells without refusals are left out.\n\n");
+    List<RetryAfterVerdict> verdicts = results.stream()
+        .map(r -> new RetryAfterVerdict(r.cell(), r.verdicts().get(c).run))
+        .filter(v -> v.run().retryAfterSamples() > 0).toList();
+    long judged = verdicts.stream().filter(RetryAfterVerdict::judged).count();
+    long met = verdicts.stream().filter(v -> v.judged() && v.passed()).count();
+    md.append(String.format(Locale.ROOT, "Steady-overload cells: %d; targets met on %d.\n\n",
+        judged, met));
+    md.append("| cell | refusals | hint p50 | truth p50 | truth p90 | median RTT | hint / "
+        + "reference p50 | hint / truth p10 | hint / median RTT p10 | target |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (RetryAfterVerdict v : verdicts) {
+      SimulationResult run = v.run();
+      String target = !v.judged() ? "not judged" : v.passed() ? "met" : "**missed**: " + v.missed();
+      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+          v.cell().name(), run.retryAfterSamples(), millis(run.retryAfterNanos(0.5)),
           millis(run.retryAfterTruthNanos(0.5)), millis(run.retryAfterTruthNanos(0.9)),
-          ratio(run.retryAfterRatio(0.5)), ratio(run.retryAfterRatio(0.1))));
+          millis(run.latencyNanos(0.5)), ratio(run.retryAfterReferenceRatio(0.5)),
+          ratio(run.retryAfterRatio(0.1)), ratio(run.retryAfterMedianRatio(0.1)), target));
     }
     md.append("\n");
+  }
+
+  private static String fmt(double x) {
+    return x == Math.rint(x) ? String.valueOf((long) x) : String.valueOf(x);
   }
 
   private static void oracles(StringBuilder md, List<CellResult> results) {
@@ -243,7 +265,7 @@ public final class ControlMatrix {
   }
 
   private static String ratio(double r) {
-    return r >= 100 ? String.format(Locale.ROOT, "%.0f", r)
+    return Double.isNaN(r) ? "-" : r >= 100 ? String.format(Locale.ROOT, "%.0f", r)
         : r >= 10 ? String.format(Locale.ROOT, "%.1f", r)
         : String.format(Locale.ROOT, "%.2f", r);
   }

@@ -70,6 +70,30 @@ class ControlMatrixTest {
     assertThat(missed).as("the default limiter (%s) missed targets", standard).isEmpty();
   }
 
+  /**
+   * In steady overload the default limiter's Retry-After tells the truth: before jitter, within
+   * 0.5x-2x of its reference (the larger of the truth and the median round-trip time, never below
+   * the configured minimum) at the median, and at the 10th percentile no further below the truth
+   * than the jitter reaches.
+   */
+  @Test
+  void theDefaultLimitersRetryAfterMeetsItsTargetsInSteadyOverload() {
+    Contender standard = Contender.ofDefaultLimiter();
+    List<String> missed = new ArrayList<>();
+    int judged = 0;
+    for (ControlMatrix.CellResult r : results) {
+      RetryAfterVerdict v = new RetryAfterVerdict(r.cell(), r.verdicts().get(standard).run);
+      if (v.judged()) {
+        judged++;
+        if (!v.passed()) {
+          missed.add(r.cell().name() + ": " + v.missed());
+        }
+      }
+    }
+    assertThat(judged).as("steady-overload cells with refusals").isGreaterThanOrEqualTo(5);
+    assertThat(missed).as("Retry-After targets missed").isEmpty();
+  }
+
   @Test
   void theReportHasATablePerAlgorithmWorstCellsFirst() {
     String report = ControlMatrix.markdown(results, true);

@@ -1,0 +1,295 @@
+package io.sluice.internal;
+
+import io.sluice.Limiter;
+import io.sluice.NanoClock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/*
+ * The Retry-After estimator: one per limiter, read by the limiter's reject path and by the guards
+ * built on that limiter (the executor's and the pool guard's own refusals), so that every refusal
+ * follows one rule.
+ *
+ * What it estimates. A refused client should come back no sooner than the server has turned over
+ * the work it holds once, and no later than that. Two measurements give the turnover time T:
+ *   S  the median round-trip time of the last closed window that had samples, published by the
+ *      window closer (0 until the first one): how long admitted work takes;
+ *   D  how long nothing has completed, as refusals see it: the time since a refusal first found
+ *      the limiter's release count where it still is. A hung backend releases nothing, so no
+ *      window closes and S stays where it was; D grows with the hang instead, and is 0 again as
+ *      soon as a refusal sees any release. Readers outside the reject path (retryAfterNanos(),
+ *      the guards) count D only while every permit is held: one that finds room stops the
+ *      stall clock, so polling an idle limiter neither grows the hint nor starts a clock that
+ *      the next burst would read as a stall.
+ *   T = max(min, S, 2 * D)      (min: the configured minimum hint)
+ * D counts twice because a stall's length is unknown while it lasts, and work that has held every
+ * permit for D often holds it for longer: a heavy tail now and then clogs all the permits with
+ * long requests. In the control matrix's heaviest tail (5% of requests 100x longer, 2x load), D
+ * alone told a tenth of the refusals less than 0.45 of their wait, below what the jitter covers
+ * (1 / 1.5); 2 * D, 0.72. The clients of a hang come back after 3 to 4 times the time it has
+ * lasted: a geometric backoff.
+ *
+ * A request that would join a guard's queue behind Q queued units waits about Q * T / limit more
+ * before it is admitted, so one estimate serves the limiter (Q = 0) and the guards:
+ *   estimate   = clamp(T * (1 + Q / limit), min, max / (1 + jitter))
+ *   advertised = clamp(estimate * (1 + jitter * U), min, max),  U uniform in [0, 1)
+ * Jitter is drawn once, by the code that hands the value to a client, and the value stays within
+ * the configured range, jitter included.
+ *
+ * In steady open-loop overload a request arriving at a refusal would be admitted after about one
+ * completion interval (service time / workers), far below S. The estimate does not chase that: a
+ * hint of one completion interval to every refused client sends all of them after the next free
+ * permit. S is the reference instead, and a floor once it is known.
+ *
+ * Cold start: until the first window closes S is 0 and T = max(min, 2 * D). The first refusals of
+ * a burst on a fresh limiter are told the floor; those that come back while the first requests
+ * still run are told twice how long those have been running, until the first window publishes S.
+ *
+ * After an overload nothing has accumulated, so nothing has to decay: T is max(min, S) as soon as
+ * a refusal sees one release (or at once, for a reader that reads the clock), and S follows the
+ * next window's median.
+ *
+ * Memory ordering. S is a volatile with a single writer (the window closer). The stall clock is
+ * three fields written racily by refusals: sinceNanos (opaque) is written before sinceProgress
+ * (release) and read after it (acquire), so a reader that sees a release count sees the time its
+ * stall clock started, or a moment later (two refusals that restart it at once may interleave
+ * their writes). stallNanos (opaque) is what the last clock-reading refusal computed; a delayed
+ * thread may overwrite it with an older value, of this stall or of the last one, which stands
+ * until the next clock-reading refusal: an error of the hint, within its range, for at most
+ * about 16 refusals. The release count is a wrapping 32-bit count: progress is missed only if
+ * exactly a multiple of 2^32 releases happen between two refusals.
+ *
+ * Cost. The limiter's reject path reads the clock on the first refusal after a release (to start
+ * the stall clock there) and otherwise on one refusal in 16 (chosen by the low bits of the jitter
+ * draw it makes anyway): at most one clock reading per release plus one per 16 refusals, so a
+ * refusal stays a few nanoseconds however long the overload, and the D it advertises lags by at
+ * most the time between 16 refusals. The other readers (Limiter.retryAfterNanos(), the guards'
+ * refusals, which allocate an exception anyway) read the clock each time. No lock, no allocation.
+ */
+/**
+ * The Retry-After estimate of one limiter, shared by the guards built on it. Internal; the design
+ * comment in the source gives the rule. Thread-safe and lock-free: the window closer publishes,
+ * any thread reads.
+ */
+public final class RetryAfterEstimator {
+
+  /** What the estimator reads of its limiter; the limiter built by Limiter.newBuilder(). */
+  public interface Source {
+
+    /** Returns the wrapping count of releases: a change means that work completed. */
+    int completions();
+
+    /** Returns the limit in force. */
+    int limit();
+
+    /** Returns the units in flight. */
+    int inFlight();
+
+    /** Returns the limiter's estimator. */
+    RetryAfterEstimator retryAfterEstimator();
+  }
+
+  /** The range's upper end for a limiter of another kind: the builder's default, 60 s. */
+  static final long FOREIGN_MAX_NANOS = Duration.ofSeconds(60).toNanos();
+  /** The jitter of a guard without its own over a limiter of another kind: the default, 0.5. */
+  static final double FOREIGN_JITTER = 0.5;
+  /** The reject path reads the clock when these bits of its random draw are all zero. */
+  static final int CLOCK_SAMPLING_MASK = 15;
+  /** T counts D this many times (see the design comment). */
+  static final long STALL_FACTOR = 2;
+
+  private static final VarHandle SINCE_NANOS;
+  private static final VarHandle SINCE_PROGRESS;
+  private static final VarHandle STALL_NANOS;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      SINCE_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "sinceNanos", long.class);
+      SINCE_PROGRESS = lookup.findVarHandle(RetryAfterEstimator.class, "sinceProgress", int.class);
+      STALL_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "stallNanos", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final NanoClock clock;
+  private final Source source;
+  private final long minNanos;
+  private final long maxNanos;
+  /** The largest estimate before jitter: max / (1 + jitter), so that jitter stays within max. */
+  private final long maxBaseNanos;
+  private final double jitter;
+  /** The jitter as a fraction of 2^62, for the reject path's integer arithmetic. */
+  private final long jitterFraction;
+
+  /** S: the median round-trip time of the last window with samples; 0 until one closes. */
+  private volatile long serviceNanos;
+  /** When the stall clock of the release count sinceProgress started: a refusal first saw it. */
+  private long sinceNanos;
+  /** The release count the stall clock belongs to; -1 before the first refusal. */
+  private int sinceProgress = -1;
+  /** D as the last clock-reading refusal computed it. */
+  private long stallNanos;
+
+  /**
+   * Creates the estimator of {@code source}, which reads time from {@code clock} and advertises
+   * values in {@code [minNanos, maxNanos]} with its own refusals jittered by {@code jitter}.
+   * The builder has checked that {@code maxNanos >= minNanos * (1 + jitter)}.
+   */
+  public RetryAfterEstimator(Source source, NanoClock clock, long minNanos, long maxNanos,
+      double jitter) {
+    this.source = source;
+    this.clock = clock;
+    this.minNanos = minNanos;
+    this.maxNanos = maxNanos;
+    this.jitter = jitter;
+    this.maxBaseNanos = Math.max(minNanos, (long) (maxNanos / (1.0 + jitter)));
+    this.jitterFraction = (long) (jitter * 0x1.0p62);
+  }
+
+  /** Publishes the median round-trip time of a closed window that had samples. */
+  public void publishService(long medianNanos) {
+    serviceNanos = Math.max(0L, medianNanos);
+  }
+
+  /** Returns the jitter of the limiter's own refusals. */
+  public double jitter() {
+    return jitter;
+  }
+
+  /** Returns the estimate before jitter for a refusal now, reading the clock. */
+  public long estimateNanos() {
+    return clampBase(turnover(readStall(clock.nanoTime())));
+  }
+
+  /**
+   * Returns the value the limiter's reject path advertises, jitter included: {@code progress} is
+   * the release count the refusal read, {@code random} a fresh uniform draw (its low bits decide
+   * whether a refusal that finds no release since the last one reads the clock, its high bits
+   * draw the jitter).
+   */
+  public long advertise(int progress, long random) {
+    long stall;
+    if ((random & CLOCK_SAMPLING_MASK) == 0
+        || progress != (int) SINCE_PROGRESS.getAcquire(this)) {
+      stall = refresh(progress, clock.nanoTime());
+    } else {
+      stall = (long) STALL_NANOS.getOpaque(this);
+    }
+    long base = clampBase(turnover(stall));
+    long span = Math.multiplyHigh(base, jitterFraction) << 2; // base * jitter, rounded down
+    return base + Math.multiplyHigh(random >>> 1, span << 1); // uniform in [0, span)
+  }
+
+  /**
+   * Returns the value a guard advertises for a refusal of its own, jitter included: the
+   * estimate for a request with {@code queuedUnits} units queued ahead of it, jittered by
+   * {@code guardJitter} and kept within the range.
+   */
+  public long advertise(int queuedUnits, double guardJitter) {
+    long turnover = turnover(readStall(clock.nanoTime()));
+    return edge(turnover, queuedUnits, source.limit(), minNanos, maxNanos, guardJitter,
+        ThreadLocalRandom.current().nextDouble());
+  }
+
+  /**
+   * Returns the Retry-After for a guard's own refusal over {@code limiter}, with
+   * {@code queuedUnits} queued ahead and the guard's {@code guardJitter}. A limiter of another
+   * kind (a decorator, a test double) has no estimator to share: its
+   * {@link Limiter#retryAfterNanos()} is taken as the turnover time, within 0 to 60 s.
+   */
+  public static long advertise(Limiter limiter, int queuedUnits, double guardJitter) {
+    if (limiter instanceof Source) {
+      return ((Source) limiter).retryAfterEstimator().advertise(queuedUnits, guardJitter);
+    }
+    return edge(limiter.retryAfterNanos(), queuedUnits, limiter.limit(), 0L, FOREIGN_MAX_NANOS,
+        guardJitter, ThreadLocalRandom.current().nextDouble());
+  }
+
+  /**
+   * Returns the Retry-After for a guard's own refusal over {@code limiter}, jittered as the
+   * limiter jitters its own (0.5 for a limiter of another kind).
+   */
+  public static long advertise(Limiter limiter, int queuedUnits) {
+    if (limiter instanceof Source) {
+      RetryAfterEstimator estimator = ((Source) limiter).retryAfterEstimator();
+      return estimator.advertise(queuedUnits, estimator.jitter);
+    }
+    return advertise(limiter, queuedUnits, FOREIGN_JITTER);
+  }
+
+  /**
+   * The rule at the edge: the turnover time stretched by the queue ahead, clamped so that the
+   * jitter fits below {@code max}, jittered once by the factor {@code 1 + jitter * u}, and kept
+   * in {@code [min, max]} (a guard's jitter may exceed the limiter's).
+   */
+  static long edge(double turnoverNanos, int queuedUnits, int limit, long min, long max,
+      double jitter, double u) {
+    double queued = Math.max(0, queuedUnits);
+    double estimate = turnoverNanos * (1.0 + queued / Math.max(1, limit));
+    double base = Math.max(min, Math.min(max / (1.0 + jitter), estimate));
+    double jittered = base * (1.0 + jitter * u);
+    return (long) Math.max(min, Math.min(max, jittered));
+  }
+
+  /**
+   * Returns T = max(min, S, 2D), D first capped at the largest estimate so that 2D cannot
+   * overflow.
+   */
+  private long turnover(long stallNanos) {
+    long stalled = STALL_FACTOR * Math.min(stallNanos, maxBaseNanos);
+    return Math.max(minNanos, Math.max(serviceNanos, stalled));
+  }
+
+  private long clampBase(long turnoverNanos) {
+    return Math.max(minNanos, Math.min(maxBaseNanos, turnoverNanos));
+  }
+
+  /**
+   * Returns D at {@code now} for a reader outside the reject path: 0 while the limiter has room,
+   * which also stops the stall clock (nothing is stalled while a request would be admitted, and
+   * a reader that polls an idle limiter must not leave a clock running that the next burst would
+   * read as a stall): the clock is left on the release count just behind the current one, which
+   * the limiter's count never takes again short of 2^32 - 1 releases, so the next refusal starts
+   * it afresh.
+   */
+  private long readStall(long now) {
+    int progress = source.completions();
+    if (source.inFlight() < source.limit()) {
+      STALL_NANOS.setOpaque(this, 0L);
+      SINCE_PROGRESS.setRelease(this, progress - 1);
+      return 0L;
+    }
+    return refresh(progress, now);
+  }
+
+  /**
+   * Returns D at {@code now} for a refusal that read release count {@code progress}, restarting
+   * the stall clock if the count moved since it started.
+   */
+  private long refresh(int progress, long now) {
+    if (progress != (int) SINCE_PROGRESS.getAcquire(this)) {
+      restart(progress, now);
+      return 0L;
+    }
+    long stall = Math.max(0L, now - (long) SINCE_NANOS.getOpaque(this));
+    STALL_NANOS.setOpaque(this, stall);
+    return stall;
+  }
+
+  /** Starts the stall clock of release count {@code progress} at {@code now}. */
+  private void restart(int progress, long now) {
+    SINCE_NANOS.setOpaque(this, now);
+    SINCE_PROGRESS.setRelease(this, progress);
+    STALL_NANOS.setOpaque(this, 0L);
+  }
+
+  @Override
+  public String toString() {
+    return "RetryAfterEstimator[service=" + serviceNanos + "ns, stall=" + stallNanos
+        + "ns, range=[" + minNanos + ", " + maxNanos + "]ns, jitter=" + jitter + "]";
+  }
+}

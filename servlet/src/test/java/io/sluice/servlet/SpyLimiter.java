@@ -1,0 +1,123 @@
+package io.sluice.servlet;
+
+import io.sluice.Limiter;
+import io.sluice.Outcome;
+import io.sluice.Priority;
+import io.sluice.RejectReason;
+import io.sluice.limit.FixedLimit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A limiter built by {@code Limiter.newBuilder()} behind a decorator that forwards every method
+ * and records what the filter asked: the priority and cost of each acquisition, the outcome of each
+ * release, each milestone sample.
+ */
+final class SpyLimiter implements Limiter {
+  final Limiter delegate;
+  final List<Priority> priorities = new CopyOnWriteArrayList<>();
+  final List<Integer> costs = new CopyOnWriteArrayList<>();
+  final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+  final List<Long> samples = new CopyOnWriteArrayList<>();
+
+  SpyLimiter(int limit) {
+    this.delegate = Limiter.newBuilder().algorithm(FixedLimit.of(limit)).build();
+  }
+
+  @Override
+  public long tryAcquire() {
+    return tryAcquire(1, Priority.CRITICAL);
+  }
+
+  @Override
+  public long tryAcquire(int cost) {
+    return tryAcquire(cost, Priority.CRITICAL);
+  }
+
+  @Override
+  public long tryAcquire(int cost, Priority priority) {
+    priorities.add(priority);
+    costs.add(cost);
+    return delegate.tryAcquire(cost, priority);
+  }
+
+  @Override
+  public boolean release(long permit, Outcome outcome) {
+    boolean released = delegate.release(permit, outcome);
+    if (released) {
+      outcomes.add(outcome);
+    }
+    return released;
+  }
+
+  @Override
+  public boolean sample(long permit) {
+    samples.add(permit);
+    return delegate.sample(permit);
+  }
+
+  @Override
+  public boolean adjust(long permit, int newCost) {
+    return delegate.adjust(permit, newCost);
+  }
+
+  @Override
+  public boolean monitorOnly() {
+    return delegate.monitorOnly();
+  }
+
+  @Override
+  public void monitorOnly(boolean monitorOnly) {
+    delegate.monitorOnly(monitorOnly);
+  }
+
+  @Override
+  public int limit() {
+    return delegate.limit();
+  }
+
+  @Override
+  public int inFlight() {
+    return delegate.inFlight();
+  }
+
+  @Override
+  public long retryAfterNanos() {
+    return delegate.retryAfterNanos();
+  }
+
+  @Override
+  public long rejections() {
+    return delegate.rejections();
+  }
+
+  @Override
+  public long rejections(RejectReason reason, Priority priority) {
+    return delegate.rejections(reason, priority);
+  }
+
+  @Override
+  public long monitoredRejections() {
+    return delegate.monitoredRejections();
+  }
+
+  @Override
+  public long invalidReleases() {
+    return delegate.invalidReleases();
+  }
+
+  @Override
+  public long invalidSamples() {
+    return delegate.invalidSamples();
+  }
+
+  @Override
+  public long invalidAdjustments() {
+    return delegate.invalidAdjustments();
+  }
+
+  @Override
+  public long windowsClosed() {
+    return delegate.windowsClosed();
+  }
+}
