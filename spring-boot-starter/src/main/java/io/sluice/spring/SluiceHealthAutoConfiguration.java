@@ -20,7 +20,6 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = SluiceAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(name = SluiceAutoConfiguration.OVERLOAD_MONITOR)
-@ConditionalOnEnabledHealthIndicator("sluice")
 public class SluiceHealthAutoConfiguration {
   /** The name of the health indicator bean, and so of its entry under /actuator/health. */
   public static final String INDICATOR = "sluiceHealthIndicator";
@@ -33,6 +32,9 @@ public class SluiceHealthAutoConfiguration {
   /** The health of the default limiter, judged by its overload monitor. */
   @Bean(name = INDICATOR)
   @ConditionalOnMissingBean(name = INDICATOR)
+  // On the method, not the class: the class's @ConditionalOnClass must rule first, or an
+  // application without the actuator fails to resolve this condition's class.
+  @ConditionalOnEnabledHealthIndicator("sluice")
   public SluiceHealthIndicator sluiceHealthIndicator(
       @Qualifier(SluiceAutoConfiguration.OVERLOAD_MONITOR) OverloadMonitor monitor) {
     return new SluiceHealthIndicator(monitor);

@@ -14,6 +14,7 @@ import io.sluice.servlet.SluiceFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ContextConsumer;
@@ -177,6 +178,17 @@ class SluiceAutoConfigurationTest {
           assertThat(registry.get("sluice.overload.state").tag("name", "default").gauge())
               .isNotNull();
         });
+  }
+
+  @Test
+  void withoutMicrometerOrTheActuatorTheFilterStillStarts() {
+    web.withBean(SimpleMeterRegistry.class)
+        .withClassLoader(new FilteredClassLoader("io.micrometer", "io.sluice.micrometer",
+            "org.springframework.boot.health"))
+        .run(context -> assertThat(context).hasNotFailed()
+            .hasSingleBean(SluiceFilter.class)
+            .doesNotHaveBean(SluiceMetricsAutoConfiguration.BINDER)
+            .doesNotHaveBean(SluiceHealthAutoConfiguration.INDICATOR));
   }
 
   @Test
