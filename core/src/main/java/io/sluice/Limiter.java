@@ -105,7 +105,10 @@ public interface Limiter {
    * {@link RejectReason#PRIORITY_SHED} (work that does not fit the limit itself gets
    * {@link RejectReason#LIMIT_REACHED}). Without contention every level may use the whole limit.
    * The check and the increment are one compare-and-set, as for every acquisition: shares never
-   * let in-flight units overshoot. Refusals are counted by reason and priority
+   * let in-flight units overshoot. While an overload detector of the limiter reads SEVERE (see
+   * {@link LimiterBuilder#detector}), {@link Priority#SHEDDABLE} work is refused at once with
+   * {@link RejectReason#PROCESS_OVERLOADED} (monitor-only: counted, then judged as usual).
+   * Refusals are counted by reason and priority
    * ({@link #rejections(RejectReason, Priority)}) and reported to the rejection listener with this
    * priority.
    *
@@ -231,8 +234,9 @@ public interface Limiter {
   /**
    * Returns how many acquisitions of {@code priority} this limiter has rejected for
    * {@code reason}, monitor-only refusals included; the counts over every reason and priority add
-   * up to {@link #rejections()}. A limiter refuses with {@link RejectReason#LIMIT_REACHED} and
-   * {@link RejectReason#PRIORITY_SHED} only; other reasons count 0.
+   * up to {@link #rejections()}. A limiter refuses with {@link RejectReason#LIMIT_REACHED},
+   * {@link RejectReason#PRIORITY_SHED} and {@link RejectReason#PROCESS_OVERLOADED} only; other
+   * reasons count 0.
    *
    * <p>The default counts every rejection as {@code LIMIT_REACHED} of {@link Priority#CRITICAL},
    * as a limiter without levels reports them; a decorator must forward this method.

@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.sluice.detector.OverloadDetector;
 import io.sluice.internal.Args;
 import io.sluice.limit.AimdLimit;
 import io.sluice.limit.GradientLimit;
@@ -31,6 +32,7 @@ import java.util.function.Supplier;
  *       <td>CRITICAL 0.9, SHEDDABLE_PLUS 0.8, SHEDDABLE 0.7</td></tr>
  *   <tr><td>{@link #monitorOnly}</td><td>false: the limiter refuses</td></tr>
  *   <tr><td>{@link #listener}, {@link #rejectionListener}</td><td>none</td></tr>
+ *   <tr><td>{@link #detectors}</td><td>none</td></tr>
  * </table>
  *
  * <p>{@link #build()} may be called more than once: each call builds a limiter of its own, with an
@@ -63,6 +65,7 @@ public final class LimiterBuilder {
   /** The share of the limit of each level, by ordinal, while shares are in force. */
   final double[] shares = {1.0, 0.9, 0.8, 0.7};
   boolean monitorOnly;
+  final List<OverloadDetector> detectors = new ArrayList<>();
 
   LimiterBuilder() {}
 
@@ -197,6 +200,42 @@ public final class LimiterBuilder {
    */
   public LimiterBuilder monitorOnly(boolean monitorOnly) {
     this.monitorOnly = monitorOnly;
+    return this;
+  }
+
+  /**
+   * Adds overload detectors the limiter reads (see {@link #detector(OverloadDetector)}); the same
+   * checks apply to each.
+   */
+  public LimiterBuilder detectors(OverloadDetector... detectors) {
+    Args.notNull("detectors", detectors);
+    for (OverloadDetector detector : detectors) {
+      detector(detector);
+    }
+    return this;
+  }
+
+  /**
+   * Adds an overload detector. While any of the limiter's detectors reads ELEVATED or SEVERE, each
+   * window that closes counts as congested ({@link io.sluice.limit.WindowStats#overloaded()}: the
+   * adaptive algorithms back off); while one reads SEVERE, {@link Priority#SHEDDABLE} work is
+   * refused at once with {@link RejectReason#PROCESS_OVERLOADED}. The admit path reads each
+   * detector's signal (a volatile read) only for SHEDDABLE work. The limiter neither starts nor
+   * closes the detector: its owner does, and may share it between limiters.
+   *
+   * @throws IllegalArgumentException if {@code detector} is null, or already added, or has the
+   *     name of one already added
+   */
+  public LimiterBuilder detector(OverloadDetector detector) {
+    Args.notNull("detector", detector);
+    String name = Args.notNull("detector name", detector.name());
+    for (OverloadDetector added : detectors) {
+      if (added == detector || added.name().equals(name)) {
+        throw new IllegalArgumentException("detector must not repeat a detector or a name already "
+            + "added but was " + detector + " named \"" + name + "\"");
+      }
+    }
+    detectors.add(detector);
     return this;
   }
 

@@ -28,7 +28,13 @@ public enum RejectReason {
    * {@code io.sluice.fair.FairShare}): the same request from a tenant within its share would be
    * admitted.
    */
-  FAIR_SHARE;
+  FAIR_SHARE,
+  /**
+   * An overload detector attached to the limiter (see {@code LimiterBuilder#detectors}) reads
+   * SEVERE: the process itself is starved (scheduling lag, GC pauses, CPU, a saturated pool), so
+   * {@link Priority#SHEDDABLE} work is refused at once, whatever the limit.
+   */
+  PROCESS_OVERLOADED;
 
   private static final RejectReason[] VALUES = values();
 

@@ -19,6 +19,7 @@ final class WindowSnapshot implements WindowStats {
   int maxInFlight;
   int inFlight;
   int limit;
+  boolean overloaded;
 
   @Override
   public long durationNanos() {
@@ -76,10 +77,15 @@ final class WindowSnapshot implements WindowStats {
   }
 
   @Override
+  public boolean overloaded() {
+    return overloaded;
+  }
+
+  @Override
   public String toString() {
     return "Window[duration=" + durationNanos() + "ns, completions=" + completions + ", drops=" + drops
         + ", rejections=" + rejections + ", samples=" + samples + ", p50=" + rttNanos(0.5)
         + "ns, p99=" + rttNanos(0.99) + "ns, maxInFlight=" + maxInFlight + ", inFlight=" + inFlight
-        + ", limit=" + limit + "]";
+        + ", limit=" + limit + (overloaded ? ", overloaded" : "") + "]";
   }
 }

@@ -1,12 +1,16 @@
 package io.sluice;
 
+import io.sluice.detector.OverloadDetector;
+import io.sluice.detector.OverloadLevel;
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
+import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.LimiterSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -113,6 +117,16 @@ import java.util.concurrent.atomic.LongAdder;
  * closer, so the timed release records each sample once, as before. A rejection listener costs a
  * null check.
  *
+ * Overload detectors: the limiter holds them in a final array. Only a SHEDDABLE acquisition reads
+ * them, before its admission CAS: one signal() per detector (each a volatile read of an immutable
+ * record) and a compare; if one reads SEVERE the work is refused with PROCESS_OVERLOADED (in
+ * monitor-only mode, counted and then admitted as usual). The other levels never read them, so
+ * their admit path is unchanged. The window closer reads them once per window and flags the
+ * window overloaded (WindowStats.overloaded()) if any reads ELEVATED or above; the adaptive
+ * algorithms' base classes back off on that flag as on drops. Detectors sample on their own
+ * threads, so a stall that lets no request complete (and so closes no window) still sheds
+ * SHEDDABLE work at once.
+ *
  * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
  * acquire and release, the read-mostly fields (limit, cappedFrom, window start) only per window
  * or under contention.
@@ -133,10 +147,12 @@ final class WindowedLimiter extends WindowedLimiterFields
   private static final long COST_MASK = PermitTable.COST_MASK;
   private static final int LIMIT_REACHED = RejectReason.LIMIT_REACHED.ordinal();
   private static final int PRIORITY_SHED = RejectReason.PRIORITY_SHED.ordinal();
+  private static final int PROCESS_OVERLOADED = RejectReason.PROCESS_OVERLOADED.ordinal();
   private static final RejectReason[] REASONS = RejectReason.values();
   private static final Priority[] PRIORITIES = Priority.values();
   private static final int LEVELS = Priority.LEVELS;
   private static final int CRITICAL = Priority.CRITICAL.ordinal();
+  private static final int SHEDDABLE = Priority.SHEDDABLE.ordinal();
   /** Shares are fixed-point fractions of 2^SHARE_BITS, rounded up: exact to 2^-12 of a unit. */
   static final int SHARE_BITS = 32;
   /** Windows the shares stay in force after the last refusal or reserve use that pressed them. */
@@ -175,12 +191,17 @@ final class WindowedLimiter extends WindowedLimiterFields
   private final int minWindowSamples;
   private final int maxSamplingPeriod;
   private final RetryAfterEstimator retryAfter;
+  private final OverloadDetector[] detectors;
+  private final List<OverloadDetector> detectorList;
 
   private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
   private final LongAdder drops = new LongAdder();
-  /** Refusals (monitored ones included) by reason and level: LIMIT_REACHED, then PRIORITY_SHED. */
-  private final LongAdder[] refusals = new LongAdder[2 * LEVELS];
+  /**
+   * Refusals (monitored ones included) by reason and level: LIMIT_REACHED, then PRIORITY_SHED,
+   * then PROCESS_OVERLOADED.
+   */
+  private final LongAdder[] refusals = new LongAdder[3 * LEVELS];
   /** Refusals that monitor-only mode turned into admissions. */
   private final LongAdder monitoredRejections = new LongAdder();
   private final LongAdder invalidReleases = new LongAdder();
@@ -228,12 +249,15 @@ final class WindowedLimiter extends WindowedLimiterFields
     this.maxSamplingPeriod = builder.maxSamplingPeriod;
     this.retryAfter = new RetryAfterEstimator(this, clock, builder.minRetryAfterNanos,
         builder.maxRetryAfterNanos, builder.retryAfterJitter);
+    this.detectorList = List.copyOf(builder.detectors);
+    this.detectors = detectorList.toArray(new OverloadDetector[0]);
 
     for (int level = 0; level < LEVELS; level++) {
       // Rounded up, so that a share that is a whole number of units (0.9 of 10) is not one less.
       shares[level] = (long) Math.ceil(builder.shares[level] * (1L << SHARE_BITS));
       refusals[level] = new LongAdder();
       refusals[LEVELS + level] = new LongAdder();
+      refusals[2 * LEVELS + level] = new LongAdder();
     }
     Arrays.fill(pressedIn, -HOLD_WINDOWS - 1L);
     this.cappedFrom = LEVELS;
@@ -259,10 +283,15 @@ final class WindowedLimiter extends WindowedLimiterFields
       throw new IllegalArgumentException("priority must not be null");
     }
     int level = priority.ordinal();
+    if (cost != 1) {
+      checkCost("cost", cost);
+    }
+    if (level == SHEDDABLE && severe() && !admitMonitored(level)) {
+      return reject(PROCESS_OVERLOADED, level, state);
+    }
     if (cost == 1) {
       return acquire(1, level);
     }
-    checkCost("cost", cost);
     weightedBegun.incrementAndGet();
     try {
       return acquire(cost, level);
@@ -299,6 +328,39 @@ final class WindowedLimiter extends WindowedLimiterFields
       }
       current = witness;
     }
+  }
+
+  /** Whether any detector reads SEVERE: a volatile read per detector, no allocation. */
+  private boolean severe() {
+    for (OverloadDetector detector : detectors) {
+      if (detector.signal().level() == OverloadLevel.SEVERE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether any detector reads ELEVATED or SEVERE. */
+  private boolean overloaded() {
+    for (OverloadDetector detector : detectors) {
+      if (detector.signal().level() != OverloadLevel.NONE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A refusal for overload: monitor-only, counts and reports it and returns true (the work goes on
+   * to the usual admission); otherwise returns false and the caller refuses.
+   */
+  private boolean admitMonitored(int level) {
+    if (!monitorOnly) {
+      return false;
+    }
+    monitoredRejections.increment();
+    count(PROCESS_OVERLOADED, level, state);
+    return true;
   }
 
   /** The units work of {@code level} may bring in flight while the shares are in force. */
@@ -391,7 +453,7 @@ final class WindowedLimiter extends WindowedLimiterFields
    * estimator's, given the release count of the admission word the refusal read.
    */
   private long count(int reason, int level, long word) {
-    refusals[(reason == LIMIT_REACHED ? 0 : LEVELS) + level].increment();
+    refusals[block(reason) + level].increment();
     long retryAfterNanos =
         retryAfter.advertise((int) (word >>> 32), ThreadLocalRandom.current().nextLong());
     RejectionListener listener = rejectionListener;
@@ -399,6 +461,11 @@ final class WindowedLimiter extends WindowedLimiterFields
       notifyRejected(listener, reason, level, retryAfterNanos);
     }
     return retryAfterNanos;
+  }
+
+  /** The first index of a reason's counts in {@code refusals}. */
+  private static int block(int reason) {
+    return reason == LIMIT_REACHED ? 0 : reason == PRIORITY_SHED ? LEVELS : 2 * LEVELS;
   }
 
   private static void notifyRejected(RejectionListener listener, int reason, int level,
@@ -653,6 +720,7 @@ final class WindowedLimiter extends WindowedLimiterFields
     w.samples = samples;
     w.maxInFlight = (int) MAX_IN_FLIGHT.getAndSet(this, w.inFlight);
     w.limit = limit;
+    w.overloaded = overloaded();
 
     // Restart the window before running user code, so a failure there is not retried per release.
     samplingMask = samplingMaskFor(w.completions);
@@ -741,7 +809,11 @@ final class WindowedLimiter extends WindowedLimiterFields
     if (reason == RejectReason.LIMIT_REACHED) {
       return refusals[priority.ordinal()].sum();
     }
-    return reason == RejectReason.PRIORITY_SHED ? refusals[LEVELS + priority.ordinal()].sum() : 0;
+    if (reason == RejectReason.PRIORITY_SHED) {
+      return refusals[LEVELS + priority.ordinal()].sum();
+    }
+    return reason == RejectReason.PROCESS_OVERLOADED
+        ? refusals[2 * LEVELS + priority.ordinal()].sum() : 0;
   }
 
   @Override
@@ -847,6 +919,8 @@ final class WindowedLimiter extends WindowedLimiterFields
     for (int level = 0; level < LEVELS; level++) {
       b.rejected(RejectReason.LIMIT_REACHED, PRIORITIES[level], refusals[level].sum());
       b.rejected(RejectReason.PRIORITY_SHED, PRIORITIES[level], refusals[LEVELS + level].sum());
+      b.rejected(RejectReason.PROCESS_OVERLOADED, PRIORITIES[level],
+          refusals[2 * LEVELS + level].sum());
     }
     return b.monitoredRejections(monitored)
         .invalidReleases(invalidReleases.sum())
@@ -854,7 +928,20 @@ final class WindowedLimiter extends WindowedLimiterFields
         .invalidAdjustments(invalidAdjustments.sum())
         .windowsClosed(windowsClosed)
         .rtt(rttTotals.snapshot())
+        .detectors(detectorStates())
         .build();
+  }
+
+  /** Reads each detector once, in order. */
+  private List<DetectorState> detectorStates() {
+    if (detectors.length == 0) {
+      return List.of();
+    }
+    DetectorState[] states = new DetectorState[detectors.length];
+    for (int i = 0; i < states.length; i++) {
+      states[i] = new DetectorState(detectors[i].name(), detectors[i].signal());
+    }
+    return List.of(states);
   }
 
   /** The 64-bit release total: the base read before the word, plus the count since it. */
@@ -871,6 +958,7 @@ final class WindowedLimiter extends WindowedLimiterFields
   CumulativeHistogram rtt() {
     return rttTotals;
   }
+
 
   @Override
   public String toString() {

@@ -2,11 +2,13 @@ package io.sluice.benchmarks;
 
 import io.sluice.Limiter;
 import io.sluice.Outcome;
+import io.sluice.Priority;
+import io.sluice.RejectReason;
+import io.sluice.Ticket;
 import io.sluice.detector.CpuDetector;
 import io.sluice.detector.GcDetector;
 import io.sluice.detector.HeartbeatDetector;
 import io.sluice.detector.OverloadDetector;
-import io.sluice.detector.OverloadLevel;
 import io.sluice.detector.PoolSaturationDetector;
 import io.sluice.limit.AimdLimit;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,20 +29,21 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What reading overload detectors adds to the admit round trip: before each acquisition the
- * admission reads every attached detector's signal, as a limiter wired to detectors will (one
- * volatile read each, through the {@link OverloadDetector} interface, and a level check), then
- * acquires and releases a Sluice permit as {@code AdmitBenchmark}'s SLUICE_AIMD does. The
- * detectors are started, so their sampling threads publish new signals while the benchmark reads.
- * Compare TWO and FOUR with NONE at the same thread count; read 0 B/op with {@code -prof gc}.
+ * What overload detectors attached to a limiter ({@code LimiterBuilder#detectors}) add to the admit
+ * round trip: acquire and release a permit, as {@code AdmitBenchmark}'s SLUICE_AIMD does, on a
+ * limiter with no, two or four started detectors, in the same run. A SHEDDABLE acquisition reads
+ * every detector's signal (one volatile read each, through the {@link OverloadDetector} interface,
+ * and a level check); a CRITICAL one reads none. The detectors' sampling threads publish new
+ * signals while the benchmark reads. Compare TWO and FOUR with NONE at the same priority and
+ * thread count; read 0 B/op with {@code -prof gc}.
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
  * java -jar benchmarks/target/benchmarks.jar DetectorReadBenchmark -t 1 -prof gc
  * </pre>
  *
- * <p>A detector reading SEVERE sheds the call instead (a stall of the machine during the run);
- * the tear-down reports how many, since those calls skip the acquisition.
+ * <p>A detector reading SEVERE makes the limiter refuse SHEDDABLE calls (a stall of the machine
+ * during the run); the tear-down reports how many, since those calls take the reject path.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -63,6 +66,10 @@ public class DetectorReadBenchmark {
   @Param
   public Attached attached;
 
+  /** The priority of every acquisition: only SHEDDABLE reads the detectors. */
+  @Param({"SHEDDABLE", "CRITICAL"})
+  public Priority priority;
+
   private Limiter limiter;
   private OverloadDetector[] detectors;
   private ThreadPoolExecutor pool;
@@ -71,7 +78,6 @@ public class DetectorReadBenchmark {
 
   @Setup
   public void setUp() {
-    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20)).build();
     pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
     switch (attached) {
       case NONE:
@@ -90,6 +96,8 @@ public class DetectorReadBenchmark {
     for (OverloadDetector detector : detectors) {
       detector.start();
     }
+    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20))
+        .detectors(detectors).build();
   }
 
   @TearDown
@@ -103,31 +111,22 @@ public class DetectorReadBenchmark {
           + " times, so this figure mixes in the reject path");
     }
     if (shed.sum() != 0) {
-      System.out.println(attached + ": " + shed.sum() + " calls shed on a SEVERE detector");
+      System.out.println(attached + ": " + shed.sum() + " calls refused on a SEVERE detector");
     }
   }
 
   @Benchmark
   public boolean admitRoundTrip() {
-    if (severe()) {
-      shed.increment();
-      return false;
-    }
+    long ticket = limiter.tryAcquire(1, priority);
     // Releasing a rejection does nothing and returns false.
-    boolean admitted = limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
+    boolean admitted = limiter.release(ticket, Outcome.SUCCESS);
     if (!admitted) {
-      rejected.increment();
-    }
-    return admitted;
-  }
-
-  /** Whether any attached detector reads SEVERE: the check a wired limiter makes per admission. */
-  private boolean severe() {
-    for (OverloadDetector detector : detectors) {
-      if (detector.signal().level() == OverloadLevel.SEVERE) {
-        return true;
+      if (Ticket.reason(ticket) == RejectReason.PROCESS_OVERLOADED) {
+        shed.increment();
+      } else {
+        rejected.increment();
       }
     }
-    return false;
+    return admitted;
   }
 }

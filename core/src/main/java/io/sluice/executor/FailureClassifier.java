@@ -27,9 +27,9 @@ public interface FailureClassifier {
    * <ul>
    *   <li>a {@link TimeoutException}: {@code DROPPED} (a downstream call outlasted its own bound);
    *   <li>an {@link AdmissionRejectedException}, a refusal by another Sluice guard downstream:
-   *       {@code DROPPED} for {@code QUEUE_TIMEOUT}, {@code QUEUE_FULL} and
-   *       {@code PRIORITY_SHED}: the downstream's own queue stood too long, overflowed, or is
-   *       shedding; {@code IGNORED} for {@code LIMIT_REACHED}, {@code DEADLINE},
+   *       {@code DROPPED} for {@code QUEUE_TIMEOUT}, {@code QUEUE_FULL}, {@code PRIORITY_SHED}
+   *       and {@code PROCESS_OVERLOADED}: the downstream's own queue stood too long, overflowed,
+   *       or is shedding; {@code IGNORED} for {@code LIMIT_REACHED}, {@code DEADLINE},
    *       {@code RATE_LIMITED}, {@code FAIR_SHARE}, {@code CIRCUIT_OPEN} and {@code SHUTDOWN}
    *       (see below);
    *   <li>any other {@link RejectedExecutionException} (a saturated thread pool downstream):
@@ -93,6 +93,7 @@ enum DefaultFailureClassifier implements FailureClassifier {
       case QUEUE_TIMEOUT:
       case QUEUE_FULL:
       case PRIORITY_SHED:
+      case PROCESS_OVERLOADED:
         return true;
       default:
         return false;

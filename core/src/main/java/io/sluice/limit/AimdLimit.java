@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * at low load too, yet it does not drift to the maximum while idle. With a derived objective,
  * neither latency nor drops shrink a limit the window did not reach (nothing refused, peak
  * in-flight below it); an explicit timeout is a contract and backs off whenever it is exceeded. A
- * window without samples or drops leaves the limit unchanged.
+ * window without samples or drops leaves the limit unchanged. A window the limiter's overload
+ * detectors flagged ({@link WindowStats#overloaded()}) backs off as drops do.
  *
  * <p>Limits of the design, measured on the control matrix ({@code docs/control-matrix.md}): like
  * {@link GradientLimit} it holds latency, not a queue, so where one or two workers serve everything
@@ -78,7 +79,7 @@ public final class AimdLimit extends BaselineLimit {
     int limit = window.limit();
     // An explicit objective is a contract: latency beyond it backs off whether or not the limit
     // was reached, as drops do.
-    if (dropped(window) || tooManyAboveTimeout(window)) {
+    if (window.overloaded() || dropped(window) || tooManyAboveTimeout(window)) {
       return backOff(limit);
     }
     return window.sampleCount() == 0 ? limit : bounds.clamp(grow(window, limit));

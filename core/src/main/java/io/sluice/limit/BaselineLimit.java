@@ -3,10 +3,13 @@ package io.sluice.limit;
 /**
  * An adaptive algorithm that compares latency with the robust no-load baseline of
  * {@link RttBaseline}. Each window: a running re-measurement holds the limit; otherwise drops back
- * off; otherwise, when the baseline is known, windows are pooled until they hold enough samples
- * (see PooledWindow) and the subclass turns the pool's latency into a new limit; a window too thin
- * to judge latency grows the limit by one if it refused work, so that a small limit at low traffic
- * is not stuck. A window whose limit was not reached never shrinks the limit.
+ * off, and so does a window the limiter's overload detectors flagged
+ * ({@link WindowStats#overloaded()}), whether or not the limit was reached (the process is starved:
+ * less work in flight is the remedy, whatever the latencies); otherwise, when the baseline is
+ * known, windows are pooled until they hold enough samples (see PooledWindow) and the subclass
+ * turns the pool's latency into a new limit; a window too thin to judge latency grows the limit by
+ * one if it refused work, so that a small limit at low traffic is not stuck. Apart from overload, a
+ * window whose limit was not reached never shrinks the limit.
  */
 abstract class BaselineLimit extends AdaptiveLimit {
   private final RttBaseline baseline;
@@ -30,7 +33,7 @@ abstract class BaselineLimit extends AdaptiveLimit {
       return bounds.clamp(held);
     }
     int limit = window.limit();
-    if (dropped(window) && RttBaseline.binding(window)) {
+    if (window.overloaded() || dropped(window) && RttBaseline.binding(window)) {
       pool.clear();
       backedOff(limit);
       return bounds.clamp(LimitBounds.afterDrops(limit, window.dropRatio(), backoffRatio));

@@ -52,6 +52,16 @@ public interface WindowStats {
   /** Returns the limit that was in force during the window. */
   int limit();
 
+  /**
+   * Returns whether an overload detector attached to the limiter read ELEVATED or SEVERE when the
+   * window closed: the process is starved, so the window counts as congested whatever its
+   * latencies say. The built-in adaptive algorithms back off on it as on drops; a custom algorithm
+   * should too. False by default and for a limiter without detectors.
+   */
+  default boolean overloaded() {
+    return false;
+  }
+
   /** Returns completions per second over the window. */
   default double throughputPerSecond() {
     return completions() * 1e9 / durationNanos();

@@ -4,8 +4,10 @@ import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.detector.OverloadLevel;
 import io.sluice.internal.Args;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -75,6 +77,7 @@ public final class LimiterSnapshot {
   private final long invalidAdjustments;
   private final long windowsClosed;
   private final LatencySnapshot rtt;
+  private final List<DetectorState> detectors;
 
   private LimiterSnapshot(Builder b) {
     this.limit = b.limit;
@@ -93,6 +96,7 @@ public final class LimiterSnapshot {
     this.invalidAdjustments = b.invalidAdjustments;
     this.windowsClosed = b.windowsClosed;
     this.rtt = b.rtt;
+    this.detectors = b.detectors;
   }
 
   /** Returns a builder of a snapshot whose every value is 0 (and whose RTTs are empty). */
@@ -197,6 +201,19 @@ public final class LimiterSnapshot {
     return rtt;
   }
 
+  /**
+   * Returns the readings of the limiter's overload detectors, in the order they were added; empty
+   * without detectors. Immutable.
+   */
+  public List<DetectorState> detectors() {
+    return detectors;
+  }
+
+  /** Returns the worst level the detectors read: NONE without detectors. */
+  public OverloadLevel overload() {
+    return DetectorState.worst(detectors);
+  }
+
   /** Returns whether the limit sits at the algorithm's minimum and the algorithm can move it. */
   public boolean limitAtMinimum() {
     return limit <= minLimit && minLimit < maxLimit;
@@ -220,14 +237,15 @@ public final class LimiterSnapshot {
         && ignored == s.ignored && Arrays.equals(rejected, s.rejected)
         && monitoredRejections == s.monitoredRejections && invalidReleases == s.invalidReleases
         && invalidSamples == s.invalidSamples && invalidAdjustments == s.invalidAdjustments
-        && windowsClosed == s.windowsClosed && rtt.equals(s.rtt);
+        && windowsClosed == s.windowsClosed && rtt.equals(s.rtt)
+        && detectors.equals(s.detectors);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(limit, minLimit, maxLimit, inFlight, retryAfterNanos, admitted, succeeded,
         dropped, ignored, Arrays.hashCode(rejected), monitoredRejections, invalidReleases,
-        invalidSamples, invalidAdjustments, windowsClosed, rtt);
+        invalidSamples, invalidAdjustments, windowsClosed, rtt, detectors);
   }
 
   @Override
@@ -238,7 +256,7 @@ public final class LimiterSnapshot {
         + ", rejected=" + rejected() + ", monitoredRejections=" + monitoredRejections
         + ", invalidReleases=" + invalidReleases + ", invalidSamples=" + invalidSamples
         + ", invalidAdjustments=" + invalidAdjustments + ", windowsClosed=" + windowsClosed
-        + ", rtt=" + rtt + "]";
+        + ", rtt=" + rtt + ", detectors=" + detectors + "]";
   }
 
   /**
@@ -264,6 +282,7 @@ public final class LimiterSnapshot {
     private long invalidAdjustments;
     private long windowsClosed;
     private LatencySnapshot rtt = LatencySnapshot.empty();
+    private List<DetectorState> detectors = List.of();
 
     private Builder() {}
 
@@ -355,6 +374,12 @@ public final class LimiterSnapshot {
     /** Sets the round-trip times of sampled successes. */
     public Builder rtt(LatencySnapshot rtt) {
       this.rtt = Args.notNull("rtt", rtt);
+      return this;
+    }
+
+    /** Sets the readings of the limiter's overload detectors (copied); empty by default. */
+    public Builder detectors(List<DetectorState> detectors) {
+      this.detectors = List.copyOf(Args.notNull("detectors", detectors));
       return this;
     }
 

@@ -3,11 +3,13 @@ package io.sluice.metrics;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
+import io.sluice.detector.OverloadLevel;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.internal.Args;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.List;
 
 /*
  * A two-rule health check over consecutive intervals, evaluated on demand.
@@ -51,7 +53,10 @@ import java.time.Duration;
  *       evaluation; seen at the algorithm's minimum for 1 minute without a break, the state is
  *       OVERLOADED. (A fixed limit, whose minimum equals its maximum, never counts.)
  * </ol>
- * Otherwise the state is DEGRADED if either rule fired in the latest interval, OK if neither did.
+ * Otherwise the state is DEGRADED if either rule fired in the latest interval, or if one of the
+ * limiter's overload detectors ({@code LimiterBuilder#detector}) read ELEVATED or SEVERE when it
+ * ended; OK if none did. The status carries the detectors' readings
+ * ({@link OverloadStatus#detectors()}).
  * Requests are acquisitions for a limiter and tasks for an executor. A monitor-only (shadow mode)
  * limiter's refusals count as refusals (the monitor tells what enforcing would do) and its
  * acquisitions once: requests are {@code admitted + rejected - monitoredRejections}.
@@ -198,17 +203,18 @@ public final class OverloadMonitor {
     }
     long rejectingFor = rejectingSince == NONE ? 0 : now - rejectingSince;
     long atMinimumFor = atMinimumSince == NONE ? 0 : now - atMinimumSince;
+    List<DetectorState> detectors = reading.limits().detectors();
     OverloadState state;
     if ((rejecting && rejectingFor >= rejectionSustainNanos)
         || (atMinimum && atMinimumFor >= minimumSustainNanos)) {
       state = OverloadState.OVERLOADED;
-    } else if (rejecting || atMinimum) {
+    } else if (rejecting || atMinimum || DetectorState.worst(detectors) != OverloadLevel.NONE) {
       state = OverloadState.DEGRADED;
     } else {
       state = OverloadState.OK;
     }
     OverloadStatus result = new OverloadStatus(state, now, now - intervalStart, requests, rejected,
-        rejectingFor, limit, minLimit, atMinimumFor);
+        rejectingFor, limit, minLimit, atMinimumFor, detectors);
     intervalStart = now;
     requestsAtStart = reading.requests();
     rejectedAtStart = reading.rejected();

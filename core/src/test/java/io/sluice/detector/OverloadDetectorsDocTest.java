@@ -3,7 +3,11 @@ package io.sluice.detector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.Limiter;
+import io.sluice.Outcome;
 import io.sluice.Priority;
+import io.sluice.RejectReason;
+import io.sluice.Ticket;
 import io.sluice.docs.DocSnippets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -139,10 +143,57 @@ class OverloadDetectorsDocTest {
     sampler.close();
   }
 
+  /** The wiring section's snippet: what the limiter answers a SHEDDABLE call. */
+  static String wired(OverloadDetector heartbeat, OverloadDetector gc) {
+    Limiter limiter = Limiter.newBuilder()
+        .detectors(heartbeat, gc)
+        .build();
+
+    long permit = limiter.tryAcquire(1, Priority.SHEDDABLE);
+    if (Ticket.isRejection(permit)) {
+      RejectReason reason = Ticket.reason(permit);   // PROCESS_OVERLOADED while one reads SEVERE
+      long retryAfterNanos = Ticket.retryAfterNanos(permit);
+      return reason + " " + (retryAfterNanos > 0);
+    }
+    limiter.release(permit, Outcome.SUCCESS);
+    return "admitted";
+  }
+
+  @Test
+  void aLimiterWiredToDetectorsRefusesSheddableWorkWhileOneReadsSevere() {
+    OverloadDetector calm = new SetDetector(OverloadLevel.NONE);
+    OverloadDetector elevated = new SetDetector(OverloadLevel.ELEVATED);
+    OverloadDetector severe = new SetDetector(OverloadLevel.SEVERE);
+    assertThat(wired(calm, namedGc(calm))).isEqualTo("admitted");
+    assertThat(wired(elevated, namedGc(elevated))).isEqualTo("admitted");
+    assertThat(wired(calm, namedGc(severe))).isEqualTo("PROCESS_OVERLOADED true");
+  }
+
+  /** The same reading under another name: a limiter refuses two detectors of one name. */
+  private static OverloadDetector namedGc(OverloadDetector reading) {
+    return new OverloadDetector() {
+      @Override
+      public String name() {
+        return "gc";
+      }
+
+      @Override
+      public OverloadSignal signal() {
+        return reading.signal();
+      }
+
+      @Override
+      public void start() {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
   @Test
   void thePageShowsTheSnippetsThisTestRuns() {
     String page = DocSnippets.page("docs/14-overload-detectors.md");
-    assertThat(DocSnippets.blocks(page, "java")).hasSize(2);
+    assertThat(DocSnippets.blocks(page, "java")).hasSize(3);
     assertThat(DocSnippets.linesMissingFrom(page, Path.of("src", "test", "java", "io", "sluice",
         "detector", "OverloadDetectorsDocTest.java"))).as("documented lines not run by this test")
         .isEmpty();

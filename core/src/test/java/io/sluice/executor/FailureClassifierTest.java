@@ -34,6 +34,7 @@ class FailureClassifierTest {
     expected.put(RejectReason.RATE_LIMITED, Outcome.IGNORED);
     expected.put(RejectReason.CIRCUIT_OPEN, Outcome.IGNORED);
     expected.put(RejectReason.FAIR_SHARE, Outcome.IGNORED);
+    expected.put(RejectReason.PROCESS_OVERLOADED, Outcome.DROPPED);
     assertThat(expected).as("every reason is decided").hasSize(RejectReason.values().length);
     for (RejectReason reason : RejectReason.values()) {
       AdmissionRejectedException refusal = new AdmissionRejectedException(reason, 1_000L);

@@ -232,4 +232,27 @@ class OverloadMonitorTest {
     assertThatThrownBy(() -> b.limitAtMinimum(null))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aDetectorAboveNoneMakesTheStatusDegradedAndTheStatusCarriesItsReading() {
+    io.sluice.SettableDetector heartbeat = new io.sluice.SettableDetector("heartbeat");
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(10))
+        .detector(heartbeat).build();
+    OverloadMonitor monitor = OverloadMonitor.newBuilder(limiter).clock(clock).build();
+    clock.advance(TEN_SECONDS);
+    OverloadStatus calm = monitor.evaluate();
+    assertThat(calm.state()).isEqualTo(OverloadState.OK);
+    assertThat(calm.detectors()).extracting(DetectorState::name).containsExactly("heartbeat");
+    assertThat(calm.overload()).isEqualTo(io.sluice.detector.OverloadLevel.NONE);
+
+    heartbeat.set(io.sluice.detector.OverloadLevel.ELEVATED);
+    clock.advance(TEN_SECONDS);
+    OverloadStatus elevated = monitor.evaluate();
+    assertThat(elevated.state()).isEqualTo(OverloadState.DEGRADED);
+    assertThat(elevated.overload()).isEqualTo(io.sluice.detector.OverloadLevel.ELEVATED);
+
+    heartbeat.set(io.sluice.detector.OverloadLevel.NONE);
+    clock.advance(TEN_SECONDS);
+    assertThat(monitor.evaluate().state()).isEqualTo(OverloadState.OK);
+  }
 }

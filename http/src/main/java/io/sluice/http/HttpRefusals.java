@@ -276,6 +276,8 @@ public final class HttpRefusals {
         return "A dependency of the server is failing.";
       case FAIR_SHARE:
         return "This tenant holds more than its fair share of the server while others wait.";
+      case PROCESS_OVERLOADED:
+        return "The server process is overloaded; low-priority requests are shed.";
       default:
         return "The server is overloaded.";
     }

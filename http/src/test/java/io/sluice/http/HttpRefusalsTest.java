@@ -267,4 +267,14 @@ class HttpRefusalsTest {
     assertThatThrownBy(() -> b.quotaPolicy("q\n", 1, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quotaPolicy name");
   }
+
+  @Test
+  void aProcessOverloadIsA503ThatSaysSo() {
+    HttpRefusal refusal =
+        standard.refuse(Ticket.rejection(RejectReason.PROCESS_OVERLOADED, 2_000_000_000L), 0);
+    assertThat(refusal.status()).isEqualTo(503);
+    assertThat(refusal.field("Retry-After")).isEqualTo("2");
+    assertThat((String) MiniJson.object(refusal.bodyText()).get("detail"))
+        .startsWith("The server process is overloaded");
+  }
 }

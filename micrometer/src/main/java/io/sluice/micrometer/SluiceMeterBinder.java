@@ -13,6 +13,7 @@ import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.executor.AdmissionExecutor;
+import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.LatencySnapshot;
 import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.metrics.OverloadMonitor;
@@ -49,6 +50,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>sluice.limiter.completed</td><td>counter</td><td>outcome</td></tr>
  *   <tr><td>sluice.limiter.rejected</td><td>counter</td><td>reason, priority</td></tr>
  *   <tr><td>sluice.limiter.rejected.monitored</td><td>counter</td><td></td></tr>
+ *   <tr><td>sluice.limiter.overload.level, sluice.limiter.overload.pressure</td>
+ *       <td>gauge (with overload detectors only)</td><td>detector</td></tr>
  *   <tr><td>sluice.limiter.invalid.releases, sluice.limiter.invalid.samples,
  *       sluice.limiter.invalid.adjustments, sluice.limiter.windows</td>
  *       <td>counter</td><td></td></tr>
@@ -220,6 +223,10 @@ public final class SluiceMeterBinder implements MeterBinder {
             "acquisitions refused, by reason and priority (monitor-only refusals included)");
       }
     }
+    List<DetectorState> detectors = l.snapshot().detectors();
+    if (!detectors.isEmpty()) {
+      bindDetectors(registry, base, l, detectors);
+    }
     counter(registry, "sluice.limiter.rejected.monitored", base, l,
         x -> x.snapshot().monitoredRejections(),
         "refusals a monitor-only limiter admitted all the same");
@@ -233,6 +240,32 @@ public final class SluiceMeterBinder implements MeterBinder {
         "windows closed (runs of the limit algorithm)");
     histogram(registry, "sluice.limiter.rtt", base, l, x -> x.snapshot().rtt(),
         "round-trip time of admitted work (sampled)");
+  }
+
+  /**
+   * The meters of a limiter with overload detectors: refusals for overload apart from the others,
+   * and each detector's level (0 NONE, 1 ELEVATED, 2 SEVERE) and pressure, by detector name.
+   */
+  /** The refusals for process overload and the detectors' readings, for a limiter that has some. */
+  private static void bindDetectors(MeterRegistry registry, Tags base, Limiter l,
+      List<DetectorState> detectors) {
+    RejectReason overloaded = RejectReason.PROCESS_OVERLOADED;
+    for (Priority p : Priority.values()) {
+      counter(registry, "sluice.limiter.rejected",
+          base.and("reason", tag(overloaded)).and("priority", tag(p)), l,
+          x -> x.snapshot().rejected(overloaded, p),
+          "acquisitions refused, by reason and priority (monitor-only refusals included)");
+    }
+    for (int i = 0; i < detectors.size(); i++) {
+      int index = i;
+      Tags t = base.and("detector", detectors.get(i).name());
+      Gauge.builder("sluice.limiter.overload.level", l,
+              x -> x.snapshot().detectors().get(index).level().ordinal())
+          .tags(t).description("detector level: 0 none, 1 elevated, 2 severe").register(registry);
+      Gauge.builder("sluice.limiter.overload.pressure", l,
+              x -> x.snapshot().detectors().get(index).signal().pressure())
+          .tags(t).description("detector reading over its SEVERE threshold").register(registry);
+    }
   }
 
   private void bindExecutor(MeterRegistry registry, Tags base) {

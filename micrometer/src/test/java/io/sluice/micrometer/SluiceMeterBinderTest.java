@@ -17,6 +17,11 @@ import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
+import io.sluice.RejectReason;
+import io.sluice.Ticket;
+import io.sluice.detector.OverloadDetector;
+import io.sluice.detector.OverloadLevel;
+import io.sluice.detector.OverloadSignal;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
@@ -350,5 +355,70 @@ class SluiceMeterBinderTest {
     public LimiterSnapshot snapshot() {
       return delegate.snapshot();
     }
+  }
+
+  /** A detector whose reading the test sets. */
+  static final class SetDetector implements OverloadDetector {
+    private final String name;
+    volatile OverloadSignal signal = OverloadSignal.none(0L);
+
+    SetDetector(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public OverloadSignal signal() {
+      return signal;
+    }
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void detectorsGetTheirLevelAndPressureAndOverloadRefusalsTheirReason() {
+    SetDetector heartbeat = new SetDetector("heartbeat");
+    SetDetector gc = new SetDetector("gc");
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1))
+        .detectors(heartbeat, gc).build();
+    SluiceMeterBinder.limiter("api", limiter).bindTo(registry);
+    long held = limiter.tryAcquire();
+    assertThat(Ticket.isRejection(limiter.tryAcquire())).isTrue();   // limit reached
+    gc.signal = new OverloadSignal(OverloadLevel.SEVERE, 1.25, 0.4, 0L);
+    assertThat(Ticket.reason(limiter.tryAcquire(1, Priority.SHEDDABLE)))
+        .isEqualTo(RejectReason.PROCESS_OVERLOADED);
+    assertThat(Ticket.reason(limiter.tryAcquire(1, Priority.SHEDDABLE)))
+        .isEqualTo(RejectReason.PROCESS_OVERLOADED);
+
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached",
+        "priority", "critical")).isEqualTo(1);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "process_overloaded",
+        "priority", "sheddable")).isEqualTo(2);
+    assertThat(gauge("sluice.limiter.overload.level", "name", "api", "detector", "gc"))
+        .isEqualTo(2);
+    assertThat(gauge("sluice.limiter.overload.pressure", "name", "api", "detector", "gc"))
+        .isEqualTo(1.25);
+    assertThat(gauge("sluice.limiter.overload.level", "name", "api", "detector", "heartbeat"))
+        .isZero();
+    gc.signal = OverloadSignal.none(0L);
+    assertThat(gauge("sluice.limiter.overload.level", "name", "api", "detector", "gc")).isZero();
+    limiter.release(held, Outcome.SUCCESS);
+  }
+
+  @Test
+  void aLimiterWithoutDetectorsHasNoDetectorMeters() {
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1)).build();
+    SluiceMeterBinder.limiter("api", limiter).bindTo(registry);
+    assertThat(registry.find("sluice.limiter.overload.level").gauges()).isEmpty();
+    assertThat(registry.find("sluice.limiter.rejected").tag("reason", "process_overloaded")
+        .functionCounters()).isEmpty();
   }
 }

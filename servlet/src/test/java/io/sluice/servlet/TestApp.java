@@ -43,7 +43,7 @@ final class TestApp extends HttpServlet implements AutoCloseable {
    * The async cycles left to time out that the container has not ended yet, with what they were
    * admitted as: a permit held for one of these is held because the request is still open.
    */
-  final Map<AsyncContext, String> unended = new ConcurrentHashMap<>();
+  final transient Map<AsyncContext, String> unended = new ConcurrentHashMap<>();
   /** Released once by each request that reached {@code hold}. */
   final Semaphore holding = new Semaphore(0);
   private final transient ExecutorService workers = Executors.newFixedThreadPool(4, r -> {

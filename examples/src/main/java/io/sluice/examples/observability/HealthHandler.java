@@ -2,6 +2,7 @@ package io.sluice.examples.observability;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadState;
 import io.sluice.metrics.OverloadStatus;
@@ -39,14 +40,31 @@ public final class HealthHandler implements HttpHandler {
     return state == OverloadState.OVERLOADED ? 503 : 200;
   }
 
-  /** Returns the JSON body for a status. */
+  /**
+   * Returns the JSON body for a status; with overload detectors, a {@code detectors} array of each
+   * one's name, level and pressure follows.
+   */
   public static String json(OverloadStatus s) {
-    return String.format(Locale.ROOT,
+    String figures = String.format(Locale.ROOT,
         "{\"status\":\"%s\",\"rejectionRatio\":%.4f,\"requests\":%d,\"rejected\":%d,"
             + "\"rejectingForSeconds\":%.1f,\"limit\":%d,\"minLimit\":%d,"
             + "\"limitAtMinimumForSeconds\":%.1f}",
         s.state(), s.rejectionRatio(), s.requests(), s.rejected(), s.rejectingForNanos() / 1e9,
         s.limit(), s.minLimit(), s.atMinimumForNanos() / 1e9);
+    if (s.detectors().isEmpty()) {
+      return figures;
+    }
+    StringBuilder json = new StringBuilder(figures.substring(0, figures.length() - 1));
+    String separator = ",\"detectors\":[";
+    for (DetectorState d : s.detectors()) {
+      // Detector names are the application's own: escape what would end the JSON string.
+      String name = d.name().replace("\\", "\\\\").replace("\"", "\\\"");
+      json.append(separator).append(String.format(Locale.ROOT,
+          "{\"name\":\"%s\",\"level\":\"%s\",\"pressure\":%.2f}", name, d.level(),
+          d.signal().pressure()));
+      separator = ",";
+    }
+    return json.append("]}").toString();
   }
 
   @Override
