@@ -16,6 +16,11 @@ module io.sluice {
   // classes made a DataSource, so java.sql is in the user's module graph already). Transitive:
   // their signatures name JDBC types, so a module that reads io.sluice reads java.sql to compile.
   requires static transitive java.sql;
+  // @CheckReturnValue on every method returning a ticket or a permit, for Error Prone and IDEs;
+  // compile time only, so core still needs nothing beyond the JDK at run time, nor a user's
+  // compiler: without the jar the annotations are simply not seen (hence the types that carry
+  // them suppress the "exports" lint, which asks for a transitive requirement).
+  requires static com.google.errorprone.annotations;
 
   exports io.sluice;
   exports io.sluice.breaker;

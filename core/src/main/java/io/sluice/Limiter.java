@@ -1,5 +1,8 @@
 package io.sluice;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+import io.sluice.metrics.LimiterSnapshot;
+
 /**
  * Admits concurrent work up to a limit that a {@link io.sluice.limit.LimitAlgorithm} adapts to what
  * the protected resource can serve at low latency, and rejects the rest at once with a reason and a
@@ -56,14 +59,17 @@ package io.sluice;
  * turns the feature off for its callers.
  *
  * <h2>Metrics</h2>
- * {@code io.sluice.metrics.LimiterSnapshot.of(limiter)} reads everything a limiter built by
- * {@link #newBuilder()} counts (admitted, released by outcome, rejected, the RTT distribution),
- * from any thread, without slowing its callers; {@link LimiterBuilder#rejectionListener} and
- * {@link LimiterBuilder#listener} report rejections and limit changes as they happen.
+ * {@link #snapshot()} reads everything a limiter built by {@link #newBuilder()} counts (admitted,
+ * released by outcome, rejected by reason and priority, the RTT distribution), from any thread,
+ * without slowing its callers; metrics, the overload monitor and the Micrometer binder read
+ * limiters through it alone, so a decorator that forwards it is observed as its delegate.
+ * {@link LimiterBuilder#rejectionListener} and {@link LimiterBuilder#listener} report rejections
+ * and limit changes as they happen.
  *
  * <p>A permit that is never released holds its units forever: release in a {@code finally} block
  * or use a guard that does it for you.
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface Limiter {
 
   /** Returns a builder with the defaults documented on {@link LimiterBuilder}. */
@@ -75,6 +81,7 @@ public interface Limiter {
    * Tries to admit work of cost 1 and priority {@link Priority#CRITICAL}; returns a permit or a
    * rejection (see {@link Ticket}).
    */
+  @CheckReturnValue
   long tryAcquire();
 
   /**
@@ -85,6 +92,7 @@ public interface Limiter {
    * @param cost in {@code [1, maxLimit]}; work whose cost exceeds the current limit is rejected
    * @throws IllegalArgumentException if {@code cost} is out of range
    */
+  @CheckReturnValue
   long tryAcquire(int cost);
 
   /**
@@ -110,6 +118,7 @@ public interface Limiter {
    * @param cost in {@code [1, maxLimit]}
    * @throws IllegalArgumentException if {@code cost} is out of range or {@code priority} is null
    */
+  @CheckReturnValue
   default long tryAcquire(int cost, Priority priority) {
     if (priority == null) {
       throw new IllegalArgumentException("priority must not be null");
@@ -272,4 +281,122 @@ public interface Limiter {
 
   /** Returns how many windows have closed, i.e. how many times the algorithm has run. */
   long windowsClosed();
+
+  /**
+   * Returns what the limiter is doing now and has done since it was built (see
+   * {@link LimiterSnapshot}); from any thread, without blocking its callers; allocates.
+   *
+   * <p>The default, for test doubles and for limiters that count nothing, is built from
+   * {@link #limit()}, {@link #inFlight()} and {@link #retryAfterNanos()}: every count is 0, the
+   * algorithm's bounds are 0 (so the limit is never "at its minimum") and the RTT distribution
+   * is empty. A limiter built by {@link #newBuilder()} reports exact counts; a decorator must
+   * forward this method, or it hides them.
+   */
+  default LimiterSnapshot snapshot() {
+    return LimiterSnapshot.newBuilder()
+        .limit(Math.max(0, limit()))
+        .inFlight(Math.max(0, inFlight()))
+        .retryAfterNanos(Math.max(0L, retryAfterNanos()))
+        .build();
+  }
+
+  /**
+   * Admits work of cost 1 and priority {@link Priority#CRITICAL} as an {@link AutoCloseable}
+   * {@link Permit}, for try-with-resources; see {@link #acquire(int, Priority)}.
+   *
+   * @throws AdmissionRejectedException if the limiter refuses, with its reason and Retry-After
+   */
+  @CheckReturnValue
+  default Permit acquire() {
+    return acquire(1, Priority.CRITICAL);
+  }
+
+  /**
+   * Admits work of {@code cost} units and the given priority as an {@link AutoCloseable}
+   * {@link Permit}: {@code try (Limiter.Permit p = limiter.acquire(1, priority)) {...}}. For
+   * callers who prefer try-with-resources to zero allocation: an admitted call allocates the
+   * permit (one small object); a refused one throws an exception without a stack trace. The
+   * primitive {@link #tryAcquire(int, Priority)} stays the allocation-free path.
+   *
+   * @throws AdmissionRejectedException if the limiter refuses, with its reason and Retry-After
+   * @throws IllegalArgumentException as {@link #tryAcquire(int, Priority)}
+   */
+  @CheckReturnValue
+  default Permit acquire(int cost, Priority priority) {
+    long ticket = tryAcquire(cost, priority);
+    if (Ticket.isRejection(ticket)) {
+      throw new AdmissionRejectedException(Ticket.reason(ticket), Ticket.retryAfterNanos(ticket));
+    }
+    return new Permit(this, ticket);
+  }
+
+  /**
+   * An admitted unit of work of a {@link Limiter}, released once: with {@link #release(Outcome)}
+   * when its outcome is known, else by {@link #close()} as {@link Outcome#IGNORED}. Closing
+   * without an outcome reports no capacity signal, because an exception thrown in the block is
+   * as likely the caller's bug as an overload; report a timeout or an overload signal with
+   * {@code release(Outcome.DROPPED)} in a {@code catch}.
+   *
+   * <pre>{@code
+   * try (Limiter.Permit permit = limiter.acquire()) {
+   *   callDownstream();
+   *   permit.release(Outcome.SUCCESS);
+   * }
+   * }</pre>
+   *
+   * <p>Not thread-safe: use it on the thread that acquired it, or hand it to another with a
+   * happens-before edge (as an executor's submission gives). It allocates nothing after it is
+   * built.
+   */
+  final class Permit implements AutoCloseable {
+    private final Limiter limiter;
+    private final long ticket;
+    private boolean released;
+
+    Permit(Limiter limiter, long ticket) {
+      this.limiter = limiter;
+      this.ticket = ticket;
+    }
+
+    /** Returns the primitive permit, for {@link Limiter#sample} and {@link Limiter#adjust}. */
+    public long ticket() {
+      return ticket;
+    }
+
+    /**
+     * Releases the permit with the outcome of its work; returns whether this call released it
+     * ({@code false}, and nothing happens, once it has been released).
+     *
+     * @throws IllegalArgumentException if {@code outcome} is null
+     */
+    public boolean release(Outcome outcome) {
+      if (outcome == null) {
+        throw new IllegalArgumentException("outcome must not be null");
+      }
+      if (released) {
+        return false;
+      }
+      released = true;
+      limiter.release(ticket, outcome);
+      return true;
+    }
+
+    /** Releases the permit as {@link Outcome#IGNORED} unless it was released with an outcome. */
+    @Override
+    public void close() {
+      if (!released) {
+        release(Outcome.IGNORED);
+      }
+    }
+
+    /** Returns whether the permit has been released. */
+    public boolean isReleased() {
+      return released;
+    }
+
+    @Override
+    public String toString() {
+      return "Permit[" + Ticket.toString(ticket) + (released ? ", released]" : "]");
+    }
+  }
 }

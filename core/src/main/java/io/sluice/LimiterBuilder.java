@@ -2,11 +2,17 @@ package io.sluice;
 
 import io.sluice.detector.OverloadDetector;
 import io.sluice.internal.Args;
+import io.sluice.limit.AimdLimit;
+import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.function.Supplier;
 
 /**
  * Configures and builds a {@link Limiter}. Every setter checks its argument at once and throws an
@@ -15,7 +21,8 @@ import java.util.List;
  * <table>
  *   <caption>Defaults</caption>
  *   <tr><th>setting</th><th>default</th></tr>
- *   <tr><td>{@link #algorithm}</td><td>{@link VegasLimit} with its defaults</td></tr>
+ *   <tr><td>{@link #algorithm}</td><td>{@code VegasLimit.newBuilder()}: Vegas with its defaults
+ *       </td></tr>
  *   <tr><td>{@link #clock}</td><td>{@link NanoClock#system()}</td></tr>
  *   <tr><td>{@link #window}</td><td>100 ms to 1 s, at least 20 samples</td></tr>
  *   <tr><td>{@link #retryAfter}</td><td>10 ms to 60 s</td></tr>
@@ -28,14 +35,23 @@ import java.util.List;
  *   <tr><td>{@link #detectors}</td><td>none</td></tr>
  * </table>
  *
- * <p>Not thread-safe; build on one thread, then share the limiter.
+ * <p>{@link #build()} may be called more than once: each call builds a limiter of its own, with an
+ * algorithm of its own, and changes nothing in the builder. Not thread-safe; build on one thread,
+ * then share the limiter.
  */
 public final class LimiterBuilder {
   private static final Duration MIN_WINDOW_FLOOR = Duration.ofMillis(1);
   private static final Duration WINDOW_CEILING = Duration.ofHours(1);
   private static final Duration RETRY_AFTER_CEILING = Duration.ofDays(1);
 
-  LimitAlgorithm algorithm;
+  /**
+   * The library's stateful algorithms that a limiter owns, held weakly: a factory that hands one
+   * out again is refused (see build()). Identity: these classes do not override equals.
+   */
+  private static final Map<LimitAlgorithm, Boolean> OWNED =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
+  private Supplier<? extends LimitAlgorithm> algorithm = VegasLimit.newBuilder();
   NanoClock clock = NanoClock.system();
   final List<LimitListener> listeners = new ArrayList<>();
   RejectionListener rejectionListener;
@@ -50,20 +66,18 @@ public final class LimiterBuilder {
   final double[] shares = {1.0, 0.9, 0.8, 0.7};
   boolean monitorOnly;
   final List<OverloadDetector> detectors = new ArrayList<>();
-  private LimitAlgorithm lastBuilt;
-  // What the algorithm reported at build time, checked; the limiter reads these, not the algorithm.
-  int minLimit;
-  int initialLimit;
-  int maxLimit;
 
   LimiterBuilder() {}
 
   /**
-   * Sets the limit algorithm. An algorithm instance keeps per-limiter state: give each limiter its
-   * own instance.
+   * Sets the factory of the limit algorithm, called once per {@link #build()}: an algorithm keeps
+   * per-limiter state, so each limiter gets one of its own. Every algorithm builder is such a
+   * factory ({@code algorithm(VegasLimit.newBuilder().queue(2, 4))}), a {@code FixedLimit} is one
+   * of itself (it is immutable: {@code algorithm(FixedLimit.of(20))}), and a custom algorithm's
+   * constructor is one ({@code algorithm(MyLimit::new)}).
    */
-  public LimiterBuilder algorithm(LimitAlgorithm algorithm) {
-    this.algorithm = Args.notNull("algorithm", algorithm);
+  public LimiterBuilder algorithm(Supplier<? extends LimitAlgorithm> factory) {
+    this.algorithm = Args.notNull("algorithm", factory);
     return this;
   }
 
@@ -226,39 +240,51 @@ public final class LimiterBuilder {
   }
 
   /**
-   * Builds the limiter. The algorithm's bounds are read once, here, and checked: its
-   * {@code maxLimit()} must lie in {@code [1, LimitAlgorithm.MAX_SUPPORTED_LIMIT]}, its
+   * Builds a limiter; the builder may go on to build more, each with its own algorithm. The
+   * algorithm factory is called once, and the algorithm's bounds are read once, here, and checked:
+   * its {@code maxLimit()} must lie in {@code [1, LimitAlgorithm.MAX_SUPPORTED_LIMIT]}, its
    * {@code minLimit()} in {@code [1, maxLimit()]} and its {@code initialLimit()} in
    * {@code [minLimit(), maxLimit()]}.
    *
    * @throws IllegalArgumentException if the algorithm reports bounds outside those ranges (the
    *     message names the algorithm's class, the method, the value and the range), or if the
    *     Retry-After range cannot hold the jitter
-   * @throws IllegalStateException if this builder's algorithm instance was already used to build a
-   *     limiter
+   * @throws IllegalStateException if the factory returns null, or a {@code VegasLimit},
+   *     {@code AimdLimit} or {@code GradientLimit} that a limiter already owns (two limiters
+   *     would share its state, written by both window closers)
    */
   public Limiter build() {
-    LimitAlgorithm chosen = algorithm != null ? algorithm : VegasLimit.newBuilder().build();
-    if (chosen == lastBuilt) {
-      throw new IllegalStateException("the algorithm " + chosen + " already belongs to a limiter "
-          + "built by this builder; set a new algorithm instance before building another limiter");
-    }
-    int max = reported(chosen, "maxLimit()", chosen.maxLimit(), 1,
-        LimitAlgorithm.MAX_SUPPORTED_LIMIT);
-    int min = reported(chosen, "minLimit()", chosen.minLimit(), 1, max);
-    int initial = reported(chosen, "initialLimit()", chosen.initialLimit(), min, max);
     long lowestMax = (long) Math.ceil(minRetryAfterNanos * (1.0 + retryAfterJitter));
     if (maxRetryAfterNanos < lowestMax) {
       throw new IllegalArgumentException("retryAfter max must be in [" + lowestMax + "ns, "
           + RETRY_AFTER_CEILING.toNanos() + "ns] (min * (1 + jitter)) but was "
           + maxRetryAfterNanos + "ns");
     }
-    algorithm = chosen;
-    lastBuilt = chosen;
-    minLimit = min;
-    initialLimit = initial;
-    maxLimit = max;
-    return new WindowedLimiter(this);
+    LimitAlgorithm chosen = algorithm.get();
+    if (chosen == null) {
+      throw new IllegalStateException("the algorithm factory " + algorithm + " returned null");
+    }
+    int max = reported(chosen, "maxLimit()", chosen.maxLimit(), 1,
+        LimitAlgorithm.MAX_SUPPORTED_LIMIT);
+    int min = reported(chosen, "minLimit()", chosen.minLimit(), 1, max);
+    int initial = reported(chosen, "initialLimit()", chosen.initialLimit(), min, max);
+    claim(chosen);
+    return new WindowedLimiter(this, chosen, min, initial, max);
+  }
+
+  /**
+   * Refuses an algorithm of the library's that a limiter already owns: its state (the RTT
+   * baseline, the pooled windows) is plain fields that one window closer at a time may write.
+   * FixedLimit is immutable, and a custom algorithm may be too: neither is checked.
+   */
+  private static void claim(LimitAlgorithm chosen) {
+    boolean stateful = chosen instanceof VegasLimit || chosen instanceof AimdLimit
+        || chosen instanceof GradientLimit;
+    if (stateful && OWNED.putIfAbsent(chosen, Boolean.TRUE) != null) {
+      throw new IllegalStateException("the algorithm " + chosen + " already belongs to a limiter:"
+          + " give algorithm(...) a factory of new instances, such as the algorithm's builder ("
+          + "algorithm(VegasLimit.newBuilder())), not a supplier of one shared instance");
+    }
   }
 
   /**

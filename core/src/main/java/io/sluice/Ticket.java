@@ -15,6 +15,11 @@ package io.sluice;
  * }
  * }</pre>
  *
+ * <p>Three kinds of permit share this encoding, each completed its own way: a {@link Limiter}'s
+ * (or a fair-share gate's) is released exactly once with an {@link Outcome}; a circuit breaker's
+ * is completed once through the breaker's {@code on...} methods; a rate limiter's (or a token
+ * quota's) is never released, since its tokens are time-based and taken for good.
+ *
  * <p>Layout of a rejection: {@code ~(retryAfterNanos << 5 | reason.ordinal())}. Retry-After hints
  * up to {@link #MAX_RETRY_AFTER_NANOS} (about nine years) are representable. All methods are pure
  * static functions, safe from any thread.

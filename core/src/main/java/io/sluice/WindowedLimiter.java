@@ -3,9 +3,10 @@ package io.sluice;
 import io.sluice.detector.OverloadDetector;
 import io.sluice.detector.OverloadLevel;
 import io.sluice.internal.CumulativeHistogram;
-import io.sluice.internal.LimiterProbe;
 import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
+import io.sluice.metrics.DetectorState;
+import io.sluice.metrics.LimiterSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -131,7 +132,7 @@ import java.util.concurrent.atomic.LongAdder;
  * or under contention.
  */
 final class WindowedLimiter extends WindowedLimiterFields
-    implements Limiter, LimiterProbe, RetryAfterEstimator.Source {
+    implements Limiter, RetryAfterEstimator.Source {
   static final int TARGET_SAMPLES = 1024;
 
   private static final VarHandle STATE;
@@ -234,13 +235,14 @@ final class WindowedLimiter extends WindowedLimiterFields
   private int lastCompletionCount;
   private long lastRejections;
 
-  WindowedLimiter(LimiterBuilder builder) {
+  WindowedLimiter(LimiterBuilder builder, LimitAlgorithm algorithm, int minLimit,
+      int initialLimit, int maxLimit) {
     this.clock = builder.clock;
-    this.algorithm = builder.algorithm;
+    this.algorithm = algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
     this.rejectionListener = builder.rejectionListener;
-    this.minLimit = builder.minLimit;
-    this.maxLimit = builder.maxLimit;
+    this.minLimit = minLimit;
+    this.maxLimit = maxLimit;
     this.minWindowNanos = builder.minWindowNanos;
     this.maxWindowNanos = builder.maxWindowNanos;
     this.minWindowSamples = builder.minWindowSamples;
@@ -261,7 +263,7 @@ final class WindowedLimiter extends WindowedLimiterFields
     this.cappedFrom = LEVELS;
     this.monitorOnly = builder.monitorOnly;
     this.permits = new PermitTable(MAX_UNITS);
-    this.limit = builder.initialLimit;
+    this.limit = initialLimit;
     this.windowStart = clock.nanoTime();
   }
 
@@ -411,8 +413,8 @@ final class WindowedLimiter extends WindowedLimiterFields
           if (ticket == PermitTable.NO_SLOT) {
             break;
           }
-          monitoredRejections.increment();
           count(reason, level, word);
+          monitoredRejections.increment(); // after the refusal: a snapshot reads it first
           return ticket;
         }
         current = witness;
@@ -844,28 +846,28 @@ final class WindowedLimiter extends WindowedLimiterFields
     return windowsClosed;
   }
 
-  @Override
-  public int minLimit() {
+  /** Returns the algorithm's smallest limit. */
+  int minLimit() {
     return minLimit;
   }
 
-  @Override
-  public int maxLimit() {
+  /** Returns the algorithm's largest limit. */
+  int maxLimit() {
     return maxLimit;
   }
 
-  @Override
-  public long drops() {
+  /** Returns the permits released as DROPPED. */
+  long drops() {
     return drops.sum();
   }
 
-  @Override
-  public long ignoredReleases() {
+  /** Returns the permits released as IGNORED. */
+  long ignoredReleases() {
     return ignoredReleases.sum();
   }
 
-  @Override
-  public long releases() {
+  /** Returns the permits released, whatever their outcome. */
+  long releases() {
     long base = (long) RELEASE_BASE.getAcquire(this);
     return releasesIn(state, base);
   }
@@ -879,8 +881,7 @@ final class WindowedLimiter extends WindowedLimiterFields
    * it is exact. Otherwise (after a few tries) the last exact value stands: admitted() never
    * decreases, never exceeds the truth, and is exact whenever no weighted operation is under way.
    */
-  @Override
-  public long admitted() {
+  long admitted() {
     for (int attempt = 0; attempt < 4; attempt++) {
       long ended = weightedEnded.get();
       long base = (long) RELEASE_BASE.getAcquire(this);
@@ -894,6 +895,55 @@ final class WindowedLimiter extends WindowedLimiterFields
     return admittedFloor.get();
   }
 
+  /**
+   * Reads every count. Outcome counts before releases, so that a release counted as a drop or
+   * ignored is counted as a release too; monitored refusals before refusals (which refuse()
+   * counts first), so that they never exceed them.
+   */
+  @Override
+  public LimiterSnapshot snapshot() {
+    long monitored = monitoredRejections.sum();
+    long dropped = drops();
+    long ignored = ignoredReleases();
+    long releases = releases();
+    long admitted = Math.max(releases, admitted());
+    LimiterSnapshot.Builder b = LimiterSnapshot.newBuilder()
+        .limit(limit)
+        .limits(minLimit, maxLimit)
+        .inFlight(inFlight())
+        .retryAfterNanos(retryAfterNanos())
+        .admitted(admitted)
+        .completed(Outcome.SUCCESS, Math.max(0L, releases - dropped - ignored))
+        .completed(Outcome.DROPPED, dropped)
+        .completed(Outcome.IGNORED, ignored);
+    for (int level = 0; level < LEVELS; level++) {
+      b.rejected(RejectReason.LIMIT_REACHED, PRIORITIES[level], refusals[level].sum());
+      b.rejected(RejectReason.PRIORITY_SHED, PRIORITIES[level], refusals[LEVELS + level].sum());
+      b.rejected(RejectReason.PROCESS_OVERLOADED, PRIORITIES[level],
+          refusals[2 * LEVELS + level].sum());
+    }
+    return b.monitoredRejections(monitored)
+        .invalidReleases(invalidReleases.sum())
+        .invalidSamples(invalidSamples.sum())
+        .invalidAdjustments(invalidAdjustments.sum())
+        .windowsClosed(windowsClosed)
+        .rtt(rttTotals.snapshot())
+        .detectors(detectorStates())
+        .build();
+  }
+
+  /** Reads each detector once, in order. */
+  private List<DetectorState> detectorStates() {
+    if (detectors.length == 0) {
+      return List.of();
+    }
+    DetectorState[] states = new DetectorState[detectors.length];
+    for (int i = 0; i < states.length; i++) {
+      states[i] = new DetectorState(detectors[i].name(), detectors[i].signal());
+    }
+    return List.of(states);
+  }
+
   /** The 64-bit release total: the base read before the word, plus the count since it. */
   private static long releasesIn(long word, long base) {
     return base + Integer.toUnsignedLong((int) (word >>> 32) - (int) base);
@@ -904,15 +954,11 @@ final class WindowedLimiter extends WindowedLimiterFields
     return permits.capacity();
   }
 
-  @Override
-  public CumulativeHistogram rtt() {
+  /** Returns the round-trip times of sampled successes, as of the last closed window. */
+  CumulativeHistogram rtt() {
     return rttTotals;
   }
 
-  @Override
-  public List<OverloadDetector> detectors() {
-    return detectorList;
-  }
 
   @Override
   public String toString() {

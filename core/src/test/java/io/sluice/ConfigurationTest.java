@@ -75,7 +75,8 @@ class ConfigurationTest {
           case 1 -> VegasLimit.newBuilder().minLimit(min).initialLimit(initial).maxLimit(max).build();
           default -> GradientLimit.newBuilder().minLimit(min).initialLimit(initial).maxLimit(max).build();
         };
-        Limiter limiter = Limiter.newBuilder().algorithm(algorithm).clock(new ManualClock()).build();
+        Limiter limiter =
+            Limiter.newBuilder().algorithm(() -> algorithm).clock(new ManualClock()).build();
         assertThat(limiter.limit()).isEqualTo(initial);
       });
       if (valid) {
@@ -109,7 +110,7 @@ class ConfigurationTest {
       ReportedBounds algorithm = new ReportedBounds(min, initial, top);
       Throwable thrown = catchThrowable(() -> {
         Limiter limiter =
-            Limiter.newBuilder().algorithm(algorithm).clock(new ManualClock()).build();
+            Limiter.newBuilder().algorithm(() -> algorithm).clock(new ManualClock()).build();
         assertThat(limiter.limit()).isEqualTo(initial);
       });
       String bounds = "min " + min + " initial " + initial + " max " + top;
@@ -129,18 +130,20 @@ class ConfigurationTest {
   void eachReportedBoundIsNamedWithItsValueAndRange() {
     String name = ReportedBounds.class.getName();
     assertThatThrownBy(() -> Limiter.newBuilder()
-            .algorithm(new ReportedBounds(1, 100, Integer.MAX_VALUE)).build())
+            .algorithm(() -> new ReportedBounds(1, 100, Integer.MAX_VALUE)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("limit algorithm " + name + ": maxLimit() must be in [1, 1048576] but was "
             + Integer.MAX_VALUE);
-    assertThatThrownBy(() -> Limiter.newBuilder().algorithm(new ReportedBounds(0, 10, 100)).build())
+    assertThatThrownBy(
+            () -> Limiter.newBuilder().algorithm(() -> new ReportedBounds(0, 10, 100)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("limit algorithm " + name + ": minLimit() must be in [1, 100] but was 0");
-    assertThatThrownBy(() -> Limiter.newBuilder().algorithm(new ReportedBounds(50, 10, 40)).build())
+    assertThatThrownBy(
+            () -> Limiter.newBuilder().algorithm(() -> new ReportedBounds(50, 10, 40)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("limit algorithm " + name + ": minLimit() must be in [1, 40] but was 50");
     assertThatThrownBy(
-            () -> Limiter.newBuilder().algorithm(new ReportedBounds(5, 200, 100)).build())
+            () -> Limiter.newBuilder().algorithm(() -> new ReportedBounds(5, 200, 100)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("limit algorithm " + name + ": initialLimit() must be in [5, 100] but was 200");
   }

@@ -43,7 +43,7 @@ class GuardsReadmeTest {
         new ThreadPoolExecutor(32, 32, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
     AdmissionExecutor executor = AdmissionExecutor.newBuilder(workers)
         .limiter(Limiter.newBuilder()
-            .algorithm(VegasLimit.newBuilder().initialLimit(32).maxLimit(64).build())
+            .algorithm(VegasLimit.newBuilder().initialLimit(32).maxLimit(64))
             .build())
         .build();
 

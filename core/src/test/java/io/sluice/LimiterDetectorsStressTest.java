@@ -36,7 +36,7 @@ class LimiterDetectorsStressTest {
     SettableDetector detector = new SettableDetector("heartbeat");
     Limiter limiter = Limiter.newBuilder().clock(clock)
         .algorithm(AimdLimit.newBuilder().minLimit(2).initialLimit(MAX_LIMIT).maxLimit(MAX_LIMIT)
-            .timeout(Duration.ofMillis(5)).build())
+            .timeout(Duration.ofMillis(5)))
         .window(Duration.ofMillis(1), Duration.ofMillis(10), 8)
         .detector(detector)
         .build();
@@ -124,9 +124,9 @@ class LimiterDetectorsStressTest {
     assertThat(limiter.inFlight()).isZero();
     assertThat(active.get()).isZero();
     assertThat(limiter.rejections()).isEqualTo(refused.sum());
-    assertThat(limiter.rejections(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
+    assertThat(limiter.snapshot().rejected(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
         .as("the toggling detector was seen SEVERE").isPositive();
-    LimiterSnapshot snapshot = LimiterSnapshot.of(limiter);
+    LimiterSnapshot snapshot = limiter.snapshot();
     assertThat(snapshot.admitted()).isEqualTo(admitted.sum());
     assertThat(snapshot.completed()).isEqualTo(admitted.sum());
     assertThat(limiter.windowsClosed()).isPositive();

@@ -36,7 +36,7 @@ class LimiterDetectorsTest {
   private final List<String> heard = new ArrayList<>();
 
   private Limiter limiter(LimitAlgorithm algorithm) {
-    return Limiter.newBuilder().clock(clock).algorithm(algorithm)
+    return Limiter.newBuilder().clock(clock).algorithm(() -> algorithm)
         .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1)
         .detectors(heartbeat, gc)
         .rejectionListener((reason, priority, retryAfter) -> heard.add(reason + "/" + priority))
@@ -58,7 +58,7 @@ class LimiterDetectorsTest {
         .as("a second detector of the same name").isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"heartbeat\"");
     // gc went in before the null that failed: what was added stays, in order.
-    assertThat(LimiterSnapshot.of(builder.build()).detectors()).extracting(DetectorState::name)
+    assertThat(builder.build().snapshot().detectors()).extracting(DetectorState::name)
         .containsExactly("heartbeat", "gc");
   }
 
@@ -86,12 +86,12 @@ class LimiterDetectorsTest {
     held.add(limiter.tryAcquire());
     assertThat(Ticket.isPermit(held.get(3))).as("tryAcquire(): CRITICAL").isTrue();
 
-    assertThat(limiter.rejections(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
+    assertThat(limiter.snapshot().rejected(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
         .isEqualTo(2);
     assertThat(limiter.rejections()).isEqualTo(2);
     assertThat(heard).containsExactly("PROCESS_OVERLOADED/SHEDDABLE",
         "PROCESS_OVERLOADED/SHEDDABLE");
-    LimiterSnapshot snapshot = LimiterSnapshot.of(limiter);
+    LimiterSnapshot snapshot = limiter.snapshot();
     assertThat(snapshot.overload()).isEqualTo(OverloadLevel.SEVERE);
     assertThat(snapshot.detectors()).extracting(DetectorState::level)
         .containsExactly(OverloadLevel.NONE, OverloadLevel.SEVERE);
@@ -99,7 +99,7 @@ class LimiterDetectorsTest {
     gc.set(OverloadLevel.NONE);
     long recovered = limiter.tryAcquire(1, Priority.SHEDDABLE);
     assertThat(Ticket.isPermit(recovered)).as("admitted once the detector clears").isTrue();
-    assertThat(LimiterSnapshot.of(limiter).overload()).isEqualTo(OverloadLevel.NONE);
+    assertThat(limiter.snapshot().overload()).isEqualTo(OverloadLevel.NONE);
     held.add(elevated);
     held.add(recovered);
     for (long permit : held) {
@@ -115,7 +115,7 @@ class LimiterDetectorsTest {
     heartbeat.set(OverloadLevel.SEVERE);
     long permit = limiter.tryAcquire(1, Priority.SHEDDABLE);
     assertThat(Ticket.isPermit(permit)).isTrue();
-    assertThat(limiter.rejections(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
+    assertThat(limiter.snapshot().rejected(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
         .isEqualTo(1);
     assertThat(limiter.monitoredRejections()).isEqualTo(1);
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();

@@ -37,7 +37,8 @@ class LimiterFootprintTest {
     long first = allocatedBytes();
     long before = allocatedBytes();
     long probe = before - first;
-    Limiter limiter = Limiter.newBuilder().algorithm(algorithm).clock(new ManualClock()).build();
+    Limiter limiter =
+        Limiter.newBuilder().algorithm(() -> algorithm).clock(new ManualClock()).build();
     long spent = allocatedBytes() - before - probe;
     assertThat(((WindowedLimiter) limiter).maxLimit()).isEqualTo(algorithm.maxLimit());
     return spent;

@@ -50,7 +50,7 @@ class LimiterMilestoneSampleTest {
   private WindowedLimiter limiter(LimitAlgorithm algorithm, int minSamples) {
     return (WindowedLimiter) Limiter.newBuilder()
         .clock(clock)
-        .algorithm(algorithm)
+        .algorithm(() -> algorithm)
         .window(Duration.ofMillis(100), Duration.ofSeconds(10), minSamples)
         .build();
   }

@@ -22,7 +22,7 @@ class LimiterMonitorOnlyTest {
   private WindowedLimiter limiter(LimitAlgorithm algorithm, boolean monitorOnly) {
     return (WindowedLimiter) Limiter.newBuilder()
         .clock(clock)
-        .algorithm(algorithm)
+        .algorithm(() -> algorithm)
         .window(Duration.ofMillis(100), Duration.ofSeconds(1), 1)
         .monitorOnly(monitorOnly)
         .rejectionListener((reason, priority, retryAfter) -> heard.add(reason + "/" + priority))

@@ -159,7 +159,7 @@ class LimiterPrioritySpikeSimulationTest {
   @Test
   void criticalWorkKeepsFlowingUnderAnAdaptiveLimitToo() {
     Counts counts = run(4, clock -> Limiter.newBuilder().clock(clock)
-        .algorithm(VegasLimit.newBuilder().initialLimit(WORKERS).build()).build());
+        .algorithm(VegasLimit.newBuilder().initialLimit(WORKERS)).build());
     System.out.println("Vegas: " + counts);
 
     assertThat(counts.admittedShare(Priority.CRITICAL)).isGreaterThanOrEqualTo(0.99);

@@ -102,7 +102,7 @@ class LimiterRandomOperationsTest {
       ThrowingListeners l) {
     return (WindowedLimiter) Limiter.newBuilder()
         .clock(clock)
-        .algorithm(algorithm)
+        .algorithm(() -> algorithm)
         .window(Duration.ofMillis(1), Duration.ofMillis(5), 3)
         .maxSamplingPeriod(4)
         .listener(l)

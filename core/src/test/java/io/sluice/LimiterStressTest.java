@@ -226,7 +226,7 @@ class LimiterStressTest {
       ManualClock clock = new ManualClock();
       WindowedLimiter limiter = (WindowedLimiter) Limiter.newBuilder()
           .clock(clock)
-          .algorithm(new SwingingUnderTheLargestMax(6_000, 16_000))
+          .algorithm(() -> new SwingingUnderTheLargestMax(6_000, 16_000))
           .window(Duration.ofMillis(1), Duration.ofMillis(10), 1)
           .build();
       AtomicInteger active = new AtomicInteger();
@@ -305,7 +305,7 @@ class LimiterStressTest {
     ManualClock clock = new ManualClock();
     Limiter limiter = Limiter.newBuilder()
         .clock(clock)
-        .algorithm(new SwingingLimit(4, 24))
+        .algorithm(() -> new SwingingLimit(4, 24))
         .window(Duration.ofMillis(1), Duration.ofMillis(10), 1)
         .build();
 

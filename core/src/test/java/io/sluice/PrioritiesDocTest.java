@@ -92,7 +92,7 @@ class PrioritiesDocTest {
 
     assertThat(medians).as("one sample, taken at the first token").hasSize(1);
     assertThat((double) medians.get(0)).isCloseTo(FIRST_TOKEN_NANOS, withinPercentage(3));
-    LimiterSnapshot snapshot = LimiterSnapshot.of(limiter);
+    LimiterSnapshot snapshot = limiter.snapshot();
     assertThat(snapshot.rtt().count()).as("the release recorded no second sample").isEqualTo(1);
     assertThat(snapshot.succeeded()).isEqualTo(1);
     assertThat(limiter.inFlight()).isZero();

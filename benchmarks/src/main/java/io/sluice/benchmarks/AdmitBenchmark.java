@@ -245,7 +245,7 @@ public class AdmitBenchmark {
     private final Limiter limiter;
 
     Sluice(LimitAlgorithm algorithm) {
-      this(Limiter.newBuilder().algorithm(algorithm).build());
+      this(Limiter.newBuilder().algorithm(() -> algorithm).build());
     }
 
     private Sluice(Limiter limiter) {
@@ -258,7 +258,7 @@ public class AdmitBenchmark {
      */
     static Sluice observed(LimitAlgorithm algorithm) {
       Metrics metrics = new Metrics();
-      Limiter limiter = Limiter.newBuilder().algorithm(algorithm)
+      Limiter limiter = Limiter.newBuilder().algorithm(() -> algorithm)
           .listener(metrics).rejectionListener(metrics).build();
       SluiceMeterBinder.limiter("benchmark", limiter).bindTo(metrics.registry);
       return new Sluice(limiter);

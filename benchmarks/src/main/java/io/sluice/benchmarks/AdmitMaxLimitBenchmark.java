@@ -69,7 +69,8 @@ public class AdmitMaxLimitBenchmark {
   /** Builds one limiter, shared by all threads of the trial. */
   @Setup
   public void setUp() {
-    limiter = Limiter.newBuilder().algorithm(algorithm.create(maxLimit)).build();
+    LimitAlgorithm chosen = algorithm.create(maxLimit);
+    limiter = Limiter.newBuilder().algorithm(() -> chosen).build();
   }
 
   /** Fails the trial if any acquisition was rejected. */

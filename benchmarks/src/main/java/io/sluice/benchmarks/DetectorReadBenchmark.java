@@ -96,7 +96,7 @@ public class DetectorReadBenchmark {
     for (OverloadDetector detector : detectors) {
       detector.start();
     }
-    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20).build())
+    limiter = Limiter.newBuilder().algorithm(AimdLimit.newBuilder().minLimit(20))
         .detectors(detectors).build();
   }
 

@@ -77,7 +77,7 @@ public class ExecutorBenchmark {
       ExecutorService wrap(ThreadPoolExecutor pool) {
         return AdmissionExecutor.newBuilder(pool)
             .limiter(Limiter.newBuilder()
-                .algorithm(VegasLimit.newBuilder().minLimit(20).initialLimit(32).build())
+                .algorithm(VegasLimit.newBuilder().minLimit(20).initialLimit(32))
                 .build())
             .build();
       }

@@ -341,7 +341,7 @@ public final class MacroBenchmark {
 
   private static LimiterFactory sluice(Supplier<? extends LimitAlgorithm> algorithm) {
     return (clock, listener) ->
-        Limiter.newBuilder().clock(clock).listener(listener).algorithm(algorithm.get()).build();
+        Limiter.newBuilder().clock(clock).listener(listener).algorithm(algorithm).build();
   }
 
   /** The limiters compared, in table order. */

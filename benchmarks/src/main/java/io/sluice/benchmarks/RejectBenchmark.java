@@ -82,7 +82,7 @@ public class RejectBenchmark {
       @Override
       Rejection create() {
         Limiter limiter = Limiter.newBuilder()
-            .algorithm(VegasLimit.newBuilder().initialLimit(1).maxLimit(1).build())
+            .algorithm(VegasLimit.newBuilder().initialLimit(1).maxLimit(1))
             .build();
         requireAdmitted(Ticket.isPermit(limiter.tryAcquire()));
         return () -> {
@@ -101,7 +101,7 @@ public class RejectBenchmark {
       Rejection create() {
         LongAdder heard = new LongAdder();
         Limiter limiter = Limiter.newBuilder()
-            .algorithm(VegasLimit.newBuilder().initialLimit(1).maxLimit(1).build())
+            .algorithm(VegasLimit.newBuilder().initialLimit(1).maxLimit(1))
             .rejectionListener((reason, priority, retryAfterNanos) -> heard.increment())
             .build();
         SluiceMeterBinder.limiter("benchmark", limiter).bindTo(REGISTRY);

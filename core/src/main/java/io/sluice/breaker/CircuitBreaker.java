@@ -1,5 +1,7 @@
 package io.sluice.breaker;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * A client-side circuit breaker for calls to a struggling downstream: while the downstream fails,
  * calls fail fast here instead of piling onto it, and a few probes find out when it has recovered.
@@ -50,6 +52,7 @@ package io.sluice.breaker;
  * state). A permit is tied to the state it was issued in: completing it after the breaker has
  * changed state counts nothing (its Retry-After, if any, is still honoured).
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface CircuitBreaker {
 
   /** The states of a breaker. */
@@ -71,6 +74,7 @@ public interface CircuitBreaker {
    * Asks to make a call; returns a permit ticket (zero or more: make the call, then complete the
    * permit) or a {@code CIRCUIT_OPEN} rejection ticket carrying the time to wait.
    */
+  @CheckReturnValue
   long tryAcquire();
 
   /**

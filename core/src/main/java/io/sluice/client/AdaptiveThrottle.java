@@ -52,23 +52,12 @@ public final class AdaptiveThrottle {
     this.nanosPerBucket = windowNanos / BUCKETS;
   }
 
-  /** Returns a throttle with K = 2 over a two-minute window, the SRE book's values. */
-  public static AdaptiveThrottle create(NanoClock clock) {
-    return create(2.0, Duration.ofMinutes(2), clock);
-  }
-
   /**
-   * Returns a throttle.
-   *
-   * @param k the multiplier of accepts, in [1, 100]; 2 is the usual choice
-   * @param window how far back requests and accepts are counted, in [1 s, 1 h]
-   * @param clock the clock; tests pass a {@link ManualClock}
+   * Returns a builder of a throttle with the SRE book's values: K = 2 over a two-minute window, on
+   * the system clock.
    */
-  public static AdaptiveThrottle create(double k, Duration window, NanoClock clock) {
-    Args.inRange("k", k, 1.0, 100.0);
-    long windowNanos = Args.nanosInRange("window", window, Duration.ofSeconds(1),
-        Duration.ofHours(1));
-    return new AdaptiveThrottle(Args.notNull("clock", clock), k, windowNanos);
+  public static Builder newBuilder() {
+    return new Builder();
   }
 
   /**
@@ -120,5 +109,42 @@ public final class AdaptiveThrottle {
   @Override
   public String toString() {
     return "AdaptiveThrottle[k=" + k + ", requests=" + requests() + ", accepts=" + accepts() + "]";
+  }
+
+  /**
+   * Configures and builds an {@link AdaptiveThrottle}; each setter checks its argument at once
+   * with an {@link IllegalArgumentException} naming the setting, the value and the range. A builder
+   * may build several throttles, each with a window of its own. Not thread-safe.
+   */
+  public static final class Builder {
+    private double k = 2.0;
+    private long windowNanos = Duration.ofMinutes(2).toNanos();
+    private NanoClock clock = NanoClock.system();
+
+    private Builder() {}
+
+    /** Sets the multiplier of accepts, in [1, 100]; 2 (the default) is the usual choice. */
+    public Builder k(double k) {
+      this.k = Args.inRange("k", k, 1.0, 100.0);
+      return this;
+    }
+
+    /** Sets how far back requests and accepts are counted, in [1 s, 1 h]; 2 minutes by default. */
+    public Builder window(Duration window) {
+      this.windowNanos = Args.nanosInRange("window", window, Duration.ofSeconds(1),
+          Duration.ofHours(1));
+      return this;
+    }
+
+    /** Sets the clock; tests pass a {@link ManualClock}. */
+    public Builder clock(NanoClock clock) {
+      this.clock = Args.notNull("clock", clock);
+      return this;
+    }
+
+    /** Builds a throttle whose window starts now. */
+    public AdaptiveThrottle build() {
+      return new AdaptiveThrottle(clock, k, windowNanos);
+    }
   }
 }

@@ -51,15 +51,15 @@ public final class RetryPolicy {
   final RandomGenerator random;
   final RefusalClassifier classifier;
 
-  RetryPolicy(RetryPolicyBuilder builder) {
+  RetryPolicy(RetryPolicyBuilder builder, RetryBudget budget, RefusalClassifier classifier) {
     this.maxAttempts = builder.maxAttempts;
     this.backoff = builder.backoff;
     this.maxRetryAfterNanos = builder.maxRetryAfterNanos;
-    this.budget = builder.budget;
+    this.budget = budget;
     this.throttle = builder.throttle;
     this.breaker = builder.breaker;
     this.random = builder.random;
-    this.classifier = builder.classifier;
+    this.classifier = classifier;
   }
 
   /** Returns a builder; see {@link RetryPolicyBuilder} for the settings and their defaults. */

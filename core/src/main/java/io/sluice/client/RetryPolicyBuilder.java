@@ -102,14 +102,14 @@ public final class RetryPolicyBuilder {
     return this;
   }
 
-  /** Builds the policy. */
+  /**
+   * Builds a policy; the builder may build more. Defaults are made per policy and never written
+   * back, so two policies built without {@link #budget} each get a budget of their own.
+   */
   public RetryPolicy build() {
-    if (budget == null) {
-      budget = RetryBudget.of(0.1, 10);
-    }
-    if (classifier == null) {
-      classifier = RefusalClassifier.standard();
-    }
-    return new RetryPolicy(this);
+    RetryBudget chosenBudget = budget != null ? budget : RetryBudget.of(0.1, 10);
+    RefusalClassifier chosenClassifier =
+        classifier != null ? classifier : RefusalClassifier.standard();
+    return new RetryPolicy(this, chosenBudget, chosenClassifier);
   }
 }

@@ -4,8 +4,6 @@ import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
-import io.sluice.internal.PoolGuardProbe;
-import io.sluice.internal.ProbeAccess;
 import io.sluice.pool.PoolGuard;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -171,25 +169,28 @@ public final class PoolSaturationDetector implements OverloadDetector {
     }
   }
 
-  /** Reads a guard: its limiter's in-flight checkouts and the callers waiting in the pool. */
+  /**
+   * Reads a guard through its public snapshot: its limiter's in-flight checkouts and the callers
+   * waiting in the pool. Each call takes a snapshot (it allocates), a few per sampling period.
+   */
   static final class GuardGauge implements PoolGauge {
+    private final PoolGuard<?> guard;
     private final Limiter limiter;
-    private final PoolGuardProbe probe;
 
     GuardGauge(PoolGuard<?> guard) {
+      this.guard = guard;
       this.limiter = guard.limiter();
-      this.probe = ProbeAccess.poolGuard(guard);
     }
 
     @Override
     public int busy() {
       // In flight counts the callers still waiting for a resource too.
-      return Math.max(0, limiter.inFlight() - probe.waiting());
+      return Math.max(0, limiter.inFlight() - guard.snapshot().waiting());
     }
 
     @Override
     public int waiting() {
-      return probe.waiting();
+      return guard.snapshot().waiting();
     }
   }
 

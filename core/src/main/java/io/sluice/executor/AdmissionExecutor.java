@@ -4,6 +4,7 @@ import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.metrics.ExecutorSnapshot;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -23,9 +24,11 @@ import java.util.concurrent.ExecutorService;
  *
  * <h2>Admission</h2>
  * A task holds {@link TaskOptions#cost()} units of the limiter from the moment it is handed to the
- * wrapped executor until it returns. When the limiter admits it at once, it goes straight to the
- * wrapped executor. Otherwise it waits in the queue of its priority; when a permit is released, the
- * thread that released it (or the next submitter) dispatches queued tasks, highest priority first.
+ * wrapped executor until it returns; the executor asks the limiter with the task's cost (as
+ * {@link Priority#CRITICAL}: its own queues serve the levels in order, see Priorities below).
+ * When the limiter admits it at once, it goes straight to the wrapped executor. Otherwise it waits
+ * in the queue of its priority; when a permit is released, the thread that released it (or the
+ * next submitter) dispatches queued tasks, highest priority first.
  *
  * <h2>Queue discipline</h2>
  * Each priority level has its own queue, bounded by {@code queueCapacity} tasks: a lock-free ring
@@ -91,7 +94,9 @@ import java.util.concurrent.ExecutorService;
  * <h2>Rejection</h2>
  * {@code submit} and {@code execute} throw {@link AdmissionRejectedException} when the task is
  * refused at once: {@code QUEUE_FULL}, {@code DEADLINE}, {@code PRIORITY_SHED}, {@code SHUTDOWN},
- * or {@code LIMIT_REACHED} when the queue capacity is zero. A task accepted and shed later has its
+ * or, when the queue capacity is zero, the limiter's own refusal ({@code LIMIT_REACHED}, or
+ * {@code PRIORITY_SHED} from a limiter shared with callers of a higher priority). A task accepted
+ * and shed later has its
  * future completed exceptionally with the exception (and the {@link ShedListener} told); nothing
  * waits forever for a shed task: a {@code Future} given to {@code execute} (a {@code FutureTask},
  * or the wrappers of {@code invokeAny} and {@code ExecutorCompletionService}) is cancelled when it
@@ -99,8 +104,8 @@ import java.util.concurrent.ExecutorService;
  * the limiter's estimate for a request that would wait behind the tasks queued at its level and
  * above (the limiter's turnover time times {@code 1 + queued / limit}), times a jitter factor in
  * {@code [1, 1 + jitter)} drawn once, and within the limiter's Retry-After range, jitter
- * included; {@code LIMIT_REACHED} carries the limiter's own hint, and {@code SHUTDOWN} zero (this
- * executor will not take work again). See the concepts page, "Rejection and Retry-After".
+ * included; the limiter's own refusal carries the limiter's own hint, and {@code SHUTDOWN} zero
+ * (this executor will not take work again). See the concepts page, "Rejection and Retry-After".
  *
  * <h2>Shutdown</h2>
  * After {@link #shutdown()}, new tasks are rejected with {@code SHUTDOWN} and queued tasks still
@@ -113,9 +118,9 @@ import java.util.concurrent.ExecutorService;
  * after the returned list was taken.)
  *
  * <h2>Metrics</h2>
- * {@code io.sluice.metrics.ExecutorSnapshot.of(executor)} reads the tasks admitted, refused at
- * submission and shed later (by reason and priority), completed (by outcome and priority), queued,
- * and their waits from submission to admission; {@link AdmissionExecutorBuilder#rejectionListener}
+ * {@link #snapshot()} reads the tasks admitted, refused at submission and shed later (by reason and
+ * priority), completed (by outcome and priority), queued, and their waits from submission to
+ * admission; {@link AdmissionExecutorBuilder#rejectionListener}
  * reports each refused or shed task as it happens. Counting takes atomic adds on the submitting,
  * dispatching and completing threads and never blocks.
  *
@@ -212,4 +217,11 @@ public interface AdmissionExecutor extends ExecutorService {
 
   /** Returns how many tasks were rejected or shed for {@code reason} since creation. */
   long rejected(RejectReason reason);
+
+  /**
+   * Returns what the executor is doing with tasks now and has done since it was built (see
+   * {@link ExecutorSnapshot}); from any thread, without blocking; allocates. Its limiter's
+   * snapshot is {@code limiter().snapshot()}. A decorator must forward this method.
+   */
+  ExecutorSnapshot snapshot();
 }

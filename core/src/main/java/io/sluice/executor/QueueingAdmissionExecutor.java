@@ -10,8 +10,8 @@ import io.sluice.RejectionListener;
 import io.sluice.Ticket;
 import io.sluice.internal.Args;
 import io.sluice.internal.CumulativeHistogram;
-import io.sluice.internal.ExecutorProbe;
 import io.sluice.internal.RetryAfterEstimator;
+import io.sluice.metrics.ExecutorSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -75,7 +75,7 @@ import java.util.concurrent.atomic.LongAdder;
  * completions measure it anew (like the re-measurement of the limit algorithms' baseline).
  */
 final class QueueingAdmissionExecutor extends AbstractExecutorService
-    implements AdmissionExecutor, ExecutorProbe {
+    implements AdmissionExecutor {
   private static final VarHandle CTL;
   private static final VarHandle WIP;
   private static final VarHandle LONG_UNITS;
@@ -318,8 +318,11 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         return;
       }
       if (queue == null) {
-        long hint = ticket == SUB_LIMITED ? retryAfter(level) : Ticket.retryAfterNanos(ticket);
-        throw refuse(task, RejectReason.LIMIT_REACHED, hint);
+        // The limiter's own reason: a shared limiter may shed this priority (PRIORITY_SHED).
+        if (ticket == SUB_LIMITED) {
+          throw refuse(task, RejectReason.LIMIT_REACHED, retryAfter(level));
+        }
+        throw refuse(task, Ticket.reason(ticket), Ticket.retryAfterNanos(ticket));
       }
     }
     if (timed && remaining < saturatedAdd(service, waitEstimate(level, service))) {
@@ -415,6 +418,9 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.units = units;
     long ticket;
     try {
+      // Not the task's priority: the queues already serve higher levels first, and the limiter's
+      // shares would idle room kept for levels that are queued anyway (and starve lower levels
+      // whose share rounds down to nothing at a small limit).
       ticket = limiter.tryAcquire(units);
     } catch (IllegalArgumentException e) {
       returnLongUnits(task);
@@ -944,29 +950,32 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return n;
   }
 
-  @Override
-  public long admitted(int priority) {
-    return admitted[priority].sum();
-  }
-
-  @Override
-  public long refused(int reason, int priority) {
+  private long refused(int reason, int priority) {
     return refused[reason * LEVELS + priority].sum();
   }
 
-  @Override
-  public long shed(int reason, int priority) {
+  private long shed(int reason, int priority) {
     return shedCounts[reason * LEVELS + priority].sum();
   }
 
+  /** Reads every count: completions before admissions, so that admitted >= completed. */
   @Override
-  public long completed(int outcome, int priority) {
-    return completed[outcome * LEVELS + priority].sum();
-  }
-
-  @Override
-  public CumulativeHistogram queueWait(int priority) {
-    return queueWaits[priority];
+  public ExecutorSnapshot snapshot() {
+    ExecutorSnapshot.Builder b = ExecutorSnapshot.newBuilder();
+    for (Priority p : Priority.values()) {
+      int level = p.ordinal();
+      for (Outcome o : Outcome.values()) {
+        b.completed(o, p, completed[o.ordinal() * LEVELS + level].sum());
+      }
+      b.admitted(p, admitted[level].sum());
+      for (RejectReason r : RejectReason.values()) {
+        b.rejected(r, p, refused(r.ordinal(), level));
+        b.shed(r, p, shed(r.ordinal(), level));
+      }
+      b.queued(p, queued(p));
+      b.queueWait(p, queueWaits[level].snapshot());
+    }
+    return b.build();
   }
 
   @Override

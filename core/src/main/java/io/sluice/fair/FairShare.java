@@ -1,5 +1,6 @@
 package io.sluice.fair;
 
+import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 
@@ -81,6 +82,7 @@ import io.sluice.Outcome;
  * @param <K> the tenant key type; keys must implement {@code equals} and {@code hashCode} and
  *     must not be null
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface FairShare<K> {
 
   /**
@@ -92,6 +94,7 @@ public interface FairShare<K> {
   }
 
   /** Tries to admit work of cost 1 for {@code tenant}; see {@link #tryAcquire(Object, int)}. */
+  @CheckReturnValue
   long tryAcquire(K tenant);
 
   /**
@@ -103,6 +106,7 @@ public interface FairShare<K> {
    * @throws IllegalArgumentException if {@code tenant} is null, {@code cost} is out of range, or
    *     the weigher gives a new tenant a weight out of {@code [1, 1000000]}
    */
+  @CheckReturnValue
   long tryAcquire(K tenant, int cost);
 
   /**
@@ -140,6 +144,12 @@ public interface FairShare<K> {
 
   /** Returns how many releases were ignored: second releases, rejections and foreign tickets. */
   long invalidReleases();
+
+  /** Returns the gate's tenants and counts, built from this interface's own methods. */
+  default FairShareSnapshot snapshot() {
+    return new FairShareSnapshot(tenants(), maxTenants(), activeWeight(), fairShareRejections(),
+        overflowAdmissions(), evictions(), invalidReleases());
+  }
 
   /**
    * Evicts every idle tenant now and returns how many it evicted; 0 at once if another sweep is

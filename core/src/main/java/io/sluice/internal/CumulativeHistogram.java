@@ -1,5 +1,6 @@
 package io.sluice.internal;
 
+import io.sluice.metrics.LatencySnapshot;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -43,6 +44,13 @@ public final class CumulativeHistogram {
       }
     }
     totalNanos.getAndAdd(total);
+  }
+
+  /** Returns a copy of the distribution as it is now. */
+  public LatencySnapshot snapshot() {
+    long[] buckets = new long[LogLinearBuckets.BUCKETS];
+    long total = copyInto(buckets);
+    return LatencySnapshot.of(buckets, Math.max(0L, total));
   }
 
   /** Copies the counts into {@code target} (length {@link LogLinearBuckets#BUCKETS}); returns the total. */

@@ -2,6 +2,7 @@ package io.sluice.limit;
 
 import io.sluice.internal.Args;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Additive increase, multiplicative decrease against a latency objective: the simplest adaptive
@@ -134,8 +135,13 @@ public final class AimdLimit extends BaselineLimit {
         + ", backoff=" + backoffRatio + "]";
   }
 
-  /** Builds an {@link AimdLimit}; each setter checks its argument. */
-  public static final class Builder extends BaselineBuilder<Builder> {
+  /**
+   * Builds an {@link AimdLimit}; each setter checks its argument. A builder is a factory of new
+   * instances ({@link #get()}), which is what {@code Limiter.Builder.algorithm} takes, so that
+   * each limiter owns its algorithm. Not thread-safe.
+   */
+  public static final class Builder extends BaselineBuilder<Builder>
+      implements Supplier<AimdLimit> {
     private long timeoutNanos;
     private double latencyQuantile = 0.9;
 
@@ -161,6 +167,12 @@ public final class AimdLimit extends BaselineLimit {
     public AimdLimit build() {
       bounds.validate();
       return new AimdLimit(this);
+    }
+
+    /** Builds a new algorithm, as {@link #build()} does: a factory of fresh instances. */
+    @Override
+    public AimdLimit get() {
+      return build();
     }
   }
 }

@@ -1,13 +1,15 @@
 package io.sluice.limit;
 
 import io.sluice.internal.Args;
+import java.util.function.Supplier;
 
 /**
  * A limit that never moves: for resources whose capacity is known and stable, and as the baseline
  * the adaptive algorithms are measured against. Immutable and stateless, so unlike the adaptive
- * algorithms an instance may be shared.
+ * algorithms an instance may be shared: it is its own factory ({@link #get()} returns it), and
+ * {@code Limiter.newBuilder().algorithm(FixedLimit.of(20))} reads as it should. Thread-safe.
  */
-public final class FixedLimit implements LimitAlgorithm {
+public final class FixedLimit implements LimitAlgorithm, Supplier<FixedLimit> {
   private final int limit;
 
   private FixedLimit(int limit) {
@@ -21,6 +23,12 @@ public final class FixedLimit implements LimitAlgorithm {
    */
   public static FixedLimit of(int limit) {
     return new FixedLimit(Args.inRange("limit", limit, 1, MAX_SUPPORTED_LIMIT));
+  }
+
+  /** Returns this limit: immutable, it may serve every limiter that asks. */
+  @Override
+  public FixedLimit get() {
+    return this;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.sluice.limit;
 
 import io.sluice.internal.Args;
+import java.util.function.Supplier;
 
 /**
  * Gradient limit: scales the limit by the ratio of the long-term (no-load) round-trip time to the
@@ -81,8 +82,13 @@ public final class GradientLimit extends BaselineLimit {
         + ", baseline=" + baselineRttNanos() + "ns]";
   }
 
-  /** Builds a {@link GradientLimit}; each setter checks its argument. */
-  public static final class Builder extends BaselineBuilder<Builder> {
+  /**
+   * Builds a {@link GradientLimit}; each setter checks its argument. A builder is a factory of new
+   * instances ({@link #get()}), which is what {@code Limiter.Builder.algorithm} takes, so that
+   * each limiter owns its algorithm. Not thread-safe.
+   */
+  public static final class Builder extends BaselineBuilder<Builder>
+      implements Supplier<GradientLimit> {
     private double tolerance = 1.3;
     private double smoothing = 1.0;
 
@@ -104,6 +110,12 @@ public final class GradientLimit extends BaselineLimit {
     public GradientLimit build() {
       bounds.validate();
       return new GradientLimit(this);
+    }
+
+    /** Builds a new algorithm, as {@link #build()} does: a factory of fresh instances. */
+    @Override
+    public GradientLimit get() {
+      return build();
     }
   }
 }

@@ -3,9 +3,11 @@ package io.sluice.limit;
 /**
  * Computes a concurrency limit from what the limiter observed in a window.
  *
- * <p>The limiter calls {@link #update(WindowStats)} once per window, from the thread that closed the
- * window; calls never overlap and each call happens-before the next, so an implementation may keep
- * plain mutable state. An instance belongs to exactly one limiter: build one per limiter. An
+ * <p>The limiter calls {@link #update(WindowStats)} once per window, from the thread that closed
+ * the window; calls never overlap and each call happens-before the next, so an implementation may
+ * keep plain mutable state. An instance belongs to exactly one limiter: the limiter's builder takes
+ * a factory ({@code Supplier<? extends LimitAlgorithm>}, such as each algorithm's builder) and
+ * calls it once per limiter, and refuses an instance of the library's own that a limiter owns. An
  * implementation must be deterministic given its configuration and the sequence of windows (any
  * randomness comes from a seeded generator), must not block, and should not allocate.
  *

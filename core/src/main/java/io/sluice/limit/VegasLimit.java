@@ -1,6 +1,7 @@
 package io.sluice.limit;
 
 import io.sluice.internal.Args;
+import java.util.function.Supplier;
 
 /**
  * Delay-based limit after TCP Vegas: estimates how many requests are queued in front of the
@@ -130,8 +131,13 @@ public final class VegasLimit extends BaselineLimit {
         + beta + ", baseline=" + baselineRttNanos() + "ns]";
   }
 
-  /** Builds a {@link VegasLimit}; each setter checks its argument. */
-  public static final class Builder extends BaselineBuilder<Builder> {
+  /**
+   * Builds a {@link VegasLimit}; each setter checks its argument. A builder is a factory of new
+   * instances ({@link #get()}), which is what {@code Limiter.Builder.algorithm} takes, so that
+   * each limiter owns its algorithm. Not thread-safe.
+   */
+  public static final class Builder extends BaselineBuilder<Builder>
+      implements Supplier<VegasLimit> {
     private double alpha = 3;
     private double beta = 6;
 
@@ -153,6 +159,12 @@ public final class VegasLimit extends BaselineLimit {
     public VegasLimit build() {
       bounds.validate();
       return new VegasLimit(this);
+    }
+
+    /** Builds a new algorithm, as {@link #build()} does: a factory of fresh instances. */
+    @Override
+    public VegasLimit get() {
+      return build();
     }
   }
 }

@@ -5,13 +5,13 @@ import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.internal.Args;
-import io.sluice.internal.ExecutorProbe;
 import java.util.Arrays;
 
 /**
  * What an {@link AdmissionExecutor} is doing with tasks, read at one moment, by priority: queued,
  * admitted, refused at submission, shed after acceptance, completed by outcome, and the wait from
- * submission to admission. Its limiter is read separately with {@link LimiterSnapshot#of}.
+ * submission to admission, read by {@link AdmissionExecutor#snapshot()}. Its limiter is read
+ * separately, with {@code executor.limiter().snapshot()}.
  *
  * <h2>Semantics</h2>
  * Counts are cumulative since the executor was built and never decrease; differences of two
@@ -33,8 +33,10 @@ import java.util.Arrays;
  * rejection count is larger than the executor's: it also counts the dispatcher's refused attempts
  * to admit queued tasks.
  *
- * <p>{@link #of} may be called from any thread and never blocks the executor; under traffic the
- * counts are read one after another, not as one atomic cut. Instances are immutable.
+ * <p>Immutable. The executor's {@code snapshot()} may be called from any thread and never blocks
+ * it; under traffic the counts are read one after another, not as one atomic cut.
+ * {@link #newBuilder()} builds one (for an {@code AdmissionExecutor} implementation); the builder
+ * is not thread-safe.
  */
 public final class ExecutorSnapshot {
   private static final int LEVELS = Priority.LEVELS;
@@ -50,33 +52,9 @@ public final class ExecutorSnapshot {
 
   private ExecutorSnapshot() {}
 
-  /**
-   * Reads an executor built by {@link AdmissionExecutor#newBuilder}.
-   *
-   * @throws IllegalArgumentException if the executor is null or another implementation
-   */
-  public static ExecutorSnapshot of(AdmissionExecutor executor) {
-    if (!(Args.notNull("executor", executor) instanceof ExecutorProbe)) {
-      throw new IllegalArgumentException("executor must be built by AdmissionExecutor.newBuilder()"
-          + " but was " + executor.getClass().getName());
-    }
-    ExecutorProbe probe = (ExecutorProbe) executor;
-    ExecutorSnapshot s = new ExecutorSnapshot();
-    for (Priority p : Priority.values()) {
-      int level = p.ordinal();
-      // Completions before admissions, so that admitted >= completed in every snapshot.
-      for (int o = 0; o < OUTCOMES; o++) {
-        s.completed[o * LEVELS + level] = probe.completed(o, level);
-      }
-      s.admitted[level] = probe.admitted(level);
-      for (int r = 0; r < REASONS; r++) {
-        s.rejected[r * LEVELS + level] = probe.refused(r, level);
-        s.shed[r * LEVELS + level] = probe.shed(r, level);
-      }
-      s.queued[level] = executor.queued(p);
-      s.queueWait[level] = LatencySnapshot.of(probe.queueWait(level));
-    }
-    return s;
+  /** Returns a builder of a snapshot whose every count is 0 (and whose waits are empty). */
+  public static Builder newBuilder() {
+    return new Builder();
   }
 
   /** Returns the tasks of a priority waiting in the queues. */
@@ -104,6 +82,15 @@ public final class ExecutorSnapshot {
     return rejected[index(reason, priority)];
   }
 
+  /** Returns the tasks refused at submission for a reason, all priorities. */
+  public long rejected(RejectReason reason) {
+    long n = 0;
+    for (Priority p : Priority.values()) {
+      n += rejected(reason, p);
+    }
+    return n;
+  }
+
   /** Returns the tasks refused at submission, all reasons and priorities. */
   public long rejected() {
     return sum(rejected);
@@ -112,6 +99,15 @@ public final class ExecutorSnapshot {
   /** Returns the tasks of a priority accepted and later shed for a reason. */
   public long shed(RejectReason reason, Priority priority) {
     return shed[index(reason, priority)];
+  }
+
+  /** Returns the tasks accepted and later shed for a reason, all priorities. */
+  public long shed(RejectReason reason) {
+    long n = 0;
+    for (Priority p : Priority.values()) {
+      n += shed(reason, p);
+    }
+    return n;
   }
 
   /** Returns the tasks accepted and later shed, all reasons and priorities. */
@@ -154,5 +150,72 @@ public final class ExecutorSnapshot {
   public String toString() {
     return "ExecutorSnapshot[queued=" + queued() + ", admitted=" + admitted() + ", rejected="
         + rejected() + ", shed=" + shed() + ", queueWait=" + queueWait() + "]";
+  }
+
+  /**
+   * Builds an {@link ExecutorSnapshot}, for an {@link AdmissionExecutor} implementation's
+   * {@code snapshot()}. Every count starts at 0 (every wait empty); every setter checks its
+   * arguments at once and throws an {@link IllegalArgumentException} naming the parameter, the
+   * value and the allowed range. Not thread-safe.
+   */
+  public static final class Builder {
+    private final ExecutorSnapshot s = new ExecutorSnapshot();
+
+    private Builder() {
+      Arrays.fill(s.queueWait, LatencySnapshot.empty());
+    }
+
+    /** Sets the tasks of a priority waiting in the queues, zero or more. */
+    public Builder queued(Priority priority, int tasks) {
+      s.queued[level(priority)] = Args.inRange("queued", tasks, 0, Integer.MAX_VALUE);
+      return this;
+    }
+
+    /** Sets the tasks of a priority admitted, zero or more. */
+    public Builder admitted(Priority priority, long tasks) {
+      s.admitted[level(priority)] = count("admitted", tasks);
+      return this;
+    }
+
+    /** Sets the tasks of a priority refused at submission for a reason, zero or more. */
+    public Builder rejected(RejectReason reason, Priority priority, long tasks) {
+      s.rejected[index(reason, priority)] = count("rejected", tasks);
+      return this;
+    }
+
+    /** Sets the tasks of a priority accepted and later shed for a reason, zero or more. */
+    public Builder shed(RejectReason reason, Priority priority, long tasks) {
+      s.shed[index(reason, priority)] = count("shed", tasks);
+      return this;
+    }
+
+    /** Sets the admitted tasks of a priority whose permit was released with an outcome. */
+    public Builder completed(Outcome outcome, Priority priority, long tasks) {
+      s.completed[Args.notNull("outcome", outcome).ordinal() * LEVELS + level(priority)] =
+          count("completed", tasks);
+      return this;
+    }
+
+    /** Sets the wait from submission to admission of the admitted tasks of a priority. */
+    public Builder queueWait(Priority priority, LatencySnapshot wait) {
+      s.queueWait[level(priority)] = Args.notNull("queueWait", wait);
+      return this;
+    }
+
+    /** Builds the snapshot; the builder may go on to build others. */
+    public ExecutorSnapshot build() {
+      ExecutorSnapshot copy = new ExecutorSnapshot();
+      System.arraycopy(s.queued, 0, copy.queued, 0, LEVELS);
+      System.arraycopy(s.admitted, 0, copy.admitted, 0, LEVELS);
+      System.arraycopy(s.rejected, 0, copy.rejected, 0, s.rejected.length);
+      System.arraycopy(s.shed, 0, copy.shed, 0, s.shed.length);
+      System.arraycopy(s.completed, 0, copy.completed, 0, s.completed.length);
+      System.arraycopy(s.queueWait, 0, copy.queueWait, 0, LEVELS);
+      return copy;
+    }
+
+    private static long count(String name, long value) {
+      return Args.inRange(name, value, 0L, Long.MAX_VALUE);
+    }
   }
 }

@@ -1,7 +1,6 @@
 package io.sluice.metrics;
 
 import io.sluice.internal.Args;
-import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.LogLinearBuckets;
 import java.util.Arrays;
 
@@ -37,11 +36,33 @@ public final class LatencySnapshot {
     return EMPTY;
   }
 
-  /** Copies a cumulative histogram. */
-  static LatencySnapshot of(CumulativeHistogram histogram) {
-    long[] buckets = new long[LogLinearBuckets.BUCKETS];
-    long total = histogram.copyInto(buckets);
-    return trimmed(buckets, total);
+  /**
+   * Returns the distribution of {@code bucketCounts}, the number of values in each bucket (values
+   * {@code v} with {@code bucketOf(v) == i} count in {@code bucketCounts[i]}), and
+   * {@code totalNanos}, their exact sum: for implementations of a guard's {@code snapshot()} that
+   * record their own latencies. The array is copied.
+   *
+   * @param bucketCounts zero or more per bucket, at most {@code bucketOf(Long.MAX_VALUE) + 1} long
+   * @param totalNanos zero or more
+   */
+  public static LatencySnapshot of(long[] bucketCounts, long totalNanos) {
+    Args.notNull("bucketCounts", bucketCounts);
+    Args.inRange("bucketCounts length", bucketCounts.length, 0, LogLinearBuckets.BUCKETS);
+    Args.inRange("totalNanos", totalNanos, 0L, Long.MAX_VALUE);
+    for (long count : bucketCounts) {
+      Args.inRange("bucket count", count, 0L, Long.MAX_VALUE);
+    }
+    return trimmed(bucketCounts, totalNanos); // copies
+  }
+
+  /**
+   * Returns the bucket that holds {@code nanos}: 1 us wide below 16 us, then 16 per octave (each
+   * at most 1/16 of its lower bound wide); values of about 26 days or more share the last.
+   *
+   * @param nanos zero or more
+   */
+  public static int bucketOf(long nanos) {
+    return LogLinearBuckets.bucketOf(Args.inRange("nanos", nanos, 0L, Long.MAX_VALUE));
   }
 
   private static LatencySnapshot trimmed(long[] buckets, long totalNanos) {

@@ -3,13 +3,9 @@ package io.sluice.metrics;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
-import io.sluice.Priority;
-import io.sluice.RejectReason;
 import io.sluice.detector.OverloadLevel;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.internal.Args;
-import io.sluice.internal.ExecutorProbe;
-import io.sluice.internal.LimiterProbe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -19,13 +15,13 @@ import java.util.List;
  * A two-rule health check over consecutive intervals, evaluated on demand.
  *
  * Each evaluate() that finds the current interval at least `interval` old ends it: it reads the
- * source's cumulative admitted and rejected counts and the limit, takes the differences since the
- * interval began, and updates two streaks. The rejection streak starts at the beginning of the
- * first interval whose ratio exceeded the threshold (with at least minRequests requests) and ends
- * at the first interval that did not; the minimum streak starts at the first evaluation that saw
- * the limit at its minimum and ends at the first that did not. A streak at least as long as its
- * sustained period makes the state OVERLOADED; a rule that fired in the latest interval alone makes
- * it DEGRADED. If evaluations are late, the longer interval is judged as one.
+ * source's cumulative counts and its limiter's limit and bounds from their public snapshots, takes
+ * the differences since the interval began, and updates two streaks. The rejection streak starts at
+ * the beginning of the first interval whose ratio exceeded the threshold (with at least minRequests
+ * requests) and ends at the first interval that did not; the minimum streak starts at the first
+ * evaluation that saw the limit at its minimum and ends at the first that did not. A streak at
+ * least as long as its sustained period makes the state OVERLOADED; a rule that fired in the latest
+ * interval alone makes it DEGRADED. If evaluations are late, the longer interval is judged as one.
  *
  * Single writer: the thread that wins the `evaluating` flag by compare-and-set owns the plain
  * fields below until it clears the flag with a release store; the next winner's CAS acquires it,
@@ -61,12 +57,19 @@ import java.util.List;
  * limiter's overload detectors ({@code LimiterBuilder#detector}) read ELEVATED or SEVERE when it
  * ended; OK if none did. The status carries the detectors' readings
  * ({@link OverloadStatus#detectors()}).
- * Requests are acquisitions for a limiter and tasks for an executor.
+ * Requests are acquisitions for a limiter and tasks for an executor. A monitor-only (shadow mode)
+ * limiter's refusals count as refusals (the monitor tells what enforcing would do) and its
+ * acquisitions once: requests are {@code admitted + rejected - monitoredRejections}.
+ *
+ * <p>The monitor reads the guard through its public {@code snapshot()} only, so it monitors any
+ * {@link Limiter} or {@link AdmissionExecutor}, decorators included (a decorator forwards
+ * {@code snapshot()}); a limiter whose snapshot counts nothing reads as OK.
  *
  * <h2>Thread-safety</h2>
  * {@link #evaluate()} and {@link #status()} may be called from any thread. One evaluation runs at a
  * time; a concurrent call returns the last published status without waiting. The monitor only
- * reads the guard's counters: it never slows the guard's callers.
+ * reads the guard's snapshots (an evaluation that ends an interval allocates them): it never
+ * slows the guard's callers.
  */
 public final class OverloadMonitor {
   private static final long NONE = Long.MIN_VALUE;
@@ -80,16 +83,18 @@ public final class OverloadMonitor {
     }
   }
 
-  /** Cumulative counts of the monitored guard. */
+  /** Reads the monitored guard, through its public snapshot. */
   private interface Source {
-    long admitted();
-
-    long rejected();
+    Reading read();
   }
 
+  /**
+   * One reading: cumulative requests (each acquisition or task once) and refusals, and the limit
+   * and bounds of the limiter.
+   */
+  private record Reading(long requests, long rejected, LimiterSnapshot limits) {}
+
   private final Source source;
-  private final Limiter limiter;
-  private final LimiterProbe limits;
   private final NanoClock clock;
   private final double threshold;
   private final long rejectionSustainNanos;
@@ -99,7 +104,7 @@ public final class OverloadMonitor {
 
   // Owned by the thread holding `evaluating`.
   private long intervalStart;
-  private long admittedAtStart;
+  private long requestsAtStart;
   private long rejectedAtStart;
   private long rejectingSince = NONE;
   private long atMinimumSince = NONE;
@@ -109,8 +114,6 @@ public final class OverloadMonitor {
 
   private OverloadMonitor(Builder b) {
     this.source = b.source;
-    this.limiter = b.limiter;
-    this.limits = LimiterSnapshot.probe(b.limiter);
     this.clock = b.clock;
     this.threshold = b.threshold;
     this.rejectionSustainNanos = b.rejectionSustainNanos;
@@ -118,68 +121,41 @@ public final class OverloadMonitor {
     this.intervalNanos = b.intervalNanos;
     this.minRequests = b.minRequests;
     this.intervalStart = clock.nanoTime();
-    this.admittedAtStart = source.admitted();
-    this.rejectedAtStart = source.rejected();
-    this.status = new OverloadStatus(OverloadState.OK, intervalStart, 0, 0, 0, 0, limiter.limit(),
-        limits.minLimit(), 0);
+    Reading first = source.read();
+    this.requestsAtStart = first.requests();
+    this.rejectedAtStart = first.rejected();
+    this.status = new OverloadStatus(OverloadState.OK, intervalStart, 0, 0, 0, 0,
+        first.limits().limit(), first.limits().minLimit(), 0);
   }
 
   /**
-   * Returns a builder for a monitor of a limiter built by {@link Limiter#newBuilder()}; requests
-   * are its acquisitions.
+   * Returns a builder for a monitor of any limiter (a decorator included), read through
+   * {@link Limiter#snapshot()}; requests are its acquisitions.
    *
-   * @throws IllegalArgumentException if the limiter is null or another implementation
+   * @throws IllegalArgumentException if the limiter is null
    */
   public static Builder newBuilder(Limiter limiter) {
-    LimiterProbe probe = LimiterSnapshot.probe(limiter);
-    return new Builder(limiter, new Source() {
-      @Override
-      public long admitted() {
-        return probe.admitted();
-      }
-
-      @Override
-      public long rejected() {
-        return limiter.rejections();
-      }
+    Args.notNull("limiter", limiter);
+    return new Builder(() -> {
+      LimiterSnapshot s = limiter.snapshot();
+      return new Reading(s.admitted() + s.rejected() - s.monitoredRejections(), s.rejected(), s);
     });
   }
 
   /**
-   * Returns a builder for a monitor of an executor built by {@link AdmissionExecutor#newBuilder}
-   * with a limiter built by {@link Limiter#newBuilder()}; requests are its tasks, and refused
-   * ones are those rejected at submission or shed later, whatever the reason.
+   * Returns a builder for a monitor of any executor (a decorator included), read through
+   * {@link AdmissionExecutor#snapshot()} and its limiter's {@link Limiter#snapshot()}; requests
+   * are its tasks, and refused ones are those rejected at submission or shed later, whatever the
+   * reason.
    *
-   * @throws IllegalArgumentException if the executor or its limiter is another implementation
+   * @throws IllegalArgumentException if the executor is null
    */
   public static Builder newBuilder(AdmissionExecutor executor) {
-    if (!(Args.notNull("executor", executor) instanceof ExecutorProbe)) {
-      throw new IllegalArgumentException("executor must be built by AdmissionExecutor.newBuilder()"
-          + " but was " + executor.getClass().getName());
-    }
-    ExecutorProbe probe = (ExecutorProbe) executor;
-    int levels = Priority.LEVELS;
-    int reasons = RejectReason.values().length;
-    return new Builder(executor.limiter(), new Source() {
-      @Override
-      public long admitted() {
-        long n = 0;
-        for (int p = 0; p < levels; p++) {
-          n += probe.admitted(p);
-        }
-        return n;
-      }
-
-      @Override
-      public long rejected() {
-        long n = 0;
-        for (int p = 0; p < levels; p++) {
-          for (int r = 0; r < reasons; r++) {
-            n += probe.refused(r, p) + probe.shed(r, p);
-          }
-        }
-        return n;
-      }
+    Args.notNull("executor", executor);
+    return new Builder(() -> {
+      ExecutorSnapshot s = executor.snapshot();
+      long refused = s.rejected() + s.shed();
+      return new Reading(s.admitted() + refused, refused, executor.limiter().snapshot());
     });
   }
 
@@ -208,19 +184,18 @@ public final class OverloadMonitor {
   }
 
   private OverloadStatus endInterval(long now) {
-    long rejectedNow = source.rejected();
-    long admittedNow = source.admitted();
-    long rejected = rejectedNow - rejectedAtStart;
-    long requests = admittedNow - admittedAtStart + rejected;
+    Reading reading = source.read();
+    long rejected = reading.rejected() - rejectedAtStart;
+    long requests = reading.requests() - requestsAtStart;
     boolean rejecting = requests >= minRequests && rejected > threshold * requests;
     if (!rejecting) {
       rejectingSince = NONE;
     } else if (rejectingSince == NONE) {
       rejectingSince = intervalStart;
     }
-    int limit = limiter.limit();
-    int minLimit = limits.minLimit();
-    boolean atMinimum = limit <= minLimit && minLimit < limits.maxLimit();
+    int limit = reading.limits().limit();
+    int minLimit = reading.limits().minLimit();
+    boolean atMinimum = reading.limits().limitAtMinimum();
     if (!atMinimum) {
       atMinimumSince = NONE;
     } else if (atMinimumSince == NONE) {
@@ -228,7 +203,7 @@ public final class OverloadMonitor {
     }
     long rejectingFor = rejectingSince == NONE ? 0 : now - rejectingSince;
     long atMinimumFor = atMinimumSince == NONE ? 0 : now - atMinimumSince;
-    List<DetectorState> detectors = DetectorState.read(limits.detectors());
+    List<DetectorState> detectors = reading.limits().detectors();
     OverloadState state;
     if ((rejecting && rejectingFor >= rejectionSustainNanos)
         || (atMinimum && atMinimumFor >= minimumSustainNanos)) {
@@ -241,8 +216,8 @@ public final class OverloadMonitor {
     OverloadStatus result = new OverloadStatus(state, now, now - intervalStart, requests, rejected,
         rejectingFor, limit, minLimit, atMinimumFor, detectors);
     intervalStart = now;
-    admittedAtStart = admittedNow;
-    rejectedAtStart = rejectedNow;
+    requestsAtStart = reading.requests();
+    rejectedAtStart = reading.rejected();
     return result;
   }
 
@@ -270,7 +245,6 @@ public final class OverloadMonitor {
   public static final class Builder {
     private static final Duration MAX_DURATION = Duration.ofDays(1);
 
-    private final Limiter limiter;
     private final Source source;
     private NanoClock clock = NanoClock.system();
     private double threshold = 0.05;
@@ -279,8 +253,7 @@ public final class OverloadMonitor {
     private long intervalNanos = Duration.ofSeconds(10).toNanos();
     private long minRequests = 20;
 
-    private Builder(Limiter limiter, Source source) {
-      this.limiter = limiter;
+    private Builder(Source source) {
       this.source = source;
     }
 

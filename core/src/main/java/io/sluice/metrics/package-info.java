@@ -3,9 +3,13 @@
  * signal.
  *
  * <ul>
- *   <li>{@link io.sluice.metrics.LimiterSnapshot#of}, {@link io.sluice.metrics.ExecutorSnapshot#of}
- *       and {@link io.sluice.metrics.PoolGuardSnapshot#of} read a guard at one moment, from any
- *       thread, without blocking its callers. Counts are cumulative since the guard was built;
+ *   <li>Every guard's public {@code snapshot()} ({@link io.sluice.Limiter#snapshot()},
+ *       {@link io.sluice.executor.AdmissionExecutor#snapshot()},
+ *       {@link io.sluice.pool.PoolGuard#snapshot()}, and those of the rate limiters, the breaker
+ *       and the fair-share gate) reads it at one moment, from any thread, without blocking its
+ *       callers; these immutable snapshots are what metrics, monitors and binders are built on, so
+ *       a decorated or custom implementation is observable too. Counts are cumulative since the
+ *       guard was built;
  *       {@link io.sluice.metrics.LatencySnapshot} distributions too, and the distribution of an
  *       interval is the difference of two snapshots ({@code later.minus(earlier)}): each reader
  *       keeps its own previous snapshot, so readers never disturb each other.

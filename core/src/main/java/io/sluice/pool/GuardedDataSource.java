@@ -2,7 +2,6 @@ package io.sluice.pool;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.internal.Args;
-import io.sluice.metrics.PoolGuardSnapshot;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -73,7 +72,7 @@ import javax.sql.DataSource;
  * <p>Thread-safe: any thread may get connections at any time. A connection, like any JDBC
  * connection, is used by one thread at a time, but may be closed from any thread; deadline scopes
  * belong to the thread that opened them. {@link #createConnectionBuilder()} is not supported (a
- * connection built that way would bypass the guard). Metrics: {@link PoolGuardSnapshot#of} on
+ * connection built that way would bypass the guard). Metrics: {@link PoolGuard#snapshot()} on
  * {@link #guard()}.
  */
 public final class GuardedDataSource implements DataSource {
@@ -106,7 +105,7 @@ public final class GuardedDataSource implements DataSource {
     return new GuardedDataSource(guard, (DataSourceAdapter) guard.adapter);
   }
 
-  /** Returns the guard: its limiter and {@link PoolGuardSnapshot} tell what it does. */
+  /** Returns the guard: its limiter and {@link PoolGuard#snapshot()} tell what it does. */
   public PoolGuard<Connection> guard() {
     return guard;
   }

@@ -1,5 +1,6 @@
 package io.sluice.pool;
 
+import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
@@ -11,11 +12,10 @@ import io.sluice.RejectionListener;
 import io.sluice.Ticket;
 import io.sluice.internal.Args;
 import io.sluice.internal.CumulativeHistogram;
-import io.sluice.internal.PoolGuardProbe;
-import io.sluice.internal.ProbeAccess;
 import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
+import io.sluice.metrics.PoolGuardSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -61,7 +61,9 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Rejections</h2>
  * <ul>
  *   <li>{@code LIMIT_REACHED}: the limit of concurrent checkouts is reached and {@code maxWaiters}
- *       callers already wait (or waiting is off); the pool is not asked.
+ *       callers already wait (or waiting is off); the pool is not asked. A limiter shared with
+ *       other callers may refuse for its own reason instead ({@code PRIORITY_SHED} while it holds
+ *       {@link Priority#CRITICAL}, the guard's priority, to a share): that reason is kept.
  *   <li>{@code DEADLINE}: the deadline has passed, or passed while waiting for a permit or for
  *       the pool.
  *   <li>{@code QUEUE_TIMEOUT}: {@code maxWait} passed (before the deadline) while waiting for a
@@ -78,7 +80,7 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Metrics</h2>
  * Besides its limiter's, the guard counts refusals by reason, how many admitted callers wait inside
  * the pool's borrow, and how long they wait there (one more clock reading per checkout); read them
- * with {@code io.sluice.metrics.PoolGuardSnapshot}. {@link #waiters()} counts the callers in line.
+ * with {@link #snapshot()}, which also holds the callers in line ({@link #waiters()}).
  *
  * <p>Thread-safe: any thread may acquire at any time, and a lease may be closed on any thread.
  * Taking a free permit and closing a lease take no lock; a caller waits only in line (parked,
@@ -89,11 +91,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @param <R> the resource type
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public final class PoolGuard<R> {
-  static {
-    ProbeAccess.registerPoolGuards(guard -> ((PoolGuard<?>) guard).probe);
-  }
-
   /** The largest {@code maxWaiters}. */
   public static final int MAX_WAITERS = 1 << 20;
 
@@ -110,7 +109,11 @@ public final class PoolGuard<R> {
   private final long maxWaitNanos;
   private final int maxWaiters;
   private final RejectionListener rejectionListener;
-  private final Probe probe = new Probe();
+  /** Checkouts refused, by reason ordinal. */
+  private final LongAdder[] refused = new LongAdder[RejectReason.values().length];
+  /** Admitted callers inside the adapter's borrow. */
+  private final AtomicInteger borrowing = new AtomicInteger();
+  private final CumulativeHistogram borrowWait = new CumulativeHistogram();
   /** The line: callers waiting for a permit, oldest first; may hold cancelled ones for a moment. */
   private final ConcurrentLinkedQueue<Waiter> line = new ConcurrentLinkedQueue<>();
   /** Callers in line that are neither granted nor cancelled; at most maxWaiters. */
@@ -123,6 +126,9 @@ public final class PoolGuard<R> {
     this.maxWaitNanos = b.maxWaitNanos;
     this.maxWaiters = b.maxWaiters;
     this.rejectionListener = b.rejectionListener;
+    for (int i = 0; i < refused.length; i++) {
+      refused[i] = new LongAdder();
+    }
   }
 
   /** Returns a builder for a guard over {@code adapter}. */
@@ -138,6 +144,7 @@ public final class PoolGuard<R> {
    * @throws AdmissionRejectedException if refused (see the class documentation)
    * @throws InterruptedException if interrupted while waiting
    */
+  @CheckReturnValue
   public Lease<R> acquire(Duration timeout) throws InterruptedException {
     long nanos = Args.nanosInRange("timeout", timeout, Duration.ZERO, Duration.ofDays(1));
     return acquireBy(clock.nanoTime() + nanos);
@@ -150,6 +157,7 @@ public final class PoolGuard<R> {
    * @throws AdmissionRejectedException if refused (see the class documentation)
    * @throws InterruptedException if interrupted while waiting
    */
+  @CheckReturnValue
   public Lease<R> acquireBy(long deadlineNanos) throws InterruptedException {
     long start = clock.nanoTime();
     long remaining = deadlineNanos - start;
@@ -165,7 +173,7 @@ public final class PoolGuard<R> {
     ThreadWaiter waiter;
     if (waiters.get() >= maxWaiters // checked first so that a fail-fast guard allocates no waiter
         || !enqueue(waiter = new ThreadWaiter(Thread.currentThread()))) {
-      throw refuse(RejectReason.LIMIT_REACHED, retryAfter(permit));
+      throw refuse(reason(permit), retryAfter(permit));
     }
     permit = waiter.await(this, start, wait, byDeadline);
     long now = clock.nanoTime();
@@ -175,6 +183,22 @@ public final class PoolGuard<R> {
   /** Returns how many callers wait in line for a permit now. */
   public int waiters() {
     return waiters.get();
+  }
+
+  /**
+   * Returns what the guard is doing now and has done since it was built (see
+   * {@link PoolGuardSnapshot}); from any thread, without blocking its callers; allocates. Its
+   * limiter's snapshot is {@code limiter().snapshot()}.
+   */
+  public PoolGuardSnapshot snapshot() {
+    PoolGuardSnapshot.Builder b = PoolGuardSnapshot.newBuilder();
+    for (RejectReason r : RejectReason.values()) {
+      b.refused(r, refused[r.ordinal()].sum());
+    }
+    return b.waiters(Math.max(0, waiters.get()))
+        .waiting(Math.max(0, borrowing.get()))
+        .borrowWait(borrowWait.snapshot())
+        .build();
   }
 
   /** Returns the longest wait of a checkout (the builder's maxWait), in nanoseconds. */
@@ -302,7 +326,7 @@ public final class PoolGuard<R> {
       throw timedOut(byDeadline, releaseAndHandOff(permit, Outcome.IGNORED, null));
     }
     R resource;
-    probe.waiting.getAndIncrement();
+    borrowing.getAndIncrement();
     try {
       resource = adapter.borrow(wait);
     } catch (InterruptedException e) {
@@ -314,8 +338,8 @@ public final class PoolGuard<R> {
     } catch (Error e) {
       throw withSuppressed(e, releaseAndHandOff(permit, Outcome.DROPPED, null));
     } finally {
-      probe.waiting.getAndDecrement();
-      probe.borrowWait.record(clock.nanoTime() - now);
+      borrowing.getAndDecrement();
+      borrowWait.record(clock.nanoTime() - now);
     }
     if (resource == null) {
       throw timedOut(byDeadline, releaseAndHandOff(permit, Outcome.DROPPED, null));
@@ -352,6 +376,14 @@ public final class PoolGuard<R> {
         : Ticket.retryAfterNanos(refusal);
   }
 
+  /**
+   * Returns the reason of a refusal after tryAcquirePermit() gave {@code refusal}: the limiter's
+   * own (a shared limiter may answer PRIORITY_SHED), or LIMIT_REACHED if it was not asked.
+   */
+  static RejectReason reason(long refusal) {
+    return refusal == NONE ? RejectReason.LIMIT_REACHED : Ticket.reason(refusal);
+  }
+
   private static <T extends Throwable> T withSuppressed(T primary, Throwable suppressed) {
     if (suppressed != null && suppressed != primary) {
       primary.addSuppressed(suppressed);
@@ -372,7 +404,7 @@ public final class PoolGuard<R> {
 
   /** Counts and reports a refused checkout; returns the exception to throw. */
   AdmissionRejectedException refuse(RejectReason reason, long retryAfterNanos) {
-    probe.refused[reason.ordinal()].increment();
+    refused[reason.ordinal()].increment();
     RejectionListener listener = rejectionListener;
     if (listener != null) {
       try {
@@ -467,34 +499,6 @@ public final class PoolGuard<R> {
     }
   }
 
-  /** The guard's counts, read by io.sluice.metrics through {@link ProbeAccess}. */
-  private static final class Probe implements PoolGuardProbe {
-    final LongAdder[] refused = new LongAdder[RejectReason.values().length];
-    final AtomicInteger waiting = new AtomicInteger();
-    final CumulativeHistogram borrowWait = new CumulativeHistogram();
-
-    Probe() {
-      for (int i = 0; i < refused.length; i++) {
-        refused[i] = new LongAdder();
-      }
-    }
-
-    @Override
-    public long refused(int reason) {
-      return refused[reason].sum();
-    }
-
-    @Override
-    public int waiting() {
-      return waiting.get();
-    }
-
-    @Override
-    public CumulativeHistogram borrowWait() {
-      return borrowWait;
-    }
-  }
-
   /**
    * Configures a {@link PoolGuard}; set either a {@link #limiter} or {@link #maxCheckouts}. Every
    * setter checks its argument and throws an {@link IllegalArgumentException} naming the parameter,
@@ -582,7 +586,7 @@ public final class PoolGuard<R> {
         chosen = Limiter.newBuilder()
             .clock(clock)
             .algorithm(VegasLimit.newBuilder()
-                .maxLimit(maxCheckouts).initialLimit(maxCheckouts).build())
+                .maxLimit(maxCheckouts).initialLimit(maxCheckouts))
             .build();
       }
       return new PoolGuard<>(this, chosen);

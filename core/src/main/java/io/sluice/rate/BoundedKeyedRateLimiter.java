@@ -70,15 +70,15 @@ final class BoundedKeyedRateLimiter<K> implements KeyedRateLimiter<K> {
   }
 
   @Override
-  public long tryAcquire(K key, int permits) {
+  public long tryAcquire(K key, int cost) {
     if (key == null) {
       throw new IllegalArgumentException("key must not be null");
     }
-    if (permits < 1 || permits > gcra.burst) {
+    if (cost < 1 || cost > gcra.burst) {
       throw new IllegalArgumentException(
-          "permits must be in [1, " + gcra.burst + "] but was " + permits);
+          "cost must be in [1, " + gcra.burst + "] but was " + cost);
     }
-    return acquire(key, permits);
+    return acquire(key, cost);
   }
 
   /** As {@link #tryAcquire(Object, int)}, for arguments the caller has checked. */

@@ -1,5 +1,7 @@
 package io.sluice.rate;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * Per-key quotas (per tenant, per API key, per client address): one token bucket for every key,
  * each with the same rate and burst, in a table of bounded size.
@@ -32,19 +34,22 @@ package io.sluice.rate;
  * @param <K> the key type; keys must implement {@code equals} and {@code hashCode} and must not be
  *     null
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface KeyedRateLimiter<K> {
 
   /** Tries to take one permit from the key's bucket; returns a permit ticket or a rejection. */
+  @CheckReturnValue
   long tryAcquire(K key);
 
   /**
-   * Tries to take {@code permits} at once from the key's bucket; returns a permit ticket or a
+   * Tries to take {@code cost} tokens at once from the key's bucket; returns a permit ticket or a
    * {@code RATE_LIMITED} rejection.
    *
-   * @param permits in {@code [1, burst]}
-   * @throws IllegalArgumentException if {@code key} is null or {@code permits} is out of range
+   * @param cost in {@code [1, burst]}
+   * @throws IllegalArgumentException if {@code key} is null or {@code cost} is out of range
    */
-  long tryAcquire(K key, int permits);
+  @CheckReturnValue
+  long tryAcquire(K key, int cost);
 
   /** Returns the permits the key could take now; {@link #burst()} for a key not tracked. */
   long availablePermits(K key);
@@ -63,6 +68,15 @@ public interface KeyedRateLimiter<K> {
 
   /** Returns how many requests of new keys were refused because the table was full. */
   long rejectedNewKeys();
+
+  /**
+   * Returns the table's state and counts, built from this interface's own methods; an
+   * implementation with more to report returns a snapshot type of its own.
+   */
+  default KeyedRateLimiterSnapshot snapshot() {
+    return KeyedRateLimiterSnapshot.of(burst(), maxKeys(), keyCount(), evictions(),
+        rejectedNewKeys());
+  }
 
   /**
    * Evicts every idle key now and returns how many it evicted; returns 0 at once if another sweep

@@ -1,5 +1,7 @@
 package io.sluice.rate;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * A token bucket: admits on average {@code permits} per {@code period} and at most {@code burst}
  * at once, and refuses the rest with the <em>exact</em> time until enough tokens exist.
@@ -36,6 +38,7 @@ package io.sluice.rate;
  * reading the call took on entry; under concurrency it can overstate the wait by at most the time
  * the call took (a refusal that meets state written with a later reading reads the clock again).
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface RateLimiter {
 
   /** Returns a builder; see {@link RateLimiterBuilder} for the settings and their defaults. */
@@ -44,20 +47,27 @@ public interface RateLimiter {
   }
 
   /** Tries to take one permit; returns a permit ticket or a {@code RATE_LIMITED} rejection. */
+  @CheckReturnValue
   long tryAcquire();
 
   /**
-   * Tries to take {@code permits} at once (weighted acquire); returns a permit ticket or a
+   * Tries to take {@code cost} tokens at once (weighted acquire); returns a permit ticket or a
    * {@code RATE_LIMITED} rejection. A refusal takes nothing.
    *
-   * @param permits in {@code [1, burst]}
-   * @throws IllegalArgumentException if {@code permits} is out of range
+   * @param cost in {@code [1, burst]}
+   * @throws IllegalArgumentException if {@code cost} is out of range
    */
-  long tryAcquire(int permits);
+  @CheckReturnValue
+  long tryAcquire(int cost);
 
   /** Returns the permits that could be taken now, in {@code [0, burst]}. */
   long availablePermits();
 
   /** Returns the configured burst: the most permits the bucket holds. */
   int burst();
+
+  /** Returns the bucket's state now: built from {@link #burst()} and {@link #availablePermits()}. */
+  default RateLimiterSnapshot snapshot() {
+    return new RateLimiterSnapshot(burst(), availablePermits());
+  }
 }

@@ -36,14 +36,14 @@ final class TokenBucketRateLimiter implements RateLimiter {
   }
 
   @Override
-  public long tryAcquire(int permits) {
-    if (permits < 1 || permits > gcra.burst) {
+  public long tryAcquire(int cost) {
+    if (cost < 1 || cost > gcra.burst) {
       throw new IllegalArgumentException(
-          "permits must be in [1, " + gcra.burst + "] but was " + permits);
+          "cost must be in [1, " + gcra.burst + "] but was " + cost);
     }
     for (;;) {
       GcraCell current = cell;
-      long ticket = gcra.tryAcquire(current, permits);
+      long ticket = gcra.tryAcquire(current, cost);
       if (ticket != Gcra.FROZEN) {
         return ticket;
       }

@@ -1,5 +1,7 @@
 package io.sluice.rate;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * Per-key quotas for work whose cost is known only once it is done, such as the tokens of an LLM
  * request: admission charges an estimate (prompt tokens plus the most output tokens the request
@@ -64,6 +66,7 @@ package io.sluice.rate;
  * @param <K> the key type; keys must implement {@code equals} and {@code hashCode} and must not be
  *     null
  */
+@SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface TokenQuota<K> {
 
   /**
@@ -75,6 +78,7 @@ public interface TokenQuota<K> {
    * @param estimatedCost in {@code [1, burst]}: an estimate above the burst could never be admitted
    * @throws IllegalArgumentException if {@code key} is null or {@code estimatedCost} is out of range
    */
+  @CheckReturnValue
   long tryAcquire(K key, int estimatedCost);
 
   /**

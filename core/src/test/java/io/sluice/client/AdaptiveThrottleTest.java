@@ -25,33 +25,33 @@ class AdaptiveThrottleTest {
 
   @Test
   void theProbabilityFollowsTheFormulaWithKEqualTwo() {
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle throttle = AdaptiveThrottle.newBuilder().clock(clock).build();
     assertThat(throttle.rejectionProbability()).isZero();
 
     record(throttle, 100, 50);
     assertThat(throttle.rejectionProbability()).as("accepts keep up with K").isZero();
 
-    AdaptiveThrottle refused = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle refused = AdaptiveThrottle.newBuilder().clock(clock).build();
     record(refused, 100, 30);
     assertThat(refused.rejectionProbability()).isEqualTo((100 - 2 * 30) / 101.0);
     assertThat(refused.requests()).isEqualTo(100);
     assertThat(refused.accepts()).isEqualTo(30);
 
-    AdaptiveThrottle dead = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle dead = AdaptiveThrottle.newBuilder().clock(clock).build();
     record(dead, 100, 0);
     assertThat(dead.rejectionProbability()).isEqualTo(100 / 101.0);
   }
 
   @Test
   void aSmallerKThrottlesSooner() {
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(1.5, Duration.ofMinutes(2), clock);
+    AdaptiveThrottle throttle = AdaptiveThrottle.newBuilder().k(1.5).clock(clock).build();
     record(throttle, 100, 60);
     assertThat(throttle.rejectionProbability()).isEqualTo((100 - 1.5 * 60) / 101.0);
   }
 
   @Test
   void aRequestIsRefusedLocallyWithProbabilityPAndCountedEitherWay() {
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle throttle = AdaptiveThrottle.newBuilder().clock(clock).build();
     record(throttle, 100, 0);
     double p = throttle.rejectionProbability();
 
@@ -62,7 +62,8 @@ class AdaptiveThrottleTest {
 
   @Test
   void theWindowForgetsOldRequests() {
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(2.0, Duration.ofSeconds(10), clock);
+    AdaptiveThrottle throttle =
+        AdaptiveThrottle.newBuilder().window(Duration.ofSeconds(10)).clock(clock).build();
     record(throttle, 100, 0);
 
     clock.advance(Duration.ofSeconds(11));
@@ -77,7 +78,7 @@ class AdaptiveThrottleTest {
    */
   @Test
   void aClientFacingACappedBackendSendsAboutKTimesWhatItAccepts() {
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle throttle = AdaptiveThrottle.newBuilder().clock(clock).build();
     RateLimiter backend = RateLimiter.newBuilder().rate(100, Duration.ofSeconds(1)).burst(10)
         .clock(clock).build();
     SplittableRandom random = new SplittableRandom(9);
@@ -105,11 +106,25 @@ class AdaptiveThrottleTest {
 
   @Test
   void badArgumentsNameTheParameterTheValueAndTheRange() {
-    assertThatThrownBy(() -> AdaptiveThrottle.create(0.5, Duration.ofMinutes(2), clock))
+    // Each setter checks at once, before build().
+    assertThatThrownBy(() -> AdaptiveThrottle.newBuilder().k(0.5))
         .hasMessage("k must be in [1.0, 100.0] but was 0.5");
-    assertThatThrownBy(() -> AdaptiveThrottle.create(2, Duration.ofMillis(10), clock))
+    assertThatThrownBy(() -> AdaptiveThrottle.newBuilder().window(Duration.ofMillis(10)))
         .hasMessage("window must be in [PT1S, PT1H] but was PT0.01S");
-    assertThatThrownBy(() -> AdaptiveThrottle.create(2, Duration.ofMinutes(2), null))
+    assertThatThrownBy(() -> AdaptiveThrottle.newBuilder().clock(null))
         .hasMessage("clock must not be null");
+  }
+
+  @Test
+  void aBuilderBuildsThrottlesWithWindowsOfTheirOwn() {
+    AdaptiveThrottle.Builder builder = AdaptiveThrottle.newBuilder().clock(clock);
+    AdaptiveThrottle first = builder.build();
+    AdaptiveThrottle second = builder.build();
+    for (int i = 0; i < 100; i++) {
+      first.tryRequest(new SplittableRandom(i));
+    }
+    assertThat(first.requests()).isEqualTo(100);
+    assertThat(second.requests()).isZero();
+    assertThat(second.rejectionProbability()).isZero();
   }
 }

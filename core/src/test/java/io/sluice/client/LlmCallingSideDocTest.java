@@ -79,8 +79,7 @@ class LlmCallingSideDocTest {
         .algorithm(AimdLimit.newBuilder()
             .initialLimit(50)
             .maxLimit(50)                           // the account's concurrency limit: the ceiling
-            .timeout(Duration.ofMinutes(5))         // long generations are not congestion
-            .build())
+            .timeout(Duration.ofMinutes(5)))        // long generations are not congestion
         .build();
 
     TokenPacer pacer = TokenPacer.perMinute(

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
-import io.sluice.NanoClock;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.docs.DocSnippets;
@@ -160,7 +159,7 @@ class ReadmeSnippetsTest {
         .maxAttempts(3)
         .backoff(Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10)))
         .budget(RetryBudget.of(0.1, 10))                 // retries under 10% of requests
-        .throttle(AdaptiveThrottle.create(NanoClock.system()))
+        .throttle(AdaptiveThrottle.newBuilder().build())
         .breaker(CircuitBreaker.newBuilder().build())
         .build();
 

@@ -197,7 +197,7 @@ class RetryPolicyTest {
 
   @Test
   void theThrottleKeepsMostRequestsFromADeadBackendLocal() {
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle throttle = AdaptiveThrottle.newBuilder().clock(clock).build();
     RetryPolicy policy = policy().throttle(throttle).maxAttempts(1).build();
     int calls = 1_000;
     long sent = 0;
@@ -217,7 +217,7 @@ class RetryPolicyTest {
   void anAttemptTheThrottleRefusesGivesBackItsProbe() {
     CircuitBreaker breaker = CircuitBreaker.newBuilder().clock(clock).probes(1)
         .waitInOpen(Duration.ofSeconds(1)).build();
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(clock);
+    AdaptiveThrottle throttle = AdaptiveThrottle.newBuilder().clock(clock).build();
     for (int i = 0; i < 100; i++) {
       throttle.tryRequest(random);                 // a backend that accepted none of them
     }
@@ -273,5 +273,21 @@ class RetryPolicyTest {
     assertThatThrownBy(call::tryAttempt).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> RetryPolicy.newBuilder().maxAttempts(0))
         .hasMessage("maxAttempts must be in [1, 10] but was 0");
+  }
+
+  @Test
+  void aBuilderBuildingTwiceGivesEachPolicyABudgetOfItsOwn() {
+    RetryPolicyBuilder builder = RetryPolicy.newBuilder();
+    RetryPolicy first = builder.build();
+    RetryPolicy second = builder.build();
+    assertThat(second.budget()).isNotSameAs(first.budget());
+    while (first.budget().tryRetry()) {
+      // spend the first policy's whole budget
+    }
+    assertThat(second.budget().tryRetry()).as("the second policy's budget is untouched").isTrue();
+    RetryBudget shared = RetryBudget.of(0.2, 5);
+    RetryPolicy third = builder.budget(shared).build();
+    assertThat(third.budget()).isSameAs(shared);
+    assertThat(builder.build().budget()).isSameAs(shared);
   }
 }

@@ -197,7 +197,7 @@ class AdmissionExecutorRandomizedTest {
     int listenerThrowsEvery = 2 + config.nextInt(6);
     Limiter limiter = Limiter.newBuilder().clock(clock)
         .algorithm(AimdLimit.newBuilder().minLimit(1).initialLimit(8).maxLimit(MAX_LIMIT)
-            .timeout(Duration.ofMillis(20)).build())
+            .timeout(Duration.ofMillis(20)))
         .window(Duration.ofMillis(1), Duration.ofMillis(10), 1)
         .listener((window, limit) -> {
           if (windows.incrementAndGet() % listenerThrowsEvery == 0) {

@@ -46,7 +46,7 @@ class ExecutorSnapshotTest {
     assertThatThrownBy(() -> executor.submit(() -> "e", TaskOptions.of(Priority.SHEDDABLE)))
         .isInstanceOf(AdmissionRejectedException.class);
 
-    ExecutorSnapshot queued = ExecutorSnapshot.of(executor);
+    ExecutorSnapshot queued = executor.snapshot();
     assertThat(queued.queued(Priority.CRITICAL)).isEqualTo(1);
     assertThat(queued.queued(Priority.SHEDDABLE)).isEqualTo(2);
     assertThat(queued.queued()).isEqualTo(3);
@@ -68,7 +68,7 @@ class ExecutorSnapshotTest {
     assertThat(c).isCompletedWithValue("c");
     assertThat(returned).isEmpty();
 
-    ExecutorSnapshot s = ExecutorSnapshot.of(executor);
+    ExecutorSnapshot s = executor.snapshot();
     assertThat(s.queued()).isZero();
     assertThat(s.admitted(Priority.CRITICAL)).isEqualTo(2);
     assertThat(s.admitted(Priority.SHEDDABLE)).isEqualTo(1);
@@ -92,7 +92,7 @@ class ExecutorSnapshotTest {
     assertThat(s.queueWait().totalNanos()).isEqualTo(10 * MS);
 
     // The limiter saw the same admissions; its rejections also count the dispatcher's attempts.
-    LimiterSnapshot limiter = LimiterSnapshot.of(executor.limiter());
+    LimiterSnapshot limiter = executor.limiter().snapshot();
     assertThat(limiter.admitted()).isEqualTo(3);
     assertThat(limiter.succeeded()).isEqualTo(2);
     assertThat(limiter.dropped()).isEqualTo(1);
@@ -116,7 +116,7 @@ class ExecutorSnapshotTest {
     assertThatThrownBy(() -> executor.submit(() -> "late", TaskOptions.of(Priority.SHEDDABLE)))
         .isInstanceOf(AdmissionRejectedException.class);
 
-    ExecutorSnapshot s = ExecutorSnapshot.of(executor);
+    ExecutorSnapshot s = executor.snapshot();
     assertThat(s.shed(RejectReason.SHUTDOWN, Priority.SHEDDABLE_PLUS)).isEqualTo(1);
     assertThat(s.shed()).isEqualTo(1);
     assertThat(s.rejected(RejectReason.SHUTDOWN, Priority.SHEDDABLE)).isEqualTo(1);

@@ -63,7 +63,7 @@ class GuardsComposeSimulationTest {
   @Test
   void theThreadPoolExecutorOverAPoolGuardServesWhatFitsAndItsLimitHolds() {
     Run run = simulate(clock -> Limiter.newBuilder().clock(clock)
-        .algorithm(VegasLimit.newBuilder().initialLimit(32).maxLimit(64).build())
+        .algorithm(VegasLimit.newBuilder().initialLimit(32).maxLimit(64))
         .build(), 32);
     report("32 workers, Vegas 32..64", run);
     assertComposes(run);

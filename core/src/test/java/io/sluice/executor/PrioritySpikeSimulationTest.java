@@ -92,7 +92,7 @@ class PrioritySpikeSimulationTest {
   void criticalWorkKeepsFlowingThroughASheddableSpikeWithAnAdaptiveLimit() {
     assertCriticalKeptAndGoodputNearCapacity(
         clock -> Limiter.newBuilder().clock(clock)
-            .algorithm(VegasLimit.newBuilder().initialLimit(WORKERS).maxLimit(200).build())
+            .algorithm(VegasLimit.newBuilder().initialLimit(WORKERS).maxLimit(200))
             .build(),
         "vegas");
   }

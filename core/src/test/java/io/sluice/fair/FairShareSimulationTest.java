@@ -46,7 +46,7 @@ class FairShareSimulationTest {
 
   private static Limiter vegas(ManualClock clock) {
     return Limiter.newBuilder().clock(clock)
-        .algorithm(VegasLimit.newBuilder().initialLimit(LIMIT).maxLimit(4 * LIMIT).build())
+        .algorithm(VegasLimit.newBuilder().initialLimit(LIMIT).maxLimit(4 * LIMIT))
         .build();
   }
 

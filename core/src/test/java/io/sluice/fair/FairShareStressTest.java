@@ -177,7 +177,7 @@ class FairShareStressTest {
   @Timeout(60)
   void aSwingingLimitLeavesNothingBehind() throws Exception {
     ManualClock clock = new ManualClock();
-    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(new Swinging()).build();
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(() -> new Swinging()).build();
     FairShare<String> gate = FairShare.newBuilder(limiter).clock(clock).maxTenants(8).build();
     Counts counts = new Counts();
 

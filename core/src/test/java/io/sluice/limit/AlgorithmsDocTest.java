@@ -15,9 +15,9 @@ class AlgorithmsDocTest {
   void thePagesLimitersBuildWithTheirAlgorithmsDefaults() {
     Limiter limiter = Limiter.newBuilder().build();                        // VegasLimit, defaults
     Limiter gradient = Limiter.newBuilder()
-        .algorithm(GradientLimit.newBuilder().build()).build();
+        .algorithm(GradientLimit.newBuilder()).build();
     Limiter aimd = Limiter.newBuilder()                                    // explicit objective
-        .algorithm(AimdLimit.newBuilder().timeout(Duration.ofMillis(200)).build()).build();
+        .algorithm(AimdLimit.newBuilder().timeout(Duration.ofMillis(200))).build();
 
     for (Limiter l : new Limiter[] {limiter, gradient, aimd}) {
       assertThat(l.limit()).isEqualTo(20);

@@ -18,7 +18,7 @@ class LatencySnapshotCountBelowTest {
       values[i] = (long) Math.exp(random.nextDouble(Math.log(1L << 40)));
       histogram.record(values[i]);
     }
-    LatencySnapshot s = LatencySnapshot.of(histogram);
+    LatencySnapshot s = histogram.snapshot();
     for (int k = 0; k <= 30; k++) {
       long bound = 1024L << k;
       long exact = 0;
@@ -36,7 +36,7 @@ class LatencySnapshotCountBelowTest {
     CumulativeHistogram histogram = new CumulativeHistogram();
     histogram.record(100_000);   // the bucket [98304, 102400) ns
     histogram.record(500);       // the first bucket, [0, 1024) ns
-    LatencySnapshot s = LatencySnapshot.of(histogram);
+    LatencySnapshot s = histogram.snapshot();
     assertThat(s.countBelow(1024)).isEqualTo(1);
     assertThat(s.countBelow(100_001)).isEqualTo(1);
     assertThat(s.countBelow(102_400)).isEqualTo(2);

@@ -26,7 +26,7 @@ class LatencySnapshotTest {
       total += values[i];
     }
     Arrays.sort(values);
-    LatencySnapshot s = LatencySnapshot.of(histogram);
+    LatencySnapshot s = histogram.snapshot();
 
     assertThat(s.count()).isEqualTo(values.length);
     assertThat(s.totalNanos()).isEqualTo(total);
@@ -44,10 +44,10 @@ class LatencySnapshotTest {
     CumulativeHistogram histogram = new CumulativeHistogram();
     histogram.record(2 * MS);
     histogram.record(4 * MS);
-    LatencySnapshot first = LatencySnapshot.of(histogram);
+    LatencySnapshot first = histogram.snapshot();
     histogram.record(50 * MS);
     histogram.add(new long[LogLinearBuckets.BUCKETS], 0);
-    LatencySnapshot second = LatencySnapshot.of(histogram);
+    LatencySnapshot second = histogram.snapshot();
 
     LatencySnapshot interval = second.minus(first);
     assertThat(interval.count()).isEqualTo(1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.Limiter;
 import io.sluice.ManualClock;
 import io.sluice.Outcome;
+import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.executor.AdmissionExecutor;
@@ -45,9 +46,10 @@ class LimiterSnapshotTest {
     long refused1 = limiter.tryAcquire();
     long refused2 = limiter.tryAcquire();
 
-    LimiterSnapshot full = LimiterSnapshot.of(limiter);
-    assertThat(full).isEqualTo(new LimiterSnapshot(4, 4, 4, 4, 10 * MS, 3, 0, 0, 0, 2, 0, 0,
-        LatencySnapshot.empty()));
+    LimiterSnapshot full = limiter.snapshot();
+    assertThat(full).isEqualTo(LimiterSnapshot.newBuilder().limit(4).limits(4, 4).inFlight(4)
+        .retryAfterNanos(10 * MS).admitted(3)
+        .rejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL, 2).build());
 
     clock.advanceNanos(10 * MS);
     limiter.release(a, Outcome.SUCCESS);
@@ -57,7 +59,7 @@ class LimiterSnapshotTest {
     clock.advanceNanos(10 * MS);
     limiter.release(heavy, Outcome.IGNORED);
 
-    LimiterSnapshot s = LimiterSnapshot.of(limiter);
+    LimiterSnapshot s = limiter.snapshot();
     assertThat(s.limit()).isEqualTo(4);
     assertThat(s.inFlight()).isZero();
     assertThat(s.admitted()).isEqualTo(3);       // the weighted permit counts once
@@ -80,7 +82,7 @@ class LimiterSnapshotTest {
   @Test
   void theRttDistributionHoldsClosedWindowsAndIntervalsAreDifferences() {
     Limiter limiter = limiter(10);
-    LimiterSnapshot start = LimiterSnapshot.of(limiter);
+    LimiterSnapshot start = limiter.snapshot();
     // Window 1: five successes of 10, 20, 20, 20 and 40 ms; the fifth sample closes it at 140 ms.
     clock.advanceNanos(100 * MS);
     long p1 = limiter.tryAcquire();
@@ -95,7 +97,7 @@ class LimiterSnapshotTest {
     clock.advanceNanos(20 * MS);
     limiter.release(p5, Outcome.SUCCESS);
 
-    LimiterSnapshot first = LimiterSnapshot.of(limiter);
+    LimiterSnapshot first = limiter.snapshot();
     assertThat(first.windowsClosed()).isEqualTo(1);
     assertThat(first.rtt().count()).isEqualTo(5);
     assertThat(first.rtt().totalNanos()).isEqualTo(110 * MS);
@@ -108,7 +110,7 @@ class LimiterSnapshotTest {
     long slow = limiter.tryAcquire();
     clock.advanceNanos(1_000 * MS);
     limiter.release(slow, Outcome.SUCCESS);
-    LimiterSnapshot second = LimiterSnapshot.of(limiter);
+    LimiterSnapshot second = limiter.snapshot();
 
     LatencySnapshot interval = second.rtt().minus(first.rtt());
     assertThat(second.windowsClosed()).isEqualTo(2);
@@ -133,7 +135,7 @@ class LimiterSnapshotTest {
         clock.advanceNanos(MS);
         limiter.release(p, Outcome.SUCCESS);
         releases++;
-        assertThat(LimiterSnapshot.of(limiter).completed()).isEqualTo(releases);
+        assertThat(limiter.snapshot().completed()).isEqualTo(releases);
       }
     }
     assertThat(limiter.windowsClosed()).isGreaterThan(1_000);
@@ -149,27 +151,43 @@ class LimiterSnapshotTest {
     limiter.tryAcquire();
     long refused = limiter.tryAcquire();
     assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.LIMIT_REACHED);
-    assertThat(LimiterSnapshot.of(limiter).rejected()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(1);
   }
 
   @Test
-  void onlyLimitersOfTheBuilderCanBeRead() {
+  void aLimiterOfAnotherImplementationIsReadThroughTheDefault() {
     Limiter foreign = new Limiter() {
       @Override public long tryAcquire() { return 0; }
       @Override public long tryAcquire(int cost) { return 0; }
       @Override public boolean release(long permit, Outcome outcome) { return true; }
-      @Override public int limit() { return 1; }
-      @Override public int inFlight() { return 0; }
-      @Override public long retryAfterNanos() { return 0; }
+      @Override public int limit() { return 7; }
+      @Override public int inFlight() { return 3; }
+      @Override public long retryAfterNanos() { return 5; }
       @Override public long rejections() { return 0; }
       @Override public long invalidReleases() { return 0; }
       @Override public long windowsClosed() { return 0; }
     };
-    assertThatThrownBy(() -> LimiterSnapshot.of(foreign))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("limiter must be built by Limiter.newBuilder()");
-    assertThatThrownBy(() -> LimiterSnapshot.of(null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("limiter must not be null");
+    LimiterSnapshot s = foreign.snapshot();
+    assertThat(s).isEqualTo(LimiterSnapshot.newBuilder().limit(7).inFlight(3).retryAfterNanos(5)
+        .build());
+    assertThat(s.minLimit()).as("what the default cannot know is 0").isZero();
+    assertThat(s.limitAtMinimum()).isFalse();
+    assertThat(s.rejected()).isZero();
+    assertThat(s.rtt()).isEqualTo(LatencySnapshot.empty());
+  }
+
+  @Test
+  void aSnapshotBuilderChecksEveryValueAndBuildsTwiceAlike() {
+    LimiterSnapshot.Builder b = LimiterSnapshot.newBuilder().limit(2).admitted(5)
+        .rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE, 3);
+    assertThat(b.build()).isEqualTo(b.build());
+    assertThat(b.build().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(3);
+    assertThat(b.build().rejected()).isEqualTo(3);
+    assertThatThrownBy(() -> b.admitted(-1))
+        .hasMessage("admitted must be in [0, 9223372036854775807] but was -1");
+    assertThatThrownBy(() -> b.limits(5, 4)).hasMessageContaining("maxLimit must be in [5, ");
+    assertThatThrownBy(() -> b.rejected(null, Priority.CRITICAL, 1))
+        .hasMessage("reason must not be null");
   }
 
   @Test

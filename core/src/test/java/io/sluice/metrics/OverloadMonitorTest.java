@@ -138,7 +138,7 @@ class OverloadMonitorTest {
   @Test
   void aLimitPinnedAtItsMinimumForAMinuteMakesItOverloaded() {
     SettableLimit algorithm = new SettableLimit();
-    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(algorithm)
+    Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(() -> algorithm)
         .window(Duration.ofMillis(100), Duration.ofMillis(100), 1).build();
     OverloadMonitor monitor = OverloadMonitor.newBuilder(limiter).clock(clock).build();
     algorithm.next = 2;

@@ -44,9 +44,9 @@ class SnapshotStressTest {
     }
     List<String> violations = new ArrayList<>();
     Thread reader = new Thread(() -> {
-      LimiterSnapshot previous = LimiterSnapshot.of(limiter);
+      LimiterSnapshot previous = limiter.snapshot();
       while (writing.get()) {
-        LimiterSnapshot s = LimiterSnapshot.of(limiter);
+        LimiterSnapshot s = limiter.snapshot();
         check(previous, s, violations);
         previous = s;
       }
@@ -60,7 +60,7 @@ class SnapshotStressTest {
         total[i] += t[i];
       }
     }
-    LimiterSnapshot end = LimiterSnapshot.of(limiter);
+    LimiterSnapshot end = limiter.snapshot();
     assertThat(end.admitted()).isEqualTo(total[0]);
     assertThat(end.succeeded()).isEqualTo(total[1]);
     assertThat(end.dropped()).isEqualTo(total[2]);
@@ -99,7 +99,7 @@ class SnapshotStressTest {
     Thread reader = new Thread(() -> {
       long previous = 0;
       while (writing.get() && violations.size() < 10) {
-        long seen = LimiterSnapshot.of(limiter).admitted();
+        long seen = limiter.snapshot().admitted();
         long bound = granted.get() + WRITERS; // a writer may hold a permit not yet counted
         if (seen < previous || seen > bound) {
           violations.add("admitted " + previous + " -> " + seen + ", granted at most " + bound);
@@ -110,7 +110,7 @@ class SnapshotStressTest {
     runTogether(writers, reader, start, writing);
 
     assertThat(violations).isEmpty();
-    assertThat(LimiterSnapshot.of(limiter).admitted()).isEqualTo(granted.get());
+    assertThat(limiter.snapshot().admitted()).isEqualTo(granted.get());
   }
 
   /** Starts the writers and the reader, releases the writers, and stops the reader after them. */

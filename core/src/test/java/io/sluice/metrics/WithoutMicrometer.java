@@ -25,8 +25,8 @@ public final class WithoutMicrometer implements Runnable {
     executor.submit(() -> "task", TaskOptions.defaults());
     workers.poll().run();
     OverloadMonitor monitor = OverloadMonitor.newBuilder(executor).build();
-    if (LimiterSnapshot.of(limiter).completed() != 1
-        || ExecutorSnapshot.of(executor).completed(Outcome.SUCCESS, Priority.CRITICAL) != 1
+    if (limiter.snapshot().completed() != 1
+        || executor.snapshot().completed(Outcome.SUCCESS, Priority.CRITICAL) != 1
         || monitor.evaluate().state() != OverloadState.OK) {
       throw new AssertionError("unexpected metrics without Micrometer");
     }

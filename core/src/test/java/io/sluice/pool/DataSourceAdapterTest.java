@@ -35,7 +35,7 @@ class DataSourceAdapterTest {
   }
 
   private LimiterSnapshot limiter() {
-    return LimiterSnapshot.of(guard.limiter());
+    return guard.limiter().snapshot();
   }
 
   @Test

@@ -119,11 +119,11 @@ class DataSourceDocTest {
       c.unwrap(Lease.class).close(Outcome.DROPPED);  // the query timed out: a capacity signal
       c.close();                                     // does nothing: the lease is released
       assertThat(c.isClosed()).isTrue();
-      assertThat(LimiterSnapshot.of(guard.limiter()).dropped()).isOne();
+      assertThat(guard.limiter().snapshot().dropped()).isOne();
 
       assertThat(direct(guard)).isEqualTo("ok");
       assertThat(guard.limiter().inFlight()).isZero();
-      assertThat(LimiterSnapshot.of(guard.limiter()).invalidReleases()).isZero();
+      assertThat(guard.limiter().snapshot().invalidReleases()).isZero();
       assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
     }
   }

@@ -117,7 +117,7 @@ class GuardedDataSourceStressTest {
       interrupter.join();
 
       long refusedTotal = refused.values().stream().mapToLong(LongAdder::sum).sum();
-      LimiterSnapshot s = LimiterSnapshot.of(guard.limiter());
+      LimiterSnapshot s = guard.limiter().snapshot();
       System.out.printf("served %d (queries failed %d), refused %s, interrupted %d, limit %d, "
               + "succeeded %d, dropped %d, ignored %d%n", served.sum(), queryFailed.sum(), refused,
           interrupted.sum(), s.limit(), s.succeeded(), s.dropped(), s.ignored());

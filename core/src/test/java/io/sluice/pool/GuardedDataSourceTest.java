@@ -167,9 +167,9 @@ class GuardedDataSourceTest {
       assertThat(r.reason()).isEqualTo(RejectReason.DEADLINE);
       assertThat(r.retryAfterNanos()).isPositive();
     });
-    assertThat(PoolGuardSnapshot.of(guard).refused(RejectReason.DEADLINE)).isEqualTo(28);
+    assertThat(guard.snapshot().refused(RejectReason.DEADLINE)).isEqualTo(28);
     assertNothingOut(guard, pool);
-    LimiterSnapshot limiter = LimiterSnapshot.of(guard.limiter());
+    LimiterSnapshot limiter = guard.limiter().snapshot();
     assertThat(limiter.succeeded()).isEqualTo(12);
     assertThat(limiter.dropped()).isZero();
   }
@@ -178,7 +178,7 @@ class GuardedDataSourceTest {
     assertThat(guard.limiter().inFlight()).as("guard in flight").isZero();
     assertThat(guard.waiters()).as("guard's line").isZero();
     assertThat(active(pool)).as("pool's active connections").isZero();
-    LimiterSnapshot s = LimiterSnapshot.of(guard.limiter());
+    LimiterSnapshot s = guard.limiter().snapshot();
     assertThat(s.invalidReleases()).as("releases that did nothing (double releases)").isZero();
     assertThat(s.admitted()).isEqualTo(s.succeeded() + s.dropped() + s.ignored());
   }
@@ -203,8 +203,8 @@ class GuardedDataSourceTest {
           .isInstanceOf(SQLTransientConnectionException.class)
           .hasMessageContaining(name);
     }
-    assertThat(LimiterSnapshot.of(db.guard().limiter()).dropped()).isOne();
-    assertThat(PoolGuardSnapshot.of(db.guard()).refused(RejectReason.QUEUE_TIMEOUT)).isOne();
+    assertThat(db.guard().limiter().snapshot().dropped()).isOne();
+    assertThat(db.guard().snapshot().refused(RejectReason.QUEUE_TIMEOUT)).isOne();
     assertNothingOut(db.guard(), pool);
     try (Connection c = db.getConnection()) {
       assertThat(selectOne(c)).as("served again once the pool has room").isOne();
@@ -246,7 +246,7 @@ class GuardedDataSourceTest {
     assertThatThrownBy(() -> c.setClientInfo("a", "b")).isInstanceOf(SQLException.class);
     c.abort(Runnable::run); // a no-op once closed
     c.close();
-    assertThat(LimiterSnapshot.of(db.guard().limiter()).succeeded()).isOne();
+    assertThat(db.guard().limiter().snapshot().succeeded()).isOne();
     assertNothingOut(db.guard(), pool);
 
     for (int round = 0; round < 20; round++) {
@@ -270,7 +270,7 @@ class GuardedDataSourceTest {
       }
       assertThat(failure.get()).isNull();
     }
-    assertThat(LimiterSnapshot.of(db.guard().limiter()).succeeded()).isEqualTo(21);
+    assertThat(db.guard().limiter().snapshot().succeeded()).isEqualTo(21);
     assertNothingOut(db.guard(), pool);
   }
 
@@ -295,7 +295,7 @@ class GuardedDataSourceTest {
     d.abort(Runnable::run);
     assertThat(d.isClosed()).isTrue();
     d.close();
-    LimiterSnapshot s = LimiterSnapshot.of(db.guard().limiter());
+    LimiterSnapshot s = db.guard().limiter().snapshot();
     assertThat(s.dropped()).isOne();
     assertThat(s.ignored()).isOne();
     assertThat(s.succeeded()).isZero();
@@ -332,7 +332,7 @@ class GuardedDataSourceTest {
     source.source = () -> null;
     assertThat((Throwable) catchSql(db::getConnection))
         .hasMessageContaining("returned no connection");
-    LimiterSnapshot s = LimiterSnapshot.of(db.guard().limiter());
+    LimiterSnapshot s = db.guard().limiter().snapshot();
     assertThat(s.inFlight()).isZero();
     assertThat(s.succeeded()).isOne();
     assertThat(s.dropped()).as("a borrow that fails is a drop, as for any PoolGuard").isEqualTo(4);
@@ -388,7 +388,7 @@ class GuardedDataSourceTest {
           inPool.set(e);
         }
       });
-      await(() -> PoolGuardSnapshot.of(guard).waiting() == 1
+      await(() -> guard.snapshot().waiting() == 1
           && caller.getState() == Thread.State.TIMED_WAITING);
       caller.interrupt();
       caller.join();
@@ -396,7 +396,7 @@ class GuardedDataSourceTest {
     assertThat(inPool.get()).isInstanceOf(SQLException.class)
         .hasCauseInstanceOf(InterruptedException.class);
     assertThat(flagInPool.get()).isTrue();
-    LimiterSnapshot s = LimiterSnapshot.of(guard.limiter());
+    LimiterSnapshot s = guard.limiter().snapshot();
     assertThat(s.ignored()).as("the interrupted borrow").isOne();
     assertThat(s.dropped()).isZero();
     assertNothingOut(guard, pool);

@@ -65,7 +65,7 @@ class PoolGuardRandomizedTest {
     Subject(String name, ManualClock clock, AtomicLong windows) {
       this.pool = new SimpleBoundedPool<>(SIZE, i -> new Resource(name + i));
       Limiter limiter = Limiter.newBuilder().clock(clock)
-          .algorithm(AimdLimit.newBuilder().initialLimit(SIZE).maxLimit(SIZE).build())
+          .algorithm(AimdLimit.newBuilder().initialLimit(SIZE).maxLimit(SIZE))
           .window(Duration.ofMillis(1), Duration.ofMillis(5), 1)
           .listener((window, limit) -> {
             if (windows.incrementAndGet() % 3 == 0) {
@@ -163,7 +163,7 @@ class PoolGuardRandomizedTest {
               Thread.interrupted();
             }
           } else {
-            PoolGuardSnapshot snapshot = PoolGuardSnapshot.of(s.guard);
+            PoolGuardSnapshot snapshot = s.guard.snapshot();
             if (snapshot.waiting() < 0 || s.guard.waiters() < 0 || snapshot.refused() < 0) {
               violation.compareAndSet(null, "negative count: " + snapshot);
             }

@@ -30,7 +30,7 @@ class PoolGuardSnapshotTest {
   private final PoolAdapter<String> adapter = new PoolAdapter<>() {
     @Override
     public String borrow(long timeoutNanos) {
-      waitingSeenInBorrow = PoolGuardSnapshot.of(guard).waiting();
+      waitingSeenInBorrow = guard.snapshot().waiting();
       String c = idle.poll();
       clock.advanceNanos(c == null ? timeoutNanos : 2 * MS);
       return c;
@@ -60,7 +60,7 @@ class PoolGuardSnapshotTest {
     first.close();
     Lease<String> second = guard.acquire(Duration.ofSeconds(1));
 
-    PoolGuardSnapshot s = PoolGuardSnapshot.of(guard);
+    PoolGuardSnapshot s = guard.snapshot();
     assertThat(s.refused(RejectReason.QUEUE_TIMEOUT)).isEqualTo(1);
     assertThat(s.refused(RejectReason.DEADLINE)).isEqualTo(1);
     assertThat(s.refused(RejectReason.LIMIT_REACHED)).isZero();
@@ -69,7 +69,7 @@ class PoolGuardSnapshotTest {
     assertThat(s.borrowWait().count()).isEqualTo(3);
     assertThat(s.borrowWait().totalNanos()).isEqualTo(54 * MS);
     assertThat(reported).containsExactly("QUEUE_TIMEOUT/CRITICAL", "DEADLINE/CRITICAL");
-    assertThat(LimiterSnapshot.of(guard.limiter()).dropped()).isEqualTo(1);
+    assertThat(guard.limiter().snapshot().dropped()).isEqualTo(1);
     second.close();
   }
 
@@ -87,7 +87,37 @@ class PoolGuardSnapshotTest {
           .isEqualTo(RejectReason.LIMIT_REACHED);
       assertThat(held.resource()).isEqualTo("conn-1");
     }
-    assertThat(PoolGuardSnapshot.of(guard).refused(RejectReason.LIMIT_REACHED)).isEqualTo(1);
-    assertThat(PoolGuardSnapshot.of(guard).borrowWait().count()).isEqualTo(1);
+    assertThat(guard.snapshot().refused(RejectReason.LIMIT_REACHED)).isEqualTo(1);
+    assertThat(guard.snapshot().borrowWait().count()).isEqualTo(1);
+  }
+
+  @Test
+  void theSnapshotCountsTheCallersWaitingInLine() throws Exception {
+    guard = PoolGuard.newBuilder(adapter)
+        .clock(clock)
+        .limiter(Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1)).build())
+        .maxWait(Duration.ofHours(1))
+        .build();
+    Lease<String> first = guard.acquire(Duration.ofSeconds(1));
+    List<String> served = new ArrayList<>();
+    Thread waiter = new Thread(() -> {
+      try (Lease<String> second = guard.acquire(Duration.ofHours(1))) {
+        served.add(second.resource());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    waiter.start();
+    while (guard.waiters() == 0) {
+      Thread.onSpinWait(); // bounded by the test's timeout: the caller joins the line at once
+    }
+    PoolGuardSnapshot inLine = guard.snapshot();
+    assertThat(inLine.waiters()).isEqualTo(1);
+    assertThat(inLine.waiting()).as("nobody is inside the pool's borrow").isZero();
+
+    first.close();
+    waiter.join();
+    assertThat(served).containsExactly("conn-1");
+    assertThat(guard.snapshot().waiters()).isZero();
   }
 }

@@ -115,7 +115,7 @@ class PoolGuardTest {
     Limiter limiter = Limiter.newBuilder().clock(clock)
         .window(Duration.ofMillis(100), Duration.ofSeconds(1), 5)
         .algorithm(AimdLimit.newBuilder().initialLimit(10).maxLimit(10)
-            .timeout(Duration.ofMillis(50)).build())
+            .timeout(Duration.ofMillis(50)))
         .build();
     PoolGuard<String> guard = PoolGuard.newBuilder(adapter).clock(clock).limiter(limiter).build();
 

@@ -126,7 +126,7 @@ class PoolGuardWaitingTest {
     assertThat(byMaxWait.refusal().reason()).isEqualTo(RejectReason.QUEUE_TIMEOUT);
 
     assertThat(adapter.timeouts).as("only the holder borrowed").hasSize(1);
-    PoolGuardSnapshot s = PoolGuardSnapshot.of(guard);
+    PoolGuardSnapshot s = guard.snapshot();
     assertThat(s.refused(RejectReason.DEADLINE)).isOne();
     assertThat(s.refused(RejectReason.QUEUE_TIMEOUT)).isOne();
     held.close();

@@ -139,7 +139,7 @@ class KeyedRateLimiterTest {
     KeyedRateLimiter<String> quotas = quotas(4);
     assertThatThrownBy(() -> quotas.tryAcquire(null)).hasMessage("key must not be null");
     assertThatThrownBy(() -> quotas.tryAcquire("k", 6))
-        .hasMessage("permits must be in [1, 5] but was 6");
+        .hasMessage("cost must be in [1, 5] but was 6");
     assertThat(quotas.maxKeys()).isEqualTo(4);
     assertThat(quotas.burst()).isEqualTo(5);
   }

@@ -187,8 +187,8 @@ class RateLimiterTest {
 
     RateLimiter limiter = limiter(10, Duration.ofSeconds(1), 5);
     assertThatThrownBy(() -> limiter.tryAcquire(6))
-        .hasMessage("permits must be in [1, 5] but was 6");
+        .hasMessage("cost must be in [1, 5] but was 6");
     assertThatThrownBy(() -> limiter.tryAcquire(0))
-        .hasMessage("permits must be in [1, 5] but was 0");
+        .hasMessage("cost must be in [1, 5] but was 0");
   }
 }

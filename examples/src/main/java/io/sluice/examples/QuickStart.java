@@ -22,7 +22,7 @@ public final class QuickStart {
   /** Builds a limiter and serves one request through it; returns the limiter. */
   public Limiter serveOne(String request) {
     Limiter limiter = Limiter.newBuilder()
-        .algorithm(VegasLimit.newBuilder().maxLimit(200).build())
+        .algorithm(VegasLimit.newBuilder().maxLimit(200))
         .build();
 
     serve(limiter, request);

@@ -28,18 +28,19 @@ public final class SimulatorDemo {
 
   /** Runs every configuration at every load and prints one line for each. */
   public static void main(String[] args) {
-    Map<String, Supplier<LimitAlgorithm>> guards = new LinkedHashMap<>();
-    guards.put("unprotected", () -> FixedLimit.of(LimitAlgorithm.MAX_SUPPORTED_LIMIT));
-    guards.put("aimd", () -> AimdLimit.newBuilder().timeout(Duration.ofMillis(18)).build());
-    guards.put("vegas", () -> VegasLimit.newBuilder().build());
-    guards.put("gradient", () -> GradientLimit.newBuilder().build());
+    // Algorithm factories: each simulated limiter builds an algorithm of its own.
+    Map<String, Supplier<? extends LimitAlgorithm>> guards = new LinkedHashMap<>();
+    guards.put("unprotected", FixedLimit.of(LimitAlgorithm.MAX_SUPPORTED_LIMIT));
+    guards.put("aimd", AimdLimit.newBuilder().timeout(Duration.ofMillis(18)));
+    guards.put("vegas", VegasLimit.newBuilder());
+    guards.put("gradient", GradientLimit.newBuilder());
     double capacity = WORKERS * 1e9 / SERVICE.meanNanos();
 
     System.out.printf("backend: %d workers, %s, capacity %.0f/s; objective 50 ms, client timeout 1 s%n%n",
         WORKERS, SERVICE, capacity);
     System.out.printf("%-12s %5s %9s %9s %9s %10s %11s%n",
         "guard", "load", "goodput", "p50 ms", "p99 ms", "rejected", "retry p50");
-    for (Map.Entry<String, Supplier<LimitAlgorithm>> guard : guards.entrySet()) {
+    for (Map.Entry<String, Supplier<? extends LimitAlgorithm>> guard : guards.entrySet()) {
       for (double load : new double[] {1, 2, 5, 10}) {
         SimulationResult r = Simulation.newBuilder()
             .workers(WORKERS)
@@ -49,7 +50,7 @@ public final class SimulatorDemo {
             .timeout(Duration.ofSeconds(1))
             .duration(Duration.ofSeconds(20))
             .limiter((clock, listener) -> Limiter.newBuilder().clock(clock).listener(listener)
-                .algorithm(guard.getValue().get()).build())
+                .algorithm(guard.getValue()).build())
             .build()
             .run();
         System.out.printf("%-12s %4.0fx %8.1f%% %9.1f %9.1f %10d %9.0fms%n", guard.getKey(), load,

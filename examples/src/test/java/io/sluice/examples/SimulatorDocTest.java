@@ -24,7 +24,7 @@ class SimulatorDocTest {
         .workers(32).serviceTime(ServiceTime.logNormal(Duration.ofMillis(10), 0.5))
         .arrivalRate(6400).latencyObjective(Duration.ofMillis(50)).duration(Duration.ofSeconds(10))
         .limiter((clock, listener) -> Limiter.newBuilder().clock(clock).listener(listener)
-            .algorithm(GradientLimit.newBuilder().build()).build())
+            .algorithm(GradientLimit.newBuilder()).build())
         .build().run();
     // README end
     assertThat(r.goodputRatio()).isGreaterThan(0.9);

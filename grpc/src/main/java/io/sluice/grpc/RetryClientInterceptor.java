@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  * <pre>{@code
  * RetryPolicy policy = RetryPolicy.newBuilder()
  *     .budget(RetryBudget.of(0.1, 10))                      // retries at most 10% of calls
- *     .throttle(AdaptiveThrottle.create(NanoClock.system())) // refuse locally while refused
+ *     .throttle(AdaptiveThrottle.newBuilder().build())      // refuse locally while refused
  *     .build();
  * Channel channel = ClientInterceptors.intercept(managedChannel,
  *     RetryClientInterceptor.newBuilder(policy).scheduler(scheduler).build());

@@ -87,7 +87,7 @@ class AdmissionServerInterceptorTest {
   }
 
   private static void assertAtRest(Limiter limiter, long admitted) {
-    LimiterSnapshot s = LimiterSnapshot.of(limiter);
+    LimiterSnapshot s = limiter.snapshot();
     assertThat(s.inFlight()).as("in flight").isZero();
     assertThat(s.admitted()).as("admitted").isEqualTo(admitted);
     assertThat(s.completed()).as("released").isEqualTo(admitted);

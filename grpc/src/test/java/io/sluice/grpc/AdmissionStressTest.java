@@ -74,7 +74,7 @@ class AdmissionStressTest {
       });
       awaitNoneInFlight(limiter);
 
-      LimiterSnapshot s = LimiterSnapshot.of(limiter);
+      LimiterSnapshot s = limiter.snapshot();
       assertThat(closes).hasValue(calls);
       assertThat(s.inFlight()).isZero();
       assertThat(s.admitted()).as("admitted").isPositive().isEqualTo(s.completed());
@@ -127,7 +127,7 @@ class AdmissionStressTest {
       });
       awaitNoneInFlight(limiter);
 
-      LimiterSnapshot s = LimiterSnapshot.of(limiter);
+      LimiterSnapshot s = limiter.snapshot();
       assertThat(ok.get() + refused.get()).isEqualTo(calls);
       assertThat(s.admitted()).as("one admitted attempt per success").isEqualTo(ok.get());
       assertThat(s.admitted() + s.rejected()).as("attempts: calls and retries")

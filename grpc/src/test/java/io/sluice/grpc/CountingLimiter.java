@@ -4,6 +4,7 @@ import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.metrics.LimiterSnapshot;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,6 +115,11 @@ final class CountingLimiter implements Limiter {
   @Override
   public long invalidAdjustments() {
     return delegate.invalidAdjustments();
+  }
+
+  @Override
+  public LimiterSnapshot snapshot() {
+    return delegate.snapshot();
   }
 
   @Override

@@ -24,7 +24,6 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.sluice.Limiter;
-import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.Ticket;
@@ -151,7 +150,7 @@ class GrpcDocsTest {
   private Channel client(ManagedChannel managedChannel, RecordingScheduler scheduler) {
     RetryPolicy policy = RetryPolicy.newBuilder()
         .budget(RetryBudget.of(0.1, 10))                       // retries at most 10% of calls
-        .throttle(AdaptiveThrottle.create(NanoClock.system())) // fail fast while refused
+        .throttle(AdaptiveThrottle.newBuilder().build())       // fail fast while refused
         .build();
     Channel channel = ClientInterceptors.intercept(managedChannel,
         RetryClientInterceptor.newBuilder(policy).scheduler(scheduler).build());

@@ -50,7 +50,7 @@ class OverNettyTest {
   }
 
   private static void assertAtRest(Limiter limiter, long admitted) {
-    LimiterSnapshot s = LimiterSnapshot.of(limiter);
+    LimiterSnapshot s = limiter.snapshot();
     assertThat(s.inFlight()).isZero();
     assertThat(s.admitted()).isEqualTo(admitted);
     assertThat(s.completed()).isEqualTo(admitted);

@@ -145,7 +145,8 @@ class RetryClientInterceptorTest {
   void theThrottleFailsCallsLocallyWhileTheServerKeepsRefusing() {
     Refuser refuser = new Refuser(Integer.MAX_VALUE, Status.UNAVAILABLE,
         () -> Refuser.pushback("5"));
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(2.0, Duration.ofMinutes(1), clock);
+    AdaptiveThrottle throttle =
+        AdaptiveThrottle.newBuilder().window(Duration.ofMinutes(1)).clock(clock).build();
     RetryPolicy policy = policy(1).throttle(throttle).build(); // one attempt: no scheduler
     Channel channel = client(serve(refuser), RetryClientInterceptor.newBuilder(policy).build());
 

@@ -14,12 +14,10 @@ import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.metrics.DetectorState;
-import io.sluice.metrics.ExecutorSnapshot;
 import io.sluice.metrics.LatencySnapshot;
 import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadState;
-import io.sluice.metrics.PoolGuardSnapshot;
 import io.sluice.pool.PoolGuard;
 import java.math.BigDecimal;
 import java.util.List;
@@ -50,10 +48,13 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>sluice.limiter.retry.after</td><td>time gauge</td><td></td></tr>
  *   <tr><td>sluice.limiter.admitted</td><td>counter</td><td></td></tr>
  *   <tr><td>sluice.limiter.completed</td><td>counter</td><td>outcome</td></tr>
- *   <tr><td>sluice.limiter.rejected</td><td>counter</td><td>reason</td></tr>
+ *   <tr><td>sluice.limiter.rejected</td><td>counter</td><td>reason, priority</td></tr>
+ *   <tr><td>sluice.limiter.rejected.monitored</td><td>counter</td><td></td></tr>
  *   <tr><td>sluice.limiter.overload.level, sluice.limiter.overload.pressure</td>
  *       <td>gauge (with overload detectors only)</td><td>detector</td></tr>
- *   <tr><td>sluice.limiter.invalid.releases, sluice.limiter.windows</td><td>counter</td><td></td></tr>
+ *   <tr><td>sluice.limiter.invalid.releases, sluice.limiter.invalid.samples,
+ *       sluice.limiter.invalid.adjustments, sluice.limiter.windows</td>
+ *       <td>counter</td><td></td></tr>
  *   <tr><td>sluice.limiter.rtt</td><td>function timer (count, total)</td><td></td></tr>
  *   <tr><td>sluice.limiter.rtt.histogram</td><td>counter</td><td>le</td></tr>
  *   <tr><td>sluice.executor.queued</td><td>gauge</td><td>priority</td></tr>
@@ -63,15 +64,19 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>sluice.executor.queue.wait</td><td>function timer</td><td>priority</td></tr>
  *   <tr><td>sluice.executor.queue.wait.histogram</td><td>counter</td><td>priority, le</td></tr>
  *   <tr><td>sluice.pool.rejected</td><td>counter</td><td>reason</td></tr>
- *   <tr><td>sluice.pool.waiting</td><td>gauge</td><td></td></tr>
+ *   <tr><td>sluice.pool.waiting, sluice.pool.waiters</td><td>gauge</td><td></td></tr>
  *   <tr><td>sluice.pool.wait</td><td>function timer</td><td></td></tr>
  *   <tr><td>sluice.pool.wait.histogram</td><td>counter</td><td>le</td></tr>
  *   <tr><td>sluice.overload.state</td><td>gauge: 1 for the current state, 0 for the others</td><td>state</td></tr>
  *   <tr><td>sluice.overload.rejection.ratio</td><td>gauge</td><td></td></tr>
  * </table>
- * An executor or pool guard is bound with its limiter's meters. The limiter's meters have no
- * priority tag: a limiter does not know priorities (its rejections count refused acquisitions,
- * including an executor's attempts to admit queued work; the executor's count tasks).
+ * An executor or pool guard is bound with its limiter's meters. The limiter's rejections are
+ * counted by reason ({@code limit_reached}, {@code priority_shed}) and by the priority the caller
+ * gave; they count refused acquisitions, monitor-only (shadow mode) refusals included
+ * ({@code sluice.limiter.rejected.monitored} of them were admitted all the same), and an
+ * executor's attempts to admit queued work; the executor's count tasks. {@code sluice.pool.waiters}
+ * counts the callers in the guard's line for a permit, {@code sluice.pool.waiting} the admitted
+ * callers inside the pool's borrow.
  *
  * <h2>Latency distributions</h2>
  * Each distribution is exported as a cumulative histogram, the shape Prometheus calls a histogram:
@@ -86,11 +91,12 @@ import java.util.function.ToDoubleFunction;
  * RTTs are sampled at high traffic (see {@link LimiterSnapshot}); every other count is exact.
  *
  * <h2>Reading</h2>
- * Every meter reads the guard through its public snapshot ({@link LimiterSnapshot#of},
- * {@link ExecutorSnapshot#of}, {@link PoolGuardSnapshot#of}) or its interface, when the registry
- * polls it: nothing is recorded on the guard's hot paths. Meters hold the guard and the monitor
- * weakly (Micrometer's default for function-based meters), so binding never keeps them alive: keep
- * your own reference to them, as a server does. A meter of a collected guard reads NaN.
+ * Every meter reads the guard through its public {@code snapshot()} ({@link Limiter#snapshot()},
+ * {@link AdmissionExecutor#snapshot()}, {@link PoolGuard#snapshot()}) or its interface, when the
+ * registry polls it: nothing is recorded on the guard's hot paths, and any implementation is bound
+ * alike (a decorator that forwards {@code snapshot()} included). Meters hold the guard and the
+ * monitor weakly (Micrometer's default for function-based meters), so binding never keeps them
+ * alive: keep your own reference to them, as a server does. A meter of a collected guard reads NaN.
  *
  * <p>Thread-safety: configure on one thread, then call {@link #bindTo} (from any thread); the
  * meters may be read from any thread.
@@ -108,7 +114,9 @@ public final class SluiceMeterBinder implements MeterBinder {
   private static final List<RejectReason> EXECUTOR_SHEDS = List.of(RejectReason.QUEUE_TIMEOUT,
       RejectReason.DEADLINE, RejectReason.SHUTDOWN, RejectReason.QUEUE_FULL);
   private static final List<RejectReason> POOL_REJECTIONS = List.of(RejectReason.LIMIT_REACHED,
-      RejectReason.DEADLINE, RejectReason.QUEUE_TIMEOUT);
+      RejectReason.PRIORITY_SHED, RejectReason.DEADLINE, RejectReason.QUEUE_TIMEOUT);
+  private static final List<RejectReason> LIMITER_REJECTIONS =
+      List.of(RejectReason.LIMIT_REACHED, RejectReason.PRIORITY_SHED);
 
   private final String name;
   private final Limiter limiter;
@@ -123,7 +131,6 @@ public final class SluiceMeterBinder implements MeterBinder {
     this.limiter = limiter;
     this.executor = executor;
     this.poolGuard = poolGuard;
-    LimiterSnapshot.of(limiter); // fails now, not at the first scrape, for another implementation
   }
 
   private static List<Long> bounds() {
@@ -134,33 +141,20 @@ public final class SluiceMeterBinder implements MeterBinder {
     return List.of(bounds);
   }
 
-  /**
-   * Returns a binder of a limiter built by {@link Limiter#newBuilder()}.
-   *
-   * @throws IllegalArgumentException if the limiter is another implementation
-   */
+  /** Returns a binder of a limiter: any implementation, read through its snapshot. */
   public static SluiceMeterBinder limiter(String name, Limiter limiter) {
-    return new SluiceMeterBinder(name, limiter, null, null);
+    return new SluiceMeterBinder(name, Objects.requireNonNull(limiter, "limiter"), null, null);
   }
 
-  /**
-   * Returns a binder of an executor built by {@link AdmissionExecutor#newBuilder} and its limiter.
-   *
-   * @throws IllegalArgumentException if the executor or its limiter is another implementation
-   */
+  /** Returns a binder of an executor and its limiter: any implementation. */
   public static SluiceMeterBinder executor(String name, AdmissionExecutor executor) {
-    ExecutorSnapshot.of(executor);
+    Objects.requireNonNull(executor, "executor");
     return new SluiceMeterBinder(name, executor.limiter(), executor, null);
   }
 
-  /**
-   * Returns a binder of a pool guard and its limiter.
-   *
-   * @throws IllegalArgumentException if the guard's limiter is not built by
-   *     {@link Limiter#newBuilder()}
-   */
+  /** Returns a binder of a pool guard and its limiter. */
   public static SluiceMeterBinder poolGuard(String name, PoolGuard<?> guard) {
-    PoolGuardSnapshot.of(guard);
+    Objects.requireNonNull(guard, "guard");
     return new SluiceMeterBinder(name, guard.limiter(), null, guard);
   }
 
@@ -209,31 +203,42 @@ public final class SluiceMeterBinder implements MeterBinder {
     TimeGauge.builder("sluice.limiter.retry.after", l, TimeUnit.NANOSECONDS,
             Limiter::retryAfterNanos)
         .tags(base).description("Retry-After estimate before jitter").register(registry);
-    counter(registry, "sluice.limiter.admitted", base, l, x -> LimiterSnapshot.of(x).admitted(),
+    counter(registry, "sluice.limiter.admitted", base, l, x -> x.snapshot().admitted(),
         "permits issued");
     // Successes are derived (releases - drops - ignored); a release in progress may count as a
     // success for one read and as a drop in the next, so keep the counter from stepping back.
     AtomicLong successes = new AtomicLong();
     counter(registry, "sluice.limiter.completed", base.and("outcome", tag(Outcome.SUCCESS)), l,
-        x -> successes.accumulateAndGet(LimiterSnapshot.of(x).succeeded(), Math::max),
+        x -> successes.accumulateAndGet(x.snapshot().succeeded(), Math::max),
         "permits released, by outcome");
     counter(registry, "sluice.limiter.completed", base.and("outcome", tag(Outcome.DROPPED)), l,
-        x -> LimiterSnapshot.of(x).dropped(), "permits released, by outcome");
+        x -> x.snapshot().dropped(), "permits released, by outcome");
     counter(registry, "sluice.limiter.completed", base.and("outcome", tag(Outcome.IGNORED)), l,
-        x -> LimiterSnapshot.of(x).ignored(), "permits released, by outcome");
-    List<DetectorState> detectors = LimiterSnapshot.of(l).detectors();
-    if (detectors.isEmpty()) {
-      counter(registry, "sluice.limiter.rejected",
-          base.and("reason", tag(RejectReason.LIMIT_REACHED)), l, Limiter::rejections,
-          "acquisitions refused, by reason");
-    } else {
+        x -> x.snapshot().ignored(), "permits released, by outcome");
+    for (RejectReason r : LIMITER_REJECTIONS) {
+      for (Priority p : Priority.values()) {
+        counter(registry, "sluice.limiter.rejected",
+            base.and("reason", tag(r)).and("priority", tag(p)), l,
+            x -> x.snapshot().rejected(r, p),
+            "acquisitions refused, by reason and priority (monitor-only refusals included)");
+      }
+    }
+    List<DetectorState> detectors = l.snapshot().detectors();
+    if (!detectors.isEmpty()) {
       bindDetectors(registry, base, l, detectors);
     }
-    counter(registry, "sluice.limiter.invalid.releases", base, l, Limiter::invalidReleases,
-        "releases that changed nothing");
-    counter(registry, "sluice.limiter.windows", base, l, Limiter::windowsClosed,
+    counter(registry, "sluice.limiter.rejected.monitored", base, l,
+        x -> x.snapshot().monitoredRejections(),
+        "refusals a monitor-only limiter admitted all the same");
+    counter(registry, "sluice.limiter.invalid.releases", base, l,
+        x -> x.snapshot().invalidReleases(), "releases that changed nothing");
+    counter(registry, "sluice.limiter.invalid.samples", base, l,
+        x -> x.snapshot().invalidSamples(), "milestone samples that named no permit held");
+    counter(registry, "sluice.limiter.invalid.adjustments", base, l,
+        x -> x.snapshot().invalidAdjustments(), "cost adjustments that named no permit held");
+    counter(registry, "sluice.limiter.windows", base, l, x -> x.snapshot().windowsClosed(),
         "windows closed (runs of the limit algorithm)");
-    histogram(registry, "sluice.limiter.rtt", base, l, x -> LimiterSnapshot.of(x).rtt(),
+    histogram(registry, "sluice.limiter.rtt", base, l, x -> x.snapshot().rtt(),
         "round-trip time of admitted work (sampled)");
   }
 
@@ -241,32 +246,26 @@ public final class SluiceMeterBinder implements MeterBinder {
    * The meters of a limiter with overload detectors: refusals for overload apart from the others,
    * and each detector's level (0 NONE, 1 ELEVATED, 2 SEVERE) and pressure, by detector name.
    */
+  /** The refusals for process overload and the detectors' readings, for a limiter that has some. */
   private static void bindDetectors(MeterRegistry registry, Tags base, Limiter l,
       List<DetectorState> detectors) {
     RejectReason overloaded = RejectReason.PROCESS_OVERLOADED;
-    Tags limitReached = base.and("reason", tag(RejectReason.LIMIT_REACHED));
-    counter(registry, "sluice.limiter.rejected", limitReached, l,
-        x -> x.rejections() - overloadRefusals(x), "acquisitions refused, by reason");
-    counter(registry, "sluice.limiter.rejected", base.and("reason", tag(overloaded)), l,
-        SluiceMeterBinder::overloadRefusals, "acquisitions refused, by reason");
+    for (Priority p : Priority.values()) {
+      counter(registry, "sluice.limiter.rejected",
+          base.and("reason", tag(overloaded)).and("priority", tag(p)), l,
+          x -> x.snapshot().rejected(overloaded, p),
+          "acquisitions refused, by reason and priority (monitor-only refusals included)");
+    }
     for (int i = 0; i < detectors.size(); i++) {
       int index = i;
       Tags t = base.and("detector", detectors.get(i).name());
       Gauge.builder("sluice.limiter.overload.level", l,
-              x -> LimiterSnapshot.of(x).detectors().get(index).level().ordinal())
+              x -> x.snapshot().detectors().get(index).level().ordinal())
           .tags(t).description("detector level: 0 none, 1 elevated, 2 severe").register(registry);
       Gauge.builder("sluice.limiter.overload.pressure", l,
-              x -> LimiterSnapshot.of(x).detectors().get(index).signal().pressure())
+              x -> x.snapshot().detectors().get(index).signal().pressure())
           .tags(t).description("detector reading over its SEVERE threshold").register(registry);
     }
-  }
-
-  private static long overloadRefusals(Limiter l) {
-    long n = 0;
-    for (Priority p : Priority.values()) {
-      n += l.rejections(RejectReason.PROCESS_OVERLOADED, p);
-    }
-    return n;
   }
 
   private void bindExecutor(MeterRegistry registry, Tags base) {
@@ -275,22 +274,22 @@ public final class SluiceMeterBinder implements MeterBinder {
       Tags t = base.and("priority", tag(p));
       Gauge.builder("sluice.executor.queued", e, x -> x.queued(p)).tags(t)
           .description("tasks waiting in the queues").register(registry);
-      counter(registry, "sluice.executor.admitted", t, e, x -> ExecutorSnapshot.of(x).admitted(p),
+      counter(registry, "sluice.executor.admitted", t, e, x -> x.snapshot().admitted(p),
           "tasks handed to the wrapped executor with a permit");
       for (RejectReason r : EXECUTOR_REJECTIONS) {
         counter(registry, "sluice.executor.rejected", t.and("reason", tag(r)), e,
-            x -> ExecutorSnapshot.of(x).rejected(r, p), "tasks refused at submission");
+            x -> x.snapshot().rejected(r, p), "tasks refused at submission");
       }
       for (RejectReason r : EXECUTOR_SHEDS) {
         counter(registry, "sluice.executor.shed", t.and("reason", tag(r)), e,
-            x -> ExecutorSnapshot.of(x).shed(r, p), "tasks accepted, then shed without running");
+            x -> x.snapshot().shed(r, p), "tasks accepted, then shed without running");
       }
       for (Outcome o : Outcome.values()) {
         counter(registry, "sluice.executor.completed", t.and("outcome", tag(o)), e,
-            x -> ExecutorSnapshot.of(x).completed(o, p), "admitted tasks finished, by outcome");
+            x -> x.snapshot().completed(o, p), "admitted tasks finished, by outcome");
       }
       histogram(registry, "sluice.executor.queue.wait", t, e,
-          x -> ExecutorSnapshot.of(x).queueWait(p), "wait from submission to admission");
+          x -> x.snapshot().queueWait(p), "wait from submission to admission");
     }
   }
 
@@ -298,11 +297,13 @@ public final class SluiceMeterBinder implements MeterBinder {
     PoolGuard<?> g = poolGuard;
     for (RejectReason r : POOL_REJECTIONS) {
       counter(registry, "sluice.pool.rejected", base.and("reason", tag(r)), g,
-          x -> PoolGuardSnapshot.of(x).refused(r), "checkouts refused, by reason");
+          x -> x.snapshot().refused(r), "checkouts refused, by reason");
     }
-    Gauge.builder("sluice.pool.waiting", g, x -> PoolGuardSnapshot.of(x).waiting()).tags(base)
+    Gauge.builder("sluice.pool.waiting", g, x -> x.snapshot().waiting()).tags(base)
         .description("admitted callers waiting in the pool's borrow").register(registry);
-    histogram(registry, "sluice.pool.wait", base, g, x -> PoolGuardSnapshot.of(x).borrowWait(),
+    Gauge.builder("sluice.pool.waiters", g, x -> x.snapshot().waiters()).tags(base)
+        .description("callers waiting in line for a permit").register(registry);
+    histogram(registry, "sluice.pool.wait", base, g, x -> x.snapshot().borrowWait(),
         "time admitted callers waited in the pool's borrow");
   }
 

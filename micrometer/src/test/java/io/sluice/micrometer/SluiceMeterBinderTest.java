@@ -25,6 +25,7 @@ import io.sluice.detector.OverloadSignal;
 import io.sluice.executor.AdmissionExecutor;
 import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
+import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
@@ -93,8 +94,11 @@ class SluiceMeterBinderTest {
     assertThat(counter("sluice.limiter.completed", "name", "api", "outcome", "success")).isEqualTo(2);
     assertThat(counter("sluice.limiter.completed", "name", "api", "outcome", "dropped")).isEqualTo(1);
     assertThat(counter("sluice.limiter.completed", "name", "api", "outcome", "ignored")).isEqualTo(1);
-    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached"))
-        .isEqualTo(1);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached",
+        "priority", "critical")).isEqualTo(1);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "priority_shed",
+        "priority", "sheddable")).isZero();
+    assertThat(counter("sluice.limiter.rejected.monitored", "name", "api")).isZero();
     assertThat(counter("sluice.limiter.invalid.releases", "name", "api")).isEqualTo(1);
     assertThat(counter("sluice.limiter.windows", "name", "api")).isEqualTo(1);
 
@@ -184,6 +188,7 @@ class SluiceMeterBinderTest {
     assertThat(counter("sluice.pool.rejected", "name", "db", "reason", "queue_timeout")).isEqualTo(1);
     assertThat(counter("sluice.pool.rejected", "name", "db", "reason", "deadline")).isZero();
     assertThat(gauge("sluice.pool.waiting", "name", "db")).isZero();
+    assertThat(gauge("sluice.pool.waiters", "name", "db")).isZero();
     // The refused caller waited the 30 ms maxWait in the pool's borrow.
     assertThat(registry.get("sluice.pool.wait").tags("name", "db").functionTimer()
         .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(30);
@@ -258,6 +263,100 @@ class SluiceMeterBinderTest {
     }
   }
 
+  @Test
+  void aDecoratedLimiterIsBoundAsItsDelegateWithRejectionsByReasonAndPriority() {
+    Limiter delegate = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(10)).build();
+    Limiter decorated = new Decorator(delegate);
+    OverloadMonitor monitor = OverloadMonitor.newBuilder(decorated).clock(clock)
+        .rejectionRatio(0.05, Duration.ZERO).minRequests(1).build();
+    SluiceMeterBinder.limiter("api", decorated).overload(monitor).bindTo(registry);
+
+    // Ten CRITICAL_PLUS permits fill the limit; one more is refused and puts the shares in force.
+    long[] held = new long[10];
+    for (int i = 0; i < held.length; i++) {
+      held[i] = decorated.tryAcquire(1, Priority.CRITICAL_PLUS);
+    }
+    decorated.tryAcquire(1, Priority.CRITICAL_PLUS);
+    decorated.release(held[0], Outcome.SUCCESS);
+    decorated.tryAcquire(1, Priority.SHEDDABLE);   // 10 > its share of 7: PRIORITY_SHED
+    decorated.tryAcquire(1, Priority.SHEDDABLE);
+
+    assertThat(counter("sluice.limiter.admitted", "name", "api")).isEqualTo(10);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached",
+        "priority", "critical_plus")).isEqualTo(1);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "priority_shed",
+        "priority", "sheddable")).isEqualTo(2);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached",
+        "priority", "sheddable")).isZero();
+    assertThat(gauge("sluice.limiter.inflight", "name", "api")).isEqualTo(9);
+    clock.advanceNanos(10_000 * MS);
+    assertThat(gauge("sluice.overload.rejection.ratio", "name", "api")).isEqualTo(3.0 / 13);
+  }
+
+  /** A user's decorator of the built-in limiter: it forwards every method, snapshot() included. */
+  private static final class Decorator implements Limiter {
+    private final Limiter delegate;
+
+    Decorator(Limiter delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public long tryAcquire() {
+      return delegate.tryAcquire();
+    }
+
+    @Override
+    public long tryAcquire(int cost) {
+      return delegate.tryAcquire(cost);
+    }
+
+    @Override
+    public long tryAcquire(int cost, Priority priority) {
+      return delegate.tryAcquire(cost, priority);
+    }
+
+    @Override
+    public boolean release(long permit, Outcome outcome) {
+      return delegate.release(permit, outcome);
+    }
+
+    @Override
+    public int limit() {
+      return delegate.limit();
+    }
+
+    @Override
+    public int inFlight() {
+      return delegate.inFlight();
+    }
+
+    @Override
+    public long retryAfterNanos() {
+      return delegate.retryAfterNanos();
+    }
+
+    @Override
+    public long rejections() {
+      return delegate.rejections();
+    }
+
+    @Override
+    public long invalidReleases() {
+      return delegate.invalidReleases();
+    }
+
+    @Override
+    public long windowsClosed() {
+      return delegate.windowsClosed();
+    }
+
+    @Override
+    public LimiterSnapshot snapshot() {
+      return delegate.snapshot();
+    }
+  }
+
   /** A detector whose reading the test sets. */
   static final class SetDetector implements OverloadDetector {
     private final String name;
@@ -299,10 +398,10 @@ class SluiceMeterBinderTest {
     assertThat(Ticket.reason(limiter.tryAcquire(1, Priority.SHEDDABLE)))
         .isEqualTo(RejectReason.PROCESS_OVERLOADED);
 
-    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached"))
-        .isEqualTo(1);
-    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "process_overloaded"))
-        .isEqualTo(2);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "limit_reached",
+        "priority", "critical")).isEqualTo(1);
+    assertThat(counter("sluice.limiter.rejected", "name", "api", "reason", "process_overloaded",
+        "priority", "sheddable")).isEqualTo(2);
     assertThat(gauge("sluice.limiter.overload.level", "name", "api", "detector", "gc"))
         .isEqualTo(2);
     assertThat(gauge("sluice.limiter.overload.pressure", "name", "api", "detector", "gc"))

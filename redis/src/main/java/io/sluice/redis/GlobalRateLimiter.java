@@ -74,6 +74,10 @@ public interface GlobalRateLimiter extends KeyedRateLimiter<String> {
   @Override
   long availablePermits(String key);
 
-  /** Returns counters of store calls, faults and local decisions, and the breaker's state. */
+  /**
+   * Returns the local table's keys and counts, counters of store calls, faults and local
+   * decisions, and the breaker's state.
+   */
+  @Override
   GlobalRateLimiterSnapshot snapshot();
 }

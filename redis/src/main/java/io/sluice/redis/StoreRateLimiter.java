@@ -80,29 +80,29 @@ final class StoreRateLimiter implements GlobalRateLimiter {
   }
 
   @Override
-  public long tryAcquire(String key, int permits) {
+  public long tryAcquire(String key, int cost) {
     checkKey(key);
-    if (permits < 1 || permits > quota.burst()) {
+    if (cost < 1 || cost > quota.burst()) {
       throw new IllegalArgumentException(
-          "permits must be in [1, " + quota.burst() + "] but was " + permits);
+          "cost must be in [1, " + quota.burst() + "] but was " + cost);
     }
     long now = clock.nanoTime();
     KeyState state = table.get(key);
     if (state != null) {
-      long refused = state.refused(permits, now);
+      long refused = state.refused(cost, now);
       if (refused != 0L) {
         localDecisions.increment();
         return refused;
       }
-      if (permits < slice && state.takeLocal(permits, now)) {
+      if (cost < slice && state.takeLocal(cost, now)) {
         localDecisions.increment();
         return PERMIT;
       }
     }
     long deadline = System.nanoTime() + budgetNanos;
-    return permits < slice
-        ? reserve(key, state, permits, deadline)
-        : direct(key, state, permits, deadline);
+    return cost < slice
+        ? reserve(key, state, cost, deadline)
+        : direct(key, state, cost, deadline);
   }
 
   /** One store step for exactly {@code permits}, waiting until {@code deadline} at most. */
@@ -330,7 +330,8 @@ final class StoreRateLimiter implements GlobalRateLimiter {
 
   @Override
   public GlobalRateLimiterSnapshot snapshot() {
-    return new GlobalRateLimiterSnapshot(storeCalls.sum(), storeFailures.sum(),
+    return new GlobalRateLimiterSnapshot(burst(), maxKeys(), keyCount(), evictions(),
+        rejectedNewKeys(), storeCalls.sum(), storeFailures.sum(),
         degradedDecisions.sum(), localDecisions.sum(), breaker.snapshot());
   }
 

@@ -7,6 +7,8 @@ import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
+import io.sluice.rate.KeyedRateLimiter;
+import io.sluice.rate.KeyedRateLimiterSnapshot;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,22 @@ class FaultBehaviourTest {
         .budget(Duration.ofMillis(1))
         .clock(clock)
         .clientClock(clock);
+  }
+
+  @Test
+  void itsSnapshotIsAlsoAKeyedRateLimitersSnapshot() {
+    GlobalRateLimiter quotas = builder().maxKeys(50).failClosed().build();
+    assertThat(Ticket.isPermit(quotas.tryAcquire("a"))).isTrue();
+    assertThat(Ticket.isPermit(quotas.tryAcquire("b"))).isTrue();
+    KeyedRateLimiter<String> keyed = quotas;
+    KeyedRateLimiterSnapshot snapshot = keyed.snapshot();
+    assertThat(snapshot).isInstanceOf(GlobalRateLimiterSnapshot.class);
+    assertThat(snapshot.burst()).isEqualTo(20);
+    assertThat(snapshot.maxKeys()).isEqualTo(50);
+    assertThat(snapshot.keys()).isEqualTo(quotas.keyCount());
+    assertThat(snapshot.evictions()).isZero();
+    assertThat(snapshot.rejectedNewKeys()).isZero();
+    assertThat(quotas.snapshot().storeCalls()).isPositive();
   }
 
   @Test

@@ -64,7 +64,7 @@ class AdmitPathAllocationTest {
     assertThat(bytesFor(SluiceFilter.newBuilder(RouteTable.newBuilder(limiter)
         .prefix("/search", limiter).bypass("/health").build()).build()))
         .isLessThan(PROBE_SLACK_BYTES);
-    assertThat(LimiterSnapshot.of(limiter).admitted()).isEqualTo(4L * CALLS);
+    assertThat(limiter.snapshot().admitted()).isEqualTo(4L * CALLS);
   }
 
   /** A request without priority or tenant field; nothing it returns is made per call. */

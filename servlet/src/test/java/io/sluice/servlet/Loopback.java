@@ -60,7 +60,7 @@ final class Loopback {
       while (!quiet(limiter) && System.nanoTime() < deadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // waiting for the server
       }
-      LimiterSnapshot snapshot = LimiterSnapshot.of(unwrap(limiter));
+      LimiterSnapshot snapshot = unwrap(limiter).snapshot();
       assertThat(limiter.inFlight()).as("in flight: %s", limiter instanceof TrackingLimiter
           ? ((TrackingLimiter) limiter).held() : "").isZero();
       assertThat(snapshot.admitted()).as("admitted == released").isEqualTo(snapshot.completed());
@@ -69,7 +69,7 @@ final class Loopback {
   }
 
   private static boolean quiet(Limiter limiter) {
-    LimiterSnapshot snapshot = LimiterSnapshot.of(unwrap(limiter));
+    LimiterSnapshot snapshot = unwrap(limiter).snapshot();
     return limiter.inFlight() == 0 && snapshot.admitted() == snapshot.completed();
   }
 

@@ -121,8 +121,8 @@ class MixedTrafficStressTest {
       assertThat(outcomes.values().stream().mapToLong(Long::longValue).sum())
           .isEqualTo(REQUESTS);
 
-      LimiterSnapshot a = LimiterSnapshot.of(api.delegate());
-      LimiterSnapshot t = LimiterSnapshot.of(tight.delegate());
+      LimiterSnapshot a = api.delegate().snapshot();
+      LimiterSnapshot t = tight.delegate().snapshot();
       assertThat(a.admitted() + t.admitted()).as("admitted requests reached the application")
           .isEqualTo(app.calls.get());
       assertThat(a.rejected() + t.rejected()).as("each refusal reached its client")

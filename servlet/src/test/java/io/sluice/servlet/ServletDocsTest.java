@@ -120,8 +120,8 @@ class ServletDocsTest {
       assertThat(export).isIn(200, 503);
 
       assertNoPermitLeaked(10, api, search);
-      assertThat(LimiterSnapshot.of(api).admitted()).isEqualTo(2);
-      assertThat(LimiterSnapshot.of(search).admitted() + search.rejections()).isEqualTo(2);
+      assertThat(api.snapshot().admitted()).isEqualTo(2);
+      assertThat(search.snapshot().admitted() + search.rejections()).isEqualTo(2);
       assertThat(app.calls.get()).isEqualTo(export == 200 ? 6 : 5);
     } finally {
       server.stop();
@@ -155,7 +155,7 @@ class ServletDocsTest {
       assertThat(send(uri.resolve("/async")).statusCode()).isEqualTo(200);
       assertThat(send(uri.resolve("/health")).statusCode()).isEqualTo(200);
       assertNoPermitLeaked(10, api);
-      assertThat(LimiterSnapshot.of(api).admitted()).isEqualTo(2);
+      assertThat(api.snapshot().admitted()).isEqualTo(2);
     } finally {
       app.close();
       tomcat.stop();

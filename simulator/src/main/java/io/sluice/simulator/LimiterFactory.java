@@ -6,15 +6,19 @@ import io.sluice.NanoClock;
 
 /**
  * Builds the limiter a {@link Simulation} runs, on the simulation's virtual clock and with the
- * simulation's listener (which records the limit after every window). Build a fresh limiter and a
- * fresh algorithm on every call:
+ * simulation's listener (which records the limit after every window). The simulation calls it once
+ * per run; build a fresh limiter, with an algorithm of its own, on every call (the limiter's
+ * builder calls its algorithm factory once per limiter):
  *
  * <pre>{@code
  * (clock, listener) -> Limiter.newBuilder()
  *     .clock(clock).listener(listener)
- *     .algorithm(VegasLimit.newBuilder().build())
+ *     .algorithm(VegasLimit.newBuilder())
  *     .build()
  * }</pre>
+ *
+ * <p>A run refuses, with an {@link IllegalStateException}, a limiter that an earlier run of the
+ * same simulation used or that has already admitted or refused work: its state would carry over.
  */
 @FunctionalInterface
 public interface LimiterFactory {

@@ -4,13 +4,16 @@ import io.sluice.LimitListener;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
+import io.sluice.metrics.LimiterSnapshot;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.WeakHashMap;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -76,6 +79,8 @@ public final class Simulation {
   private final long retryBackoffNanos;
   private final boolean honourRetryAfter;
   private final long retryAfterFloorNanos;
+  /** The limiters of earlier runs, held weakly: a factory that returns one again is refused. */
+  private final Map<Limiter, Boolean> usedLimiters = new WeakHashMap<>();
 
   private Simulation(Builder b) {
     this.workers = b.workers;
@@ -155,8 +160,19 @@ public final class Simulation {
     Run() {
       LimitListener recorder = (window, newLimit) ->
           limits.add(new SimulationResult.LimitPoint(loop.nanos(), newLimit));
-      this.limiter =
-          Checks.notNull("limiter (from the factory)", factory.create(loop.clock(), recorder));
+      this.limiter = fresh(
+          Checks.notNull("limiter (from the factory)", factory.create(loop.clock(), recorder)));
+    }
+
+    /** Refuses a limiter whose state would carry over from earlier work into this run. */
+    private Limiter fresh(Limiter candidate) {
+      LimiterSnapshot s = candidate.snapshot();
+      if (usedLimiters.put(candidate, Boolean.TRUE) != null
+          || s.admitted() + s.rejected() > 0 || s.inFlight() > 0) {
+        throw new IllegalStateException("the limiter factory returned a limiter that has already"
+            + " served (" + candidate + "): build a new limiter, with a new algorithm, per call");
+      }
+      return candidate;
     }
 
     SimulationResult execute() {

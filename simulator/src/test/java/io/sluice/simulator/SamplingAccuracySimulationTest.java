@@ -33,7 +33,7 @@ class SamplingAccuracySimulationTest {
         .limiter((clock, listener) -> Limiter.newBuilder()
             .clock(clock).listener(listener)
             .maxSamplingPeriod(maxSamplingPeriod)
-            .algorithm(algorithm == Algorithm.AIMD
+            .algorithm(() -> algorithm == Algorithm.AIMD
                 ? io.sluice.limit.AimdLimit.newBuilder().timeout(Duration.ofMillis(18))
                     .initialLimit(WORKERS).maxLimit(4 * WORKERS).build()
                 : algorithm == Algorithm.VEGAS

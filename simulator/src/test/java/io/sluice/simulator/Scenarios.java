@@ -46,7 +46,7 @@ final class Scenarios {
 
   static LimiterFactory factory(Supplier<? extends LimitAlgorithm> algorithm) {
     return (clock, listener) ->
-        Limiter.newBuilder().clock(clock).listener(listener).algorithm(algorithm.get()).build();
+        Limiter.newBuilder().clock(clock).listener(listener).algorithm(algorithm).build();
   }
 
   static LimiterFactory fixed(int limit) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.sluice.Limiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,20 @@ class SimulationTest {
     String other = fingerprint(Scenarios.backend(Scenarios.Algorithm.VEGAS.factory(), 2).seed(8));
     assertThat(again).isEqualTo(first);
     assertThat(other).isNotEqualTo(first);
+  }
+
+  @Test
+  void aFactoryThatReturnsALimiterAnEarlierRunUsedIsRefused() {
+    Limiter[] kept = new Limiter[1];
+    Simulation simulation = Scenarios.backend((clock, listener) -> {
+      if (kept[0] == null) {
+        kept[0] = Scenarios.fixed(4).create(clock, listener);
+      }
+      return kept[0];
+    }, 1).duration(Duration.ofSeconds(2)).warmup(Duration.ZERO).build();
+    simulation.run();
+    assertThatThrownBy(simulation::run).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already served");
   }
 
   /** Everything a run measures, Retry-After hints (recorded before jitter) and truth included. */

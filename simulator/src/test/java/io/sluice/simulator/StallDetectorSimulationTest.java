@@ -69,7 +69,7 @@ class StallDetectorSimulationTest {
   private static SimulationResult run(Scenarios.Algorithm algorithm, long window) {
     LimiterFactory factory = (clock, listener) -> {
       var builder = Limiter.newBuilder().clock(clock).listener(listener)
-          .algorithm(algorithm.supplier.get());
+          .algorithm(algorithm.supplier);
       if (window > 0) {
         builder.detector(new VirtualHeartbeat(clock, window));
       }

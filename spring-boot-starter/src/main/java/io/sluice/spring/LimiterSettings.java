@@ -79,7 +79,7 @@ final class LimiterSettings {
 
   /** Builds the limiter: a fresh algorithm of its own (adaptive algorithms are stateful). */
   Limiter build() {
-    return Limiter.newBuilder().algorithm(algorithm()).build();
+    return Limiter.newBuilder().algorithm(this::algorithm).build();
   }
 
   LimitAlgorithm algorithm() {

@@ -96,7 +96,7 @@ class RealPortTest {
     assertThat(held.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     awaitQuiet(limiter);
     assertThat(limiter.inFlight()).isZero();
-    LimiterSnapshot snapshot = LimiterSnapshot.of(limiter);
+    LimiterSnapshot snapshot = limiter.snapshot();
     assertThat(snapshot.admitted()).isEqualTo(snapshot.completed());
     assertThat(limiter.invalidReleases()).isZero();
 
@@ -114,7 +114,7 @@ class RealPortTest {
   private static void awaitQuiet(Limiter limiter) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline && (limiter.inFlight() != 0
-        || LimiterSnapshot.of(limiter).admitted() != LimiterSnapshot.of(limiter).completed())) {
+        || limiter.snapshot().admitted() != limiter.snapshot().completed())) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // waiting for the server
     }
   }

@@ -85,10 +85,10 @@ class SluiceAutoConfigurationTest {
           RouteTable<Limiter> routes = routes(context);
           Limiter fallback = context.getBean(SluiceAutoConfiguration.LIMITER, Limiter.class);
           assertThat(fallback.limit()).isEqualTo(7);
-          assertThat(LimiterSnapshot.of(fallback).maxLimit()).as("fixed").isEqualTo(7);
+          assertThat(fallback.snapshot().maxLimit()).as("fixed").isEqualTo(7);
           Limiter search = routes.route("/search/q").target();
           assertThat(search).isNotSameAs(fallback);
-          assertThat(LimiterSnapshot.of(search).maxLimit()).isEqualTo(5);
+          assertThat(search.snapshot().maxLimit()).isEqualTo(5);
           assertThat(search.limit()).as("the inherited 7 clamped to its max").isEqualTo(5);
           Limiter export = routes.route("/export/all").target();
           assertThat(export).isNotSameAs(fallback).isNotSameAs(search);

@@ -45,7 +45,7 @@ class SpringBootDocsTest {
     @Bean
     Limiter sluiceLimiter() {                                    // replaces sluice.limiter
       return Limiter.newBuilder()
-          .algorithm(GradientLimit.newBuilder().maxLimit(200).build())
+          .algorithm(GradientLimit.newBuilder().maxLimit(200))
           .build();
     }
 
@@ -67,7 +67,7 @@ class SpringBootDocsTest {
     web.withUserConfiguration(Overrides.class).run(context -> {
       assertThat(context).hasNotFailed();
       Limiter limiter = context.getBean(SluiceAutoConfiguration.LIMITER, Limiter.class);
-      assertThat(LimiterSnapshot.of(limiter).maxLimit()).isEqualTo(200);
+      assertThat(limiter.snapshot().maxLimit()).isEqualTo(200);
       @SuppressWarnings("unchecked")
       RouteTable<Limiter> routes = context.getBean(RouteTable.class);
       assertThat(routes.route("/orders").target()).isSameAs(limiter);
@@ -114,14 +114,14 @@ class SpringBootDocsTest {
           @SuppressWarnings("unchecked")
           RouteTable<Limiter> routes = context.getBean(RouteTable.class);
           Limiter fallback = routes.route("/orders").target();
-          assertThat(LimiterSnapshot.of(fallback).minLimit()).isEqualTo(4);
-          assertThat(LimiterSnapshot.of(fallback).maxLimit()).isEqualTo(400);
+          assertThat(fallback.snapshot().minLimit()).isEqualTo(4);
+          assertThat(fallback.snapshot().maxLimit()).isEqualTo(400);
           Limiter search = routes.route("/search").target();
-          assertThat(LimiterSnapshot.of(search).maxLimit()).isEqualTo(50);
-          assertThat(LimiterSnapshot.of(search).minLimit()).as("inherited").isEqualTo(4);
+          assertThat(search.snapshot().maxLimit()).isEqualTo(50);
+          assertThat(search.snapshot().minLimit()).as("inherited").isEqualTo(4);
           Limiter export = routes.route("/export/x").target();
           assertThat(export.limit()).isEqualTo(2);
-          assertThat(LimiterSnapshot.of(export).maxLimit()).as("fixed").isEqualTo(2);
+          assertThat(export.snapshot().maxLimit()).as("fixed").isEqualTo(2);
           assertThat(routes.route("/ping").bypass()).isTrue();
           assertThat(routes.route("/internal/jobs").bypass()).isTrue();
           assertThat(routes.route("/actuator/health").bypass()).isTrue();

@@ -2,7 +2,10 @@ package io.sluice.testing;
 
 import io.sluice.Limiter;
 import io.sluice.Outcome;
+import io.sluice.Priority;
+import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.metrics.LimiterSnapshot;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * assertThat(limiter.outcomes()).containsExactly(Outcome.DROPPED);
  * assertThat(limiter.inFlight()).isZero();
  * }</pre>
+ *
+ * <p>It forwards every method of {@link Limiter}, priorities, milestone samples, cost adjustment,
+ * shadow mode and {@link #snapshot()} included, as a decorator must.
  *
  * <p>Thread-safe, as its delegate is. It records with atomic adds and a copy-on-write list, so it
  * allocates and is slower than the delegate: a test double, not for production.
@@ -75,6 +81,11 @@ public final class RecordingLimiter implements Limiter {
     return record(delegate.tryAcquire(cost));
   }
 
+  @Override
+  public long tryAcquire(int cost, Priority priority) {
+    return record(delegate.tryAcquire(cost, priority));
+  }
+
   private long record(long ticket) {
     (Ticket.isPermit(ticket) ? granted : refused).incrementAndGet();
     return ticket;
@@ -89,6 +100,26 @@ public final class RecordingLimiter implements Limiter {
       ineffective.incrementAndGet();
     }
     return released;
+  }
+
+  @Override
+  public boolean sample(long permit) {
+    return delegate.sample(permit);
+  }
+
+  @Override
+  public boolean adjust(long permit, int newCost) {
+    return delegate.adjust(permit, newCost);
+  }
+
+  @Override
+  public boolean monitorOnly() {
+    return delegate.monitorOnly();
+  }
+
+  @Override
+  public void monitorOnly(boolean monitorOnly) {
+    delegate.monitorOnly(monitorOnly);
   }
 
   @Override
@@ -112,13 +143,39 @@ public final class RecordingLimiter implements Limiter {
   }
 
   @Override
+  public long rejections(RejectReason reason, Priority priority) {
+    return delegate.rejections(reason, priority);
+  }
+
+  @Override
+  public long monitoredRejections() {
+    return delegate.monitoredRejections();
+  }
+
+  @Override
   public long invalidReleases() {
     return delegate.invalidReleases();
   }
 
   @Override
+  public long invalidSamples() {
+    return delegate.invalidSamples();
+  }
+
+  @Override
+  public long invalidAdjustments() {
+    return delegate.invalidAdjustments();
+  }
+
+  @Override
   public long windowsClosed() {
     return delegate.windowsClosed();
+  }
+
+  /** Returns the delegate's snapshot: what the callers did, as the delegate counted it. */
+  @Override
+  public LimiterSnapshot snapshot() {
+    return delegate.snapshot();
   }
 
   @Override

@@ -118,7 +118,7 @@ public final class GrpcExample {
       if (!done.await(60, TimeUnit.SECONDS)) {
         throw new IllegalStateException("calls still running after 60 s");
       }
-      LimiterSnapshot s = LimiterSnapshot.of(limiter);
+      LimiterSnapshot s = limiter.snapshot();
       out.printf("%d calls from %d callers to a server admitting %d at a time:%n", calls, callers,
           s.limit());
       out.printf("  critical  served %d of %d%n", criticalServed.get(), (calls + 1) / 2);

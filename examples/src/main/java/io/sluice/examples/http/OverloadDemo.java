@@ -2,7 +2,6 @@ package io.sluice.examples.http;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.sluice.NanoClock;
 import io.sluice.client.AdaptiveThrottle;
 import io.sluice.client.Backoff;
 import io.sluice.client.RetryBudget;
@@ -326,7 +325,7 @@ public final class OverloadDemo {
         .backoff(Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10)))
         .maxRetryAfter(Duration.ofSeconds(10))
         .budget(RetryBudget.of(0.1, 10))
-        .throttle(AdaptiveThrottle.create(2.0, Duration.ofSeconds(10), NanoClock.system()))
+        .throttle(AdaptiveThrottle.newBuilder().window(Duration.ofSeconds(10)).build())
         .build();
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     RetryingClient client = new RetryingClient(http, server.queryUri(), policy,

@@ -172,7 +172,7 @@ public final class ProtectedServer implements DemoServer {
     workers.allowCoreThreadTimeOut(true);
     Limiter limiter = b.limiter != null ? b.limiter : Limiter.newBuilder()
         .algorithm(VegasLimit.newBuilder()
-            .initialLimit(pool.size()).maxLimit(b.maxLimit).build())
+            .initialLimit(pool.size()).maxLimit(b.maxLimit))
         .build();
     // Writing a response never blocks (Jetty completes it asynchronously), so a shed task is
     // answered on whichever thread sheds it.

@@ -191,8 +191,7 @@ public final class LlmGateway implements AutoCloseable {
             .initialLimit(Math.min(ceiling, 2 * oneRequest))
             .maxLimit(Math.min(ceiling, 1 << 20))
             .timeout(b.ttftObjective)
-            .latencyQuantile(0.95)
-            .build())
+            .latencyQuantile(0.95))
         .build();
   }
 

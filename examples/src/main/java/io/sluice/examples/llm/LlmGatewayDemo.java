@@ -385,8 +385,7 @@ public final class LlmGatewayDemo {
             .initialLimit(LlmGateway.units(modelConfig.kvCacheTokens(), 16))
             .maxLimit(LlmGateway.units(16L * modelConfig.kvCacheTokens(), 16))
             .timeout(target)
-            .latencyQuantile(0.95)
-            .build())
+            .latencyQuantile(0.95))
         .build();
   }
 

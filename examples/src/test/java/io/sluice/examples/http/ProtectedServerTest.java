@@ -183,7 +183,7 @@ class ProtectedServerTest {
           .isEqualTo(200);
       assertThat(send(open.queryUri(), PriorityHeader.DEFAULT_NAME, "sheddable").statusCode())
           .isEqualTo(200);
-      ExecutorSnapshot admitted = ExecutorSnapshot.of(open.executor());
+      ExecutorSnapshot admitted = open.executor().snapshot();
       assertThat(admitted.admitted(Priority.CRITICAL_PLUS)).as("raised by itself").isZero();
       assertThat(admitted.admitted(Priority.CRITICAL)).isEqualTo(1);
       assertThat(admitted.admitted(Priority.SHEDDABLE)).as("lowered by itself").isEqualTo(1);
@@ -193,7 +193,7 @@ class ProtectedServerTest {
         .trustedSources(TrustedSources.loopback()).start()) {
       assertThat(send(behindGateway.queryUri(), PriorityHeader.DEFAULT_NAME, "critical-plus")
           .statusCode()).isEqualTo(200);
-      assertThat(ExecutorSnapshot.of(behindGateway.executor()).admitted(Priority.CRITICAL_PLUS))
+      assertThat(behindGateway.executor().snapshot().admitted(Priority.CRITICAL_PLUS))
           .isEqualTo(1);
     }
   }
@@ -245,7 +245,7 @@ class ProtectedServerTest {
               .startsWith("The X-Tenant header field is malformed: ");
         }
       }
-      assertThat(ExecutorSnapshot.of(server.executor()).admitted()).isZero();
+      assertThat(server.executor().snapshot().admitted()).isZero();
       assertThat(server.inFlight()).isZero();
     }
   }

@@ -146,6 +146,6 @@ class RequestValidationTest {
   }
 
   private long queriesAdmitted() {
-    return ExecutorSnapshot.of(server.executor()).admitted();
+    return server.executor().snapshot().admitted();
   }
 }

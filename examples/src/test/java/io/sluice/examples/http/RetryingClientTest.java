@@ -94,7 +94,8 @@ class RetryingClientTest {
   void aCallTheThrottleRefusesFailsAtOnceWithoutTouchingTheServer() throws Exception {
     URI uri = stub(0, "1");
     ManualClock clock = new ManualClock();
-    AdaptiveThrottle throttle = AdaptiveThrottle.create(2.0, Duration.ofSeconds(60), clock);
+    AdaptiveThrottle throttle =
+        AdaptiveThrottle.newBuilder().window(Duration.ofSeconds(60)).clock(clock).build();
     for (int i = 0; i < 10_000; i++) {
       throttle.tryRequest(new SplittableRandom(i)); // requests that the server never accepted
     }

@@ -127,7 +127,7 @@ class SlowClientTest {
         assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(413);
       }
       assertThat(get(server.uri("/health"))).isEqualTo(200);
-      assertThat(ExecutorSnapshot.of(server.executor()).admitted()).as("no query ran").isZero();
+      assertThat(server.executor().snapshot().admitted()).as("no query ran").isZero();
     }
   }
 

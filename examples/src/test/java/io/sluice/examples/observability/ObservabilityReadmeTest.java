@@ -56,15 +56,15 @@ class ObservabilityReadmeTest {
     // README end
 
     // README: snapshots
-    LimiterSnapshot before = LimiterSnapshot.of(limiter);
+    LimiterSnapshot before = limiter.snapshot();
     // ... traffic ...
     limiter.release(limiter.tryAcquire(), Outcome.SUCCESS);
-    LimiterSnapshot now = LimiterSnapshot.of(limiter);
+    LimiterSnapshot now = limiter.snapshot();
     long refused = now.rejected() - before.rejected();
     long p99Nanos = now.rtt().minus(before.rtt()).valueAtQuantile(0.99); // RTT p99 of the interval
 
     executor.submit(() -> "done").get(1, TimeUnit.MINUTES);
-    ExecutorSnapshot tasks = ExecutorSnapshot.of(executor);
+    ExecutorSnapshot tasks = executor.snapshot();
     long timedOut = tasks.shed(RejectReason.QUEUE_TIMEOUT, Priority.SHEDDABLE);
     long queueWaitP99 = tasks.queueWait(Priority.CRITICAL).valueAtQuantile(0.99);
     // README end
@@ -108,7 +108,7 @@ class ObservabilityReadmeTest {
     assertThat(limiter.rejections()).isEqualTo(5);
     assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE)).isEqualTo(5);
     assertThat(sheddableShed).as("beyond the limit itself: LIMIT_REACHED").isZero();
-    assertThat(LimiterSnapshot.of(limiter).admitted()).isEqualTo(limit + 5);
+    assertThat(limiter.snapshot().admitted()).isEqualTo(limit + 5);
     assertThat(limiter.inFlight()).isEqualTo(limit + 5);
 
     long refused = limiter.tryAcquire();

@@ -39,7 +39,7 @@ class ServletExampleTest {
       while (limiter.inFlight() > 0 && System.nanoTime() < deadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the stream completes
       }
-      LimiterSnapshot snapshot = LimiterSnapshot.of(limiter);
+      LimiterSnapshot snapshot = limiter.snapshot();
       assertThat(limiter.inFlight()).isZero();
       assertThat(snapshot.admitted()).as("all but /health").isEqualTo(3);
       assertThat(snapshot.completed()).isEqualTo(3);

@@ -259,7 +259,7 @@ public final class FleetStudy {
                 .downstreamSlowdownAt(Duration.ofNanos(to), 1));
     LimiterFactory quickProbe = (clock, listener) -> Limiter.newBuilder().clock(clock)
         .listener(listener)
-        .algorithm(VegasLimit.newBuilder().probeInterval(Duration.ofSeconds(5)).build()).build();
+        .algorithm(VegasLimit.newBuilder().probeInterval(Duration.ofSeconds(5))).build();
     return List.of(
         () -> new EventRow(s, "default",
             plan.full() ? FleetOracle.sweep(s, SEED, false) : null,

@@ -10,17 +10,18 @@ import java.util.function.Supplier;
 
 /**
  * The limiters the matrix judges: each named algorithm with its defaults, as a new user builds it
- * ({@code Limiter.newBuilder().algorithm(X.newBuilder().build())}).
+ * ({@code Limiter.newBuilder().algorithm(X.newBuilder())}).
  */
 enum Contender {
-  AIMD("AimdLimit", () -> AimdLimit.newBuilder().build()),
-  VEGAS("VegasLimit", () -> VegasLimit.newBuilder().build()),
-  GRADIENT("GradientLimit", () -> GradientLimit.newBuilder().build());
+  AIMD("AimdLimit", AimdLimit.newBuilder()),
+  VEGAS("VegasLimit", VegasLimit.newBuilder()),
+  GRADIENT("GradientLimit", GradientLimit.newBuilder());
 
   final String label;
-  private final Supplier<LimitAlgorithm> algorithm;
+  /** A factory of fresh algorithms with the defaults; never configured further. */
+  private final Supplier<? extends LimitAlgorithm> algorithm;
 
-  Contender(String label, Supplier<LimitAlgorithm> algorithm) {
+  Contender(String label, Supplier<? extends LimitAlgorithm> algorithm) {
     this.label = label;
     this.algorithm = algorithm;
   }
@@ -28,7 +29,7 @@ enum Contender {
   /** Returns a factory of fresh limiters with this contender's algorithm. */
   LimiterFactory factory() {
     return (clock, listener) -> Limiter.newBuilder().clock(clock).listener(listener)
-        .algorithm(algorithm.get()).build();
+        .algorithm(algorithm).build();
   }
 
   /** Returns the contender whose algorithm {@code Limiter.newBuilder().build()} uses. */

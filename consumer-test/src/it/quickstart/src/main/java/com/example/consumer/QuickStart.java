@@ -17,7 +17,7 @@ public final class QuickStart {
   public static void main(String[] args) {
     String request = "GET /";
     Limiter limiter = Limiter.newBuilder()
-        .algorithm(VegasLimit.newBuilder().maxLimit(200).build())
+        .algorithm(VegasLimit.newBuilder().maxLimit(200))
         .build();
 
     long ticket = limiter.tryAcquire();
