@@ -19,12 +19,13 @@ import org.junit.jupiter.api.Test;
  * wrappers that see the call end (the call, 40 bytes, and its listener, 24 bytes, with compressed
  * references), and nothing else: routing, the metadata scan, the limiter's round trip and the
  * release allocate nothing. Bytes are counted by the JVM for this thread over 100,000 calls after
- * a warm-up; the slack of 4 KiB absorbs what the JVM itself may allocate meanwhile, never one more
- * object per call (which would be 1.6 MB or more).
+ * a warm-up; the slack of 32 KiB absorbs what the JVM itself may allocate on this thread meanwhile
+ * (class initialisation, deoptimisation: 6.4 KiB were seen once in a full module run), never one
+ * more object per call (which would be 1.6 MB or more).
  */
 class AdmitPathAllocationTest {
   private static final int CALLS = 100_000;
-  private static final long SLACK_BYTES = 4096;
+  private static final long SLACK_BYTES = 32 * 1024;
   private static final ServerCall.Listener<String> HANDLER_LISTENER =
       new ServerCall.Listener<>() {};
 
