@@ -243,10 +243,9 @@ public final class SluiceMeterBinder implements MeterBinder {
   }
 
   /**
-   * The meters of a limiter with overload detectors: refusals for overload apart from the others,
-   * and each detector's level (0 NONE, 1 ELEVATED, 2 SEVERE) and pressure, by detector name.
+   * The meters of a limiter with overload detectors: its refusals for process overload, by
+   * priority, and each detector's level (0 NONE, 1 ELEVATED, 2 SEVERE) and pressure, by name.
    */
-  /** The refusals for process overload and the detectors' readings, for a limiter that has some. */
   private static void bindDetectors(MeterRegistry registry, Tags base, Limiter l,
       List<DetectorState> detectors) {
     RejectReason overloaded = RejectReason.PROCESS_OVERLOADED;
