@@ -167,8 +167,12 @@ public final class ProtectedServer implements DemoServer {
     }
     this.refusals = refusals.build();
     this.priorities = PriorityHeader.newBuilder().trustedSources(b.trustedSources).build();
+    // A query refused by the pool guard is answered 503 and then rethrown, so that the executor's
+    // FailureClassifier reads the refusal; the executor hands what an execute() task throws to the
+    // thread's handler, which must not print a refusal that was already answered.
     this.workers = new ThreadPoolExecutor(b.maxLimit, b.maxLimit, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), DaemonThreads.named("sluice-worker-"));
+        new LinkedBlockingQueue<>(), DaemonThreads.named("sluice-worker-",
+            DaemonThreads.ANSWERED_REFUSALS_ARE_SILENT));
     workers.allowCoreThreadTimeOut(true);
     Limiter limiter = b.limiter != null ? b.limiter : Limiter.newBuilder()
         .algorithm(VegasLimit.newBuilder()
