@@ -1,6 +1,5 @@
 package io.sluice.metrics;
 
-import io.sluice.detector.OverloadDetector;
 import io.sluice.detector.OverloadLevel;
 import io.sluice.detector.OverloadSignal;
 import io.sluice.internal.Args;
@@ -23,19 +22,6 @@ public record DetectorState(String name, OverloadSignal signal) {
   /** Returns the reading's level. */
   public OverloadLevel level() {
     return signal.level();
-  }
-
-  /** Reads each detector once, in order. */
-  static List<DetectorState> read(List<OverloadDetector> detectors) {
-    if (detectors.isEmpty()) {
-      return List.of();
-    }
-    DetectorState[] states = new DetectorState[detectors.size()];
-    for (int i = 0; i < states.length; i++) {
-      OverloadDetector detector = detectors.get(i);
-      states[i] = new DetectorState(detector.name(), detector.signal());
-    }
-    return List.of(states);
   }
 
   /** Returns the worst level among {@code states}: NONE when there are none. */
