@@ -7,6 +7,7 @@ import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A limiter built by {@code Limiter.newBuilder()} behind a decorator that forwards every method
@@ -19,6 +20,8 @@ final class SpyLimiter implements Limiter {
   final List<Integer> costs = new CopyOnWriteArrayList<>();
   final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
   final List<Long> samples = new CopyOnWriteArrayList<>();
+  /** Releases between the delegate's and their recording: in flight until recorded. */
+  private final AtomicInteger recording = new AtomicInteger();
 
   SpyLimiter(int limit) {
     this.delegate = Limiter.newBuilder().algorithm(FixedLimit.of(limit)).build();
@@ -43,11 +46,16 @@ final class SpyLimiter implements Limiter {
 
   @Override
   public boolean release(long permit, Outcome outcome) {
-    boolean released = delegate.release(permit, outcome);
-    if (released) {
-      outcomes.add(outcome);
+    recording.incrementAndGet();
+    try {
+      boolean released = delegate.release(permit, outcome);
+      if (released) {
+        outcomes.add(outcome);
+      }
+      return released;
+    } finally {
+      recording.decrementAndGet();
     }
-    return released;
   }
 
   @Override
@@ -78,7 +86,7 @@ final class SpyLimiter implements Limiter {
 
   @Override
   public int inFlight() {
-    return delegate.inFlight();
+    return delegate.inFlight() + recording.get();
   }
 
   @Override
