@@ -5,7 +5,6 @@ import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
-import io.sluice.Limiter;
 import io.sluice.Outcome;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -21,8 +20,22 @@ import java.lang.invoke.VarHandle;
  * handler ({@code onComplete} with no close seen here). Each path swaps the permit field with
  * {@link #RELEASED} ({@code getAndSet}, a full fence) and only the path that read a permit releases
  * it; the others find {@code RELEASED} and do nothing, so the limiter never sees a second release.
- * The permit was written in the constructor, before the call and its listener were handed to
- * gRPC, which publishes them to the threads that run the other paths.
+ * The permit is written plainly in the constructor, before the call and its listener are handed
+ * to gRPC, which publishes them to the threads that run the other paths (its executors' hand-offs
+ * order the write before every later read); a volatile write there would cost a full fence per
+ * call for nothing. {@code onComplete} follows the handler's close in gRPC's order of events, so
+ * it finds the permit released with an acquire read and skips the swap: the common end of a call
+ * costs one atomic swap, not two.
+ *
+ * <p>Cost: two objects per admitted call, this one (32 bytes with compressed references) and its
+ * listener (24 bytes), and no fewer can see a call end. gRPC's API takes a {@code ServerCall} to
+ * see the handler close the call (its status, hence the outcome) and returns a
+ * {@code ServerCall.Listener} to see it cancelled; both are abstract classes, so one object
+ * cannot be both. Neither can be recycled: the handler may keep its call after the end (a stream
+ * that polls {@code isCancelled()}, a stub's observer), and a recycled call would carry its stale
+ * writes into another client's call. A recycled listener alone would save its 24 bytes but add
+ * an atomic claim and free to every call, and a pool of its own to size; a TLAB allocation is a
+ * pointer bump.
  *
  * <p>The milestone sample of a streaming response is taken at the first message the handler
  * sends; {@code sendMessage} is called by one thread at a time (the ServerCall contract), so the
@@ -43,17 +56,16 @@ final class AdmittedCall<ReqT, RespT>
     }
   }
 
-  private final Limiter limiter;
-  private final AdmissionServerInterceptor policy;
-  @SuppressWarnings("unused") // read and written through PERMIT
-  private volatile long permit;
+  /** The limiter and the outcomes: one field rather than two keeps this object at 32 bytes. */
+  private final AdmissionServerInterceptor.Target target;
+  /** Read and written through {@link #PERMIT} after the constructor's plain write. */
+  private long permit;
   private boolean sampleDue;
 
-  AdmittedCall(ServerCall<ReqT, RespT> call, Limiter limiter, long permit,
-      AdmissionServerInterceptor policy, boolean sampleAtFirstMessage) {
+  AdmittedCall(ServerCall<ReqT, RespT> call, AdmissionServerInterceptor.Target target,
+      long permit, boolean sampleAtFirstMessage) {
     super(call);
-    this.limiter = limiter;
-    this.policy = policy;
+    this.target = target;
     this.permit = permit;
     this.sampleDue = sampleAtFirstMessage;
   }
@@ -69,7 +81,7 @@ final class AdmittedCall<ReqT, RespT>
       sampleDue = false;
       long held = (long) PERMIT.getAcquire(this);
       if (held != RELEASED) {
-        limiter.sample(held);
+        target.limiter.sample(held);
       }
     }
     super.sendMessage(message);
@@ -80,7 +92,7 @@ final class AdmittedCall<ReqT, RespT>
     // Released first: closing may complete the call in place (a direct executor), and the
     // listener's onComplete must find the permit released with this status's outcome; the
     // client, which sees the close after this, sees the permit free.
-    release(policy.outcomeOf(status.getCode()));
+    release(target.policy.outcomeOf(status.getCode()));
     super.close(status, trailers);
   }
 
@@ -88,13 +100,20 @@ final class AdmittedCall<ReqT, RespT>
   void release(Outcome outcome) {
     long held = (long) PERMIT.getAndSet(this, RELEASED);
     if (held != RELEASED) {
-      limiter.release(held, outcome);
+      target.limiter.release(held, outcome);
     }
   }
 
   /** Releases the permit of a call whose handler threw: gRPC closes it as UNKNOWN. */
   void failed() {
-    release(policy.outcomeOf(Status.Code.UNKNOWN));
+    release(target.policy.outcomeOf(Status.Code.UNKNOWN));
+  }
+
+  /** Releases the permit of a call that gRPC completed, unless the handler's close did. */
+  void completed() {
+    if ((long) PERMIT.getAcquire(this) != RELEASED) {
+      failed();
+    }
   }
 
   /** The handler's listener, with every way the call can end releasing the permit. */
@@ -139,14 +158,14 @@ final class AdmittedCall<ReqT, RespT>
 
     @Override
     public void onCancel() {
-      call.release(call.policy.cancelledOutcome());
+      call.release(call.target.policy.cancelledOutcome());
       super.onCancel();
     }
 
     @Override
     public void onComplete() {
       // Normally released by close(); reached first only if gRPC closed the call itself.
-      call.failed();
+      call.completed();
       super.onComplete();
     }
   }

@@ -12,6 +12,7 @@ import io.sluice.http.Route;
 import io.sluice.http.RouteTable;
 import io.sluice.http.Tenant;
 import io.sluice.http.TenantHeader;
+import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.servlet.OutcomeMapping.Ending;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -58,6 +59,10 @@ import java.util.function.ToIntFunction;
  *   <li>If a {@link TenantHeader} is configured, the tenant is read and stored in the request
  *       attribute {@link #TENANT_ATTRIBUTE}; a malformed tenant field (repeated, empty, too long,
  *       control characters) is answered {@code 400} with a problem body.
+ *   <li>If a quota is configured ({@link Builder#quotas}), the tenant takes one request from its
+ *       bucket; a tenant out of quota is answered {@code 429} with {@code Retry-After} (the time
+ *       until its bucket has a request again) and the RateLimit fields naming it, before any
+ *       permit is taken.
  *   <li>The priority is read by the {@link PriorityHeader}: believed only from its trusted
  *       sources, never a reason to refuse (a malformed or repeated field gives the default level
  *       or a lower one).
@@ -106,6 +111,7 @@ public final class SluiceFilter implements Filter {
   private final List<Limiter> limiters;
   private final PriorityHeader priorities;
   private final TenantHeader tenants;
+  private final KeyedRateLimiter<Tenant> quotas;
   private final ToIntFunction<HttpServletRequest> cost;
   private final OutcomeMapping outcomes;
   private final HttpRefusals refusals;
@@ -115,6 +121,7 @@ public final class SluiceFilter implements Filter {
     this.routes = b.routes;
     this.priorities = b.priorities;
     this.tenants = b.tenants;
+    this.quotas = b.quotas;
     this.cost = b.cost;
     this.outcomes = b.outcomes;
     this.refusals = b.refusals;
@@ -174,6 +181,14 @@ public final class SluiceFilter implements Filter {
           return;
         }
       }
+      if (quotas != null && tenant != null) {
+        long quota = quotas.tryAcquire(tenant);
+        if (Ticket.isRejection(quota) && !limiter.monitorOnly()) {
+          refusals.refuse(quota, limiter.limit(), tenant)
+              .writeTo(new ServletResponseWriter(response));
+          return;
+        }
+      }
     }
     Priority priority = priority(request);
     int units = cost == null ? 1 : Math.max(1, cost.applyAsInt(request));
@@ -229,6 +244,7 @@ public final class SluiceFilter implements Filter {
   @Override
   public String toString() {
     return "SluiceFilter[" + routes + ", " + priorities + (tenants == null ? "" : ", " + tenants)
+        + (quotas == null ? "" : ", quotas " + quotas)
         + (cost == null ? "" : ", cost " + cost) + ", " + outcomes
         + (sampleAtFirstByte ? ", sampled at the first byte" : "") + "]";
   }
@@ -357,6 +373,7 @@ public final class SluiceFilter implements Filter {
     private final RouteTable<Limiter> routes;
     private PriorityHeader priorities = PriorityHeader.newBuilder().build();
     private TenantHeader tenants;
+    private KeyedRateLimiter<Tenant> quotas;
     private ToIntFunction<HttpServletRequest> cost;
     private OutcomeMapping outcomes = OutcomeMapping.standard();
     private HttpRefusals refusals = HttpRefusals.standard();
@@ -384,6 +401,20 @@ public final class SluiceFilter implements Filter {
      */
     public Builder tenants(TenantHeader tenants) {
       this.tenants = notNull("tenants", tenants);
+      return this;
+    }
+
+    /**
+     * Gives every tenant a quota: each request that passes the tenant check takes one from its
+     * tenant's bucket, and a tenant whose bucket is empty is answered {@code 429} with
+     * {@code Retry-After} and the RateLimit fields (its partition key included), before the
+     * request takes a permit; requests without the field count against the anonymous tenant.
+     * Needs {@link #tenants}. A quota request is taken for good, even if the limiter then
+     * refuses the request. A monitor-only route takes it and refuses nothing. Advertise the
+     * quota with {@link HttpRefusals.Builder#quotaPolicy}.
+     */
+    public Builder quotas(KeyedRateLimiter<Tenant> quotas) {
+      this.quotas = notNull("quotas", quotas);
       return this;
     }
 
@@ -431,8 +462,16 @@ public final class SluiceFilter implements Filter {
       return this;
     }
 
-    /** Returns the filter. */
+    /**
+     * Returns the filter.
+     *
+     * @throws IllegalArgumentException if quotas are set without {@link #tenants}
+     */
     public SluiceFilter build() {
+      if (quotas != null && tenants == null) {
+        throw new IllegalArgumentException(
+            "quotas need tenants: a quota is kept per tenant, and no TenantHeader was set");
+      }
       SluiceFilter filter = new SluiceFilter(this);
       if (monitorOnly != null) {
         filter.monitorOnly(monitorOnly);

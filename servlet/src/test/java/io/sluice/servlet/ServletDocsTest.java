@@ -8,6 +8,7 @@ import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
 import io.sluice.docs.DocSnippets;
+import io.sluice.http.HttpRefusals;
 import io.sluice.http.PriorityHeader;
 import io.sluice.http.RouteTable;
 import io.sluice.http.Tenant;
@@ -15,6 +16,8 @@ import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.LimiterSnapshot;
+import io.sluice.rate.KeyedRateLimiter;
+import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.OutcomeMapping.Ending;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -23,6 +26,7 @@ import java.io.File;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
@@ -220,6 +224,32 @@ class ServletDocsTest {
         (request, response) -> { });
     assertThat(malformed.status).isEqualTo(400);
     assertThat(Ticket.isPermit(apiLimiter.tryAcquire(4))).as("nothing held").isTrue();
+  }
+
+  @Test
+  void aTenantOutOfQuotaGets429() throws Exception {
+    Limiter apiLimiter = Limiter.newBuilder().algorithm(FixedLimit.of(4)).build();
+    KeyedRateLimiter<Tenant> quotas = RateLimiter.newBuilder()
+        .rate(100, Duration.ofMinutes(1)).burst(100).buildKeyed();   // per tenant
+    SluiceFilter quotaFilter = SluiceFilter.newBuilder(apiLimiter)
+        .tenants(TenantHeader.newBuilder().build())
+        .quotas(quotas)                                          // 429 once a tenant's is spent
+        .refusals(HttpRefusals.newBuilder()
+            .quotaPolicy("tenant", 100, Duration.ofMinutes(1)).build())
+        .build();
+    // 100 a minute: a refill every 600 ms, so the burst runs out long before one comes back.
+    int admitted = 0;
+    int status = 200;
+    while (status == 200 && admitted < 1_000) {
+      FakeResponse response = new FakeResponse();
+      quotaFilter.doFilter(new FakeRequest("/q").header("X-Tenant", "alice"), response,
+          (request, res) -> { });
+      status = response.status;
+      admitted += status == 200 ? 1 : 0;
+    }
+    assertThat(status).isEqualTo(429);
+    assertThat(admitted).isGreaterThanOrEqualTo(100);
+    assertThat(apiLimiter.inFlight()).isZero();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
+import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
@@ -14,6 +15,8 @@ import io.sluice.http.RouteTable;
 import io.sluice.http.Tenant;
 import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
+import io.sluice.rate.KeyedRateLimiter;
+import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.OutcomeMapping.Ending;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -22,6 +25,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.EOFException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -227,6 +231,66 @@ class SluiceFilterTest {
     assertThat(served).hasSize(2);
     assertThat(limiter.costs).as("a 400 takes no permit").hasSize(2);
     assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  void aTenantOutOfQuotaIsAnswered429BeforeItTakesAPermit() throws Exception {
+    ManualClock clock = new ManualClock();
+    KeyedRateLimiter<Tenant> quotas = RateLimiter.newBuilder()
+        .rate(2, Duration.ofSeconds(1)).burst(2).clock(clock).buildKeyed();
+    SluiceFilter filter = SluiceFilter.newBuilder(limiter)
+        .tenants(TenantHeader.newBuilder().build())
+        .quotas(quotas)
+        .refusals(HttpRefusals.newBuilder().quotaPolicy("tenant", 2, Duration.ofSeconds(1))
+            .build())
+        .build();
+    List<Integer> alice = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      FakeResponse response = new FakeResponse();
+      filter.doFilter(new FakeRequest("/q").header("X-Tenant", "alice"), response, ok);
+      alice.add(response.status);
+    }
+    FakeResponse bob = new FakeResponse();
+    filter.doFilter(new FakeRequest("/q").header("X-Tenant", "bob"), bob, ok);
+    FakeResponse refused = new FakeResponse();
+    filter.doFilter(new FakeRequest("/q").header("X-Tenant", "alice"), refused, ok);
+
+    assertThat(alice).containsExactly(200, 200, 429);
+    assertThat(bob.status).as("another tenant's quota is its own").isEqualTo(200);
+    assertThat(refused.status).isEqualTo(429);
+    assertThat(refused.headers).containsEntry("Retry-After", "1")
+        .containsEntry("Cache-Control", "no-store")
+        .containsEntry("RateLimit-Policy", "\"tenant\";q=2;w=1")
+        .containsEntry("RateLimit", "\"tenant\";r=0;t=1;pk=:YWxpY2U=:");
+    assertThat(refused.bodyText()).contains("RATE_LIMITED");
+    assertThat(limiter.costs).as("a quota refusal takes no permit").hasSize(3);
+    assertThat(served).hasSize(3);
+
+    clock.advance(Duration.ofMillis(500));
+    FakeResponse refilled = new FakeResponse();
+    filter.doFilter(new FakeRequest("/q").header("X-Tenant", "alice"), refilled, ok);
+    assertThat(refilled.status).as("one request back after half a second").isEqualTo(200);
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  void aQuotaInShadowModeRefusesNothingAndQuotasNeedTenants() throws Exception {
+    KeyedRateLimiter<Tenant> quotas = RateLimiter.newBuilder()
+        .rate(1, Duration.ofHours(1)).burst(1).clock(new ManualClock()).buildKeyed();
+    SluiceFilter filter = SluiceFilter.newBuilder(limiter)
+        .tenants(TenantHeader.newBuilder().build()).quotas(quotas).monitorOnly(true).build();
+    for (int i = 0; i < 3; i++) {
+      FakeResponse response = new FakeResponse();
+      filter.doFilter(new FakeRequest("/q"), response, ok);
+      assertThat(response.status).isEqualTo(200);
+    }
+    assertThat(quotas.availablePermits(Tenant.of("anonymous"))).isZero();
+    assertThat(served).hasSize(3);
+
+    assertThatThrownBy(() -> SluiceFilter.newBuilder(limiter).quotas(quotas).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tenants");
+    assertThatThrownBy(() -> SluiceFilter.newBuilder(limiter).quotas(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quotas");
   }
 
   @Test

@@ -4,15 +4,20 @@ import io.sluice.Limiter;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.PriorityHeader;
 import io.sluice.http.RouteTable;
+import io.sluice.http.Tenant;
 import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.metrics.OverloadMonitor;
+import io.sluice.rate.KeyedRateLimiter;
+import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.OutcomeMapping;
 import io.sluice.servlet.SluiceFilter;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -21,11 +26,14 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 
 /**
  * Registers {@link SluiceFilter} in a servlet web application, built from {@link SluiceProperties}:
  * the default limiter ({@code sluiceLimiter}), the route table, the refusals, the filter, its
- * registration (async supported) and an {@link OverloadMonitor} of the default limiter. Every bean
+ * registration (async supported) and an {@link OverloadMonitor} of the default limiter; with
+ * {@code sluice.quota.requests}, a quota per tenant ({@code sluiceQuotas}) read from the tenant
+ * header ({@code sluiceTenantHeader}), refused with {@code 429} by the same filter. Every bean
  * steps aside for one of the application's: the named beans for a bean of the same name, the
  * others for a bean of the same type. {@code sluice.enabled=false} turns it all off.
  *
@@ -45,6 +53,8 @@ public class SluiceAutoConfiguration {
   public static final String OVERLOAD_MONITOR = "sluiceOverloadMonitor";
   /** The name of the filter's registration bean. */
   public static final String REGISTRATION = "sluiceFilterRegistration";
+  /** The name of the per-tenant quota bean, a {@code KeyedRateLimiter<Tenant>}. */
+  public static final String QUOTAS = "sluiceQuotas";
 
   /** Creates the configuration; Spring calls it. */
   public SluiceAutoConfiguration() {
@@ -89,7 +99,10 @@ public class SluiceAutoConfiguration {
     return routes.build();
   }
 
-  /** The refusals: 503 (or {@code sluice.overload-status}) with Retry-After and a problem body. */
+  /**
+   * The refusals: 503 (or {@code sluice.overload-status}) with Retry-After and a problem body;
+   * a quota refusal, 429, advertises {@code sluice.quota} when its period is whole seconds.
+   */
   @Bean
   @ConditionalOnMissingBean
   public HttpRefusals sluiceHttpRefusals(SluiceProperties properties) {
@@ -98,7 +111,57 @@ public class SluiceAutoConfiguration {
       throw new InvalidConfigurationPropertyValueException("sluice.overload-status", status,
           "The status of an overload refusal is 503 or 429.");
     }
-    return HttpRefusals.newBuilder().overloadStatus(status).build();
+    HttpRefusals.Builder refusals = HttpRefusals.newBuilder().overloadStatus(status);
+    SluiceProperties.Quota quota = properties.getQuota();
+    Duration period = quota.getPeriod();
+    if (quota.getRequests() != null && period != null && period.getNano() == 0
+        && period.getSeconds() >= 1) {
+      apply("sluice.quota.requests", quota.getRequests(),
+          () -> refusals.quotaPolicy("tenant", quota.getRequests(), period));
+    }
+    return refusals.build();
+  }
+
+  /** How a request's tenant is read, from {@code sluice.tenant}: the key of its quota. */
+  @Bean
+  @ConditionalOnMissingBean
+  @Conditional(TenantsWanted.class)
+  public TenantHeader sluiceTenantHeader(SluiceProperties properties) {
+    SluiceProperties.TenantField tenant = properties.getTenant();
+    TenantHeader.Builder header = TenantHeader.newBuilder();
+    apply("sluice.tenant.header", tenant.getHeader(), () -> header.name(tenant.getHeader()));
+    apply("sluice.tenant.anonymous", tenant.getAnonymous(),
+        () -> header.anonymous(tenant.getAnonymous()));
+    if (tenant.isRequired()) {
+      header.required();
+    }
+    return header.build();
+  }
+
+  /**
+   * Each tenant's quota, from {@code sluice.quota}: {@code requests} per {@code period}, refused
+   * with 429 and Retry-After once spent.
+   */
+  @Bean(name = QUOTAS)
+  @ConditionalOnMissingBean(name = QUOTAS)
+  @ConditionalOnProperty(prefix = "sluice.quota", name = "requests")
+  public KeyedRateLimiter<Tenant> sluiceQuotas(SluiceProperties properties) {
+    SluiceProperties.Quota quota = properties.getQuota();
+    long requests = quota.getRequests();
+    Duration period = quota.getPeriod();
+    int burst = quota.getBurst() != null ? quota.getBurst()
+        : (int) Math.min(requests, 1_000_000_000L); // the builder's largest burst
+    var builder = RateLimiter.newBuilder();
+    apply("sluice.quota.requests", requests, () -> builder.rate(requests, Duration.ofSeconds(1)));
+    apply("sluice.quota.period", period, () -> builder.rate(requests, period));
+    apply("sluice.quota.burst", burst, () -> builder.burst(burst));
+    apply("sluice.quota.max-keys", quota.getMaxKeys(), () -> builder.maxKeys(quota.getMaxKeys()));
+    try {
+      return builder.buildKeyed();
+    } catch (IllegalArgumentException e) { // the burst takes longer than a year to refill
+      throw new InvalidConfigurationPropertyValueException("sluice.quota.burst", burst,
+          e.getMessage());
+    }
   }
 
   /**
@@ -110,12 +173,21 @@ public class SluiceAutoConfiguration {
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, RouteTable<Limiter> routes,
       HttpRefusals refusals, ObjectProvider<PriorityHeader> priorities,
-      ObjectProvider<TenantHeader> tenants, ObjectProvider<OutcomeMapping> outcomes) {
+      ObjectProvider<TenantHeader> tenants, ObjectProvider<OutcomeMapping> outcomes,
+      ObjectProvider<KeyedRateLimiter<Tenant>> quotas) {
     SluiceFilter.Builder filter = SluiceFilter.newBuilder(routes)
         .refusals(refusals)
         .priorities(priorities.getIfAvailable(() -> priorityHeader(properties)))
         .monitorOnly(properties.isMonitorOnly());
-    tenants.ifAvailable(filter::tenants);
+    KeyedRateLimiter<Tenant> quota = quotas.getIfAvailable();
+    TenantHeader tenant = tenants.getIfAvailable(
+        () -> quota == null ? null : TenantHeader.newBuilder().build());
+    if (tenant != null) {
+      filter.tenants(tenant);
+    }
+    if (quota != null) {
+      filter.quotas(quota);
+    }
     outcomes.ifAvailable(filter::outcomes);
     return filter.build();
   }
@@ -155,12 +227,29 @@ public class SluiceAutoConfiguration {
     return PriorityHeader.newBuilder().trustedSources(sources).build();
   }
 
-  /** Runs one step of the route table's builder, naming the property if it refuses the value. */
-  private static void apply(String property, String value, Runnable step) {
+  /** Runs one step of a builder, naming the property if it refuses the value. */
+  private static void apply(String property, Object value, Runnable step) {
     try {
       step.run();
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigurationPropertyValueException(property, value, e.getMessage());
+    }
+  }
+
+  /** Tenants are read when a quota is set, or a tenant header named. */
+  static final class TenantsWanted extends AnyNestedCondition {
+    TenantsWanted() {
+      super(ConfigurationPhase.REGISTER_BEAN);
+    }
+
+    @ConditionalOnProperty(prefix = "sluice.quota", name = "requests")
+    static final class QuotaSet {
+      // a condition only
+    }
+
+    @ConditionalOnProperty(prefix = "sluice.tenant", name = "header")
+    static final class HeaderNamed {
+      // a condition only
     }
   }
 }

@@ -27,6 +27,12 @@ import org.springframework.context.annotation.Bean;
     "org.springframework.boot.micrometer.metrics.autoconfigure"
         + ".CompositeMeterRegistryAutoConfiguration",
     "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple"
+        + ".SimpleMetricsExportAutoConfiguration",
+    // The same three in Spring Boot 3.5, so that the registry exists when the condition runs.
+    "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+    "org.springframework.boot.actuate.autoconfigure.metrics"
+        + ".CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.actuate.autoconfigure.metrics.export.simple"
         + ".SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnClass({SluiceMeterBinder.class, MeterRegistry.class})
 @ConditionalOnBean(value = MeterRegistry.class, name = SluiceAutoConfiguration.LIMITER)

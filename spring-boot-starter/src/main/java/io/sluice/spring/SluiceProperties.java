@@ -1,5 +1,6 @@
 package io.sluice.spring;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -13,14 +14,23 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("sluice")
 public class SluiceProperties {
+  /** Whether the starter registers anything. */
   private boolean enabled = true;
+  /** Whether the limiters start monitor-only: they count what they would refuse, and admit it. */
   private boolean monitorOnly;
+  /** The status of an overload refusal: 503 or 429. */
   private int overloadStatus = 503;
   private final Limiter limiter = new Limiter();
+  /** Path prefixes with limiters of their own; their unset values are sluice.limiter's. */
   private final List<Route> routes = new ArrayList<>();
+  /** Exact paths that bypass admission: never admitted, never refused. */
   private final List<String> bypassPaths = new ArrayList<>();
+  /** Path prefixes that bypass admission; setting the list replaces the default. */
   private final List<String> bypassPrefixes = new ArrayList<>(List.of("/actuator"));
+  /** Addresses or CIDR blocks whose X-Priority header is believed; from others, the default. */
   private final List<String> trustedSources = new ArrayList<>();
+  private final TenantField tenant = new TenantField();
+  private final Quota quota = new Quota();
   private final Filter filter = new Filter();
 
   /** Returns whether the starter registers anything (default true). */
@@ -81,6 +91,16 @@ public class SluiceProperties {
     return trustedSources;
   }
 
+  /** Returns how a request's tenant is read: the key of its quota. */
+  public TenantField getTenant() {
+    return tenant;
+  }
+
+  /** Returns the quota every tenant has: off unless {@code sluice.quota.requests} is set. */
+  public Quota getQuota() {
+    return quota;
+  }
+
   /** Returns the registration of the filter. */
   public Filter getFilter() {
     return filter;
@@ -105,9 +125,13 @@ public class SluiceProperties {
    * <p>Not thread-safe: bound once at start-up.
    */
   public static class Limiter {
+    /** The limit algorithm: vegas (the default), gradient, aimd or fixed. */
     private Algorithm algorithm;
+    /** The limit at start, clamped into [min, max] (20 by default); for fixed, the limit. */
     private Integer initialLimit;
+    /** The lowest limit an adaptive algorithm reaches (1 by default). */
     private Integer minLimit;
+    /** The highest limit an adaptive algorithm reaches (1000 by default). */
     private Integer maxLimit;
 
     /** Returns the algorithm, or null if unset. */
@@ -158,6 +182,7 @@ public class SluiceProperties {
    * <p>Not thread-safe: bound once at start-up.
    */
   public static class Route extends Limiter {
+    /** The path prefix, such as /search: the path itself and everything under it. */
     private String prefix;
 
     /** Returns the path prefix, such as {@code /search}. */
@@ -177,7 +202,9 @@ public class SluiceProperties {
    * <p>Not thread-safe: bound once at start-up.
    */
   public static class Filter {
+    /** The filter's place in the chain: early, so that a refusal costs the least. */
     private int order = Integer.MIN_VALUE + 100;
+    /** The URL patterns the filter is mapped to. */
     private final List<String> urlPatterns = new ArrayList<>(List.of("/*"));
 
     /** Returns the filter's order: early by default, so that a refusal costs the least. */
@@ -193,6 +220,110 @@ public class SluiceProperties {
     /** Returns the URL patterns the filter is mapped to ({@code /*} by default). */
     public List<String> getUrlPatterns() {
       return urlPatterns;
+    }
+  }
+
+  /**
+   * How a request's tenant is read, for its quota and the request attribute: a
+   * {@link io.sluice.http.TenantHeader} built from these values. Read when a quota is set or
+   * {@code sluice.tenant.header} is; a {@code TenantHeader} bean of the application's wins.
+   *
+   * <p>Not thread-safe: bound once at start-up.
+   */
+  public static class TenantField {
+    /** The header field that names the tenant. */
+    private String header = "X-Tenant";
+    /** The tenant of a request without the field. */
+    private String anonymous = "anonymous";
+    /** Whether a request without the field is answered 400 rather than counted as anonymous. */
+    private boolean required;
+
+    /** Returns the header field that names the tenant ({@code X-Tenant} by default). */
+    public String getHeader() {
+      return header;
+    }
+
+    /** Sets the header field that names the tenant. */
+    public void setHeader(String header) {
+      this.header = header;
+    }
+
+    /** Returns the tenant of a request without the field ({@code anonymous} by default). */
+    public String getAnonymous() {
+      return anonymous;
+    }
+
+    /** Sets the tenant of a request without the field. */
+    public void setAnonymous(String anonymous) {
+      this.anonymous = anonymous;
+    }
+
+    /** Returns whether a request without the field is answered 400 (false by default). */
+    public boolean isRequired() {
+      return required;
+    }
+
+    /** Sets whether a request without the field is answered 400. */
+    public void setRequired(boolean required) {
+      this.required = required;
+    }
+  }
+
+  /**
+   * The quota of every tenant: {@code requests} per {@code period}, at most {@code burst} at once,
+   * kept for up to {@code max-keys} tenants at a time. A tenant over it gets {@code 429} with
+   * {@code Retry-After}.
+   *
+   * <p>Not thread-safe: bound once at start-up.
+   */
+  public static class Quota {
+    /** Requests per period allowed to each tenant; unset: no quota. */
+    private Long requests;
+    /** The period of the quota. */
+    private Duration period = Duration.ofSeconds(1);
+    /** The most requests a tenant may send at once after a quiet spell; unset: requests. */
+    private Integer burst;
+    /** The most tenants tracked at once; an idle tenant is forgotten first. */
+    private int maxKeys = 10_000;
+
+    /** Returns the requests per period allowed to each tenant, or null: no quota. */
+    public Long getRequests() {
+      return requests;
+    }
+
+    /** Sets the requests per period allowed to each tenant. */
+    public void setRequests(Long requests) {
+      this.requests = requests;
+    }
+
+    /** Returns the period of the quota (1 s by default). */
+    public Duration getPeriod() {
+      return period;
+    }
+
+    /** Sets the period of the quota. */
+    public void setPeriod(Duration period) {
+      this.period = period;
+    }
+
+    /** Returns the burst, or null: as many as {@link #getRequests()}. */
+    public Integer getBurst() {
+      return burst;
+    }
+
+    /** Sets the burst: the most requests a tenant may send at once after a quiet spell. */
+    public void setBurst(Integer burst) {
+      this.burst = burst;
+    }
+
+    /** Returns the most tenants tracked at once (10,000 by default). */
+    public int getMaxKeys() {
+      return maxKeys;
+    }
+
+    /** Sets the most tenants tracked at once. */
+    public void setMaxKeys(int maxKeys) {
+      this.maxKeys = maxKeys;
     }
   }
 }
