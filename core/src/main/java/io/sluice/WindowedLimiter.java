@@ -235,7 +235,7 @@ final class WindowedLimiter extends WindowedLimiterFields
   private int lastCompletionCount;
   private long lastRejections;
 
-  WindowedLimiter(LimiterBuilder builder, LimitAlgorithm algorithm, int minLimit,
+  WindowedLimiter(Limiter.Builder builder, LimitAlgorithm algorithm, int minLimit,
       int initialLimit, int maxLimit) {
     this.clock = builder.clock;
     this.algorithm = algorithm;

@@ -45,7 +45,7 @@ class LimiterDetectorsTest {
 
   @Test
   void theBuilderRefusesNullAndRepeatedDetectors() {
-    LimiterBuilder builder = Limiter.newBuilder().detector(heartbeat);
+    Limiter.Builder builder = Limiter.newBuilder().detector(heartbeat);
     assertThatThrownBy(() -> builder.detector(null)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("detector must not be null");
     assertThatThrownBy(() -> builder.detectors((io.sluice.detector.OverloadDetector[]) null))

@@ -5,7 +5,6 @@ import io.sluice.Ticket;
 import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.rate.RateLimiter;
 import io.sluice.redis.GlobalRateLimiter;
-import io.sluice.redis.GlobalRateLimiterBuilder;
 import io.sluice.redis.GlobalRateLimiterSnapshot;
 import io.sluice.redis.RedisQuotaStore;
 import java.io.BufferedReader;
@@ -90,7 +89,7 @@ public class RedisRateLimiterBenchmark {
         "", "--daemonize", "no").redirectErrorStream(true).start();
     awaitReady(server);
     quotaStore = RedisQuotaStore.connect(RedisURI.create("redis://127.0.0.1:" + port));
-    GlobalRateLimiterBuilder builder = GlobalRateLimiter.newBuilder()
+    GlobalRateLimiter.Builder builder = GlobalRateLimiter.newBuilder()
         .store(quotaStore)
         .name("bench")
         .rate(1_000_000_000L, Duration.ofSeconds(1))

@@ -125,18 +125,18 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   /** When an acquire first found every probe of a round out; see the class comment. */
   private volatile long probesOutSince;
 
-  PackedCircuitBreaker(CircuitBreakerBuilder builder) {
+  PackedCircuitBreaker(CircuitBreaker.Builder builder) {
     this.clock = builder.clock;
     this.origin = clock.nanoTime();
     if (builder.windowCalls > 0) {
-      int buckets = Math.min(builder.windowCalls, CircuitBreakerBuilder.BUCKETS);
+      int buckets = Math.min(builder.windowCalls, CircuitBreaker.Builder.BUCKETS);
       this.window = new PackedWindow(buckets);
       this.callsPerBucket = (builder.windowCalls + buckets - 1) / buckets;
       this.nanosPerBucket = 0;
     } else {
-      this.window = new PackedWindow(CircuitBreakerBuilder.BUCKETS);
+      this.window = new PackedWindow(CircuitBreaker.Builder.BUCKETS);
       this.callsPerBucket = 0;
-      this.nanosPerBucket = Math.max(1, builder.windowNanos / CircuitBreakerBuilder.BUCKETS);
+      this.nanosPerBucket = Math.max(1, builder.windowNanos / CircuitBreaker.Builder.BUCKETS);
     }
     this.minimumCalls = builder.minimumCalls;
     this.failureRateThreshold = builder.failureRateThreshold;

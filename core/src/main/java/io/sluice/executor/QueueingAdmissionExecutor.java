@@ -143,7 +143,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   /** The thread running a dispatch pass, if any; lets shutdownNow() from inside a pass collect. */
   private volatile Thread dispatcher;
 
-  QueueingAdmissionExecutor(AdmissionExecutorBuilder b, Limiter limiter) {
+  QueueingAdmissionExecutor(AdmissionExecutor.Builder b, Limiter limiter) {
     this.delegate = b.delegate;
     this.limiter = limiter;
     this.clock = b.clock;

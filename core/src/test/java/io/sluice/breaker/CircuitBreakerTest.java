@@ -20,7 +20,7 @@ class CircuitBreakerTest {
 
   private final ManualClock clock = new ManualClock();
 
-  private CircuitBreakerBuilder builder() {
+  private CircuitBreaker.Builder builder() {
     return CircuitBreaker.newBuilder()
         .clock(clock)
         .countWindow(10)

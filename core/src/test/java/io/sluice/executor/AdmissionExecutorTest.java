@@ -41,7 +41,7 @@ class AdmissionExecutorTest {
         Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(limit)).build());
   }
 
-  private AdmissionExecutorBuilder builder(Limiter limiter) {
+  private AdmissionExecutor.Builder builder(Limiter limiter) {
     return AdmissionExecutor.newBuilder(pool).clock(clock).limiter(limiter).retryAfterJitter(0);
   }
 
@@ -646,7 +646,7 @@ class AdmissionExecutorTest {
 
   @Test
   void builderRejectsBadConfigurationNamingParameterValueAndRange() {
-    AdmissionExecutorBuilder b = AdmissionExecutor.newBuilder(pool);
+    AdmissionExecutor.Builder b = AdmissionExecutor.newBuilder(pool);
     assertThatThrownBy(() -> b.queueCapacity(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("queueCapacity must be in [0, 1048576] but was -1");
     assertThatThrownBy(() -> b.codel(Duration.ofMillis(10), Duration.ofMillis(5)))

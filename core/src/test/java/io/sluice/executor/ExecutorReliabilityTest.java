@@ -65,7 +65,7 @@ class ExecutorReliabilityTest {
     }
   }
 
-  private AdmissionExecutorBuilder builder(Limiter limiter) {
+  private AdmissionExecutor.Builder builder(Limiter limiter) {
     return AdmissionExecutor.newBuilder(pool).clock(clock).limiter(limiter).retryAfterJitter(0);
   }
 

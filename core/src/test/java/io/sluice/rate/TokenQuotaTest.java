@@ -328,7 +328,7 @@ class TokenQuotaTest {
   void aQuotasBucketMayOweOneBurstSoSomeRatesAllowHalfTheBurst() {
     // One token per day plus a prime: the scaled interval is 2 days in ns, so 2^61 / interval
     // bounds a rate limiter's burst at 13,343 and a quota's at half that.
-    RateLimiterBuilder builder = RateLimiter.newBuilder()
+    RateLimiter.Builder builder = RateLimiter.newBuilder()
         .rate(999_999_937L, Duration.ofDays(1)).burst(10_000);
     assertThat(builder.build().burst()).isEqualTo(10_000);
     assertThatThrownBy(builder::buildTokenQuota).isInstanceOf(IllegalArgumentException.class)
