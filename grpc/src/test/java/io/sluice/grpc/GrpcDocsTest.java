@@ -35,7 +35,6 @@ import io.sluice.http.PriorityHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.limit.FixedLimit;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,8 +105,8 @@ class GrpcDocsTest {
 
   /** A quota of 100 calls a second per tenant, with bursts of 20. */
   private ServerInterceptor quota() {
-    KeyedRateLimiter<String> quotas = RateLimiter.newBuilder()
-        .rate(100, Duration.ofSeconds(1)).burst(20).buildKeyed();
+    KeyedRateLimiter<String> quotas = KeyedRateLimiter.newBuilder()
+        .rate(100, Duration.ofSeconds(1)).burst(20).build();
     ServerInterceptor quota = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,

@@ -4,7 +4,6 @@ import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import java.time.Duration;
 
 /**
@@ -360,12 +359,12 @@ public interface GlobalRateLimiter extends KeyedRateLimiter<String> {
             + periodNanos + "ns) must be at most " + permits + ", or keep period * expectedReplicas"
             + " within " + MAX_PERIOD + ", but was " + replicas);
       }
-      return RateLimiter.newBuilder()
+      return KeyedRateLimiter.newBuilder()
           .rate(sharePermits, Duration.ofNanos(sharePeriod))
           .burst(Math.max(1, chosenBurst / replicas))
           .maxKeys(maxKeys)
           .clock(clock)
-          .buildKeyed();
+          .build();
     }
   }
 }
