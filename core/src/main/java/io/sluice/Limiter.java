@@ -57,9 +57,9 @@ import java.util.function.Supplier;
  *       them above it: an extra charge of {@link #adjust(long, int)} (by at most one charge) and
  *       {@link #monitorOnly(boolean) monitor-only} mode, which refuses nothing.
  *   <li>A permit is released exactly once; a second release changes nothing, returns
- *       {@code false} and is counted in {@link #invalidReleases()}; so does a corrupted or forged
- *       ticket (a permit plus or minus a little, a flipped bit, a ticket of another limiter), but
- *       for a 2^-32 chance each.
+ *       {@code false} and is counted in {@link LimiterSnapshot#invalidReleases()}; so does a
+ *       corrupted or forged ticket (a permit plus or minus a little, a flipped bit, a ticket of
+ *       another limiter), but for a 2^-32 chance each.
  *   <li>The limit stays within the algorithm's {@code [minLimit, maxLimit]}.
  *   <li>Units are never lost and never negative: at rest, in-flight units are the sum of the
  *       current costs of the permits held, and 0 when none is.
@@ -120,8 +120,8 @@ public interface Limiter {
    * overload detector of the limiter reads SEVERE (see {@link Builder#detector}), {@link
    * Priority#SHEDDABLE} work is refused at once with {@link RejectReason#PROCESS_OVERLOADED}
    * (monitor-only: counted, then judged as usual). Refusals are counted by reason and priority
-   * ({@link #rejections(RejectReason, Priority)}) and reported to the rejection listener with this
-   * priority.
+   * ({@link LimiterSnapshot#rejected(RejectReason, Priority)}) and reported to the rejection
+   * listener with this priority.
    *
    * <p>The default ignores the priority and calls {@link #tryAcquire(int)}: right for a limiter
    * without levels; a decorator must forward this method.
@@ -157,11 +157,12 @@ public interface Limiter {
    * <p>At most once per permit: returns {@code true} if this call took the permit's sample; {@code
    * false} if it was taken before (not counted: a caller may mark the milestone on every chunk) or
    * if the ticket is not a permit this limiter holds (released, a rejection, corrupted or foreign:
-   * counted in {@link #invalidSamples()}). Like a release, it reads the clock only for the permits
-   * the limiter times (one in {@code 2^k} at high traffic, see {@link Builder#maxSamplingPeriod});
-   * for another, it only marks the sample as taken, as its release would have recorded none. Same
-   * thread-safety as {@link #release(long, Outcome)}; allocation-free; a limit listener's exception
-   * propagates from the call that closed a window, after the sample is recorded.
+   * counted in {@link LimiterSnapshot#invalidSamples()}). Like a release, it reads the clock only
+   * for the permits the limiter times (one in {@code 2^k} at high traffic, see {@link
+   * Builder#maxSamplingPeriod}); for another, it only marks the sample as taken, as its release
+   * would have recorded none. Same thread-safety as {@link #release(long, Outcome)};
+   * allocation-free; a limit listener's exception propagates from the call that closed a window,
+   * after the sample is recorded.
    *
    * <p>The default records nothing and returns {@code false} (the release records the sample, as
    * without milestones); a decorator must forward this method.
@@ -178,11 +179,11 @@ public interface Limiter {
    * units exceed the limit by at most one charge, however many threads charge at once. The ticket
    * stays valid and its release frees the adjusted cost; a milestone sample is unaffected.
    *
-   * <p>Returns {@code true} if the permit now costs {@code newCost}; {@code false} if the ticket
-   * is not a permit this limiter holds (counted in {@link #invalidAdjustments()}) or if an extra
-   * charge found in-flight units already above the limit (the permit keeps its cost; the caller
-   * may carry the difference and try again later). A monitor-only limiter grants every charge.
-   * Same thread-safety as {@link #release(long, Outcome)}; allocation-free.
+   * <p>Returns {@code true} if the permit now costs {@code newCost}; {@code false} if the ticket is
+   * not a permit this limiter holds (counted in {@link LimiterSnapshot#invalidAdjustments()}) or if
+   * an extra charge found in-flight units already above the limit (the permit keeps its cost; the
+   * caller may carry the difference and try again later). A monitor-only limiter grants every
+   * charge. Same thread-safety as {@link #release(long, Outcome)}; allocation-free.
    *
    * <p>The default adjusts nothing and returns {@code false}; a decorator must forward this method.
    *
@@ -203,15 +204,15 @@ public interface Limiter {
 
   /**
    * Switches between monitor-only (shadow mode) and enforcing, at run time, from any thread. A
-   * monitor-only limiter computes its limit as usual and counts every refusal it would make in
-   * {@link #rejections()}, {@link #rejections(RejectReason, Priority)} and
-   * {@link #monitoredRejections()}, reports it to the rejection listener (so metrics and an
-   * overload signal see it), and admits the work all the same: its in-flight units may exceed the
-   * limit and {@code maxLimit}, up to a ceiling of 2^22 units (the most its permit table can
+   * monitor-only limiter computes its limit as usual and counts every refusal it would make in its
+   * {@link #snapshot()} ({@link LimiterSnapshot#rejected(RejectReason, Priority)}, {@link
+   * LimiterSnapshot#monitoredRejections()}), reports it to the rejection listener (so metrics and
+   * an overload signal see it), and admits the work all the same: its in-flight units may exceed
+   * the limit and {@code maxLimit}, up to a ceiling of 2^22 units (the most its permit table can
    * track), beyond which it refuses even monitor-only. Switching to enforcing keeps the permits
-   * held valid; as when the limit shrinks, nothing is admitted until in-flight units fall below
-   * the limit. The flag is read on the refusal path only: the admission path costs the same in
-   * both modes.
+   * held valid; as when the limit shrinks, nothing is admitted until in-flight units fall below the
+   * limit. The flag is read on the refusal path only: the admission path costs the same in both
+   * modes.
    *
    * <p>The default throws {@link UnsupportedOperationException} when asked to monitor only (a
    * limiter without shadow mode must not pretend to admit everything) and does nothing when asked
@@ -234,63 +235,6 @@ public interface Limiter {
    * value in {@code [estimate, estimate * (1 + jitter))}.
    */
   long retryAfterNanos();
-
-  /**
-   * Returns how many acquisitions this limiter has rejected, monitor-only refusals included (see
-   * {@link #monitoredRejections()}).
-   */
-  long rejections();
-
-  /**
-   * Returns how many acquisitions of {@code priority} this limiter has rejected for
-   * {@code reason}, monitor-only refusals included; the counts over every reason and priority add
-   * up to {@link #rejections()}. A limiter refuses with {@link RejectReason#LIMIT_REACHED},
-   * {@link RejectReason#PRIORITY_SHED} and {@link RejectReason#PROCESS_OVERLOADED} only; other
-   * reasons count 0.
-   *
-   * <p>The default counts every rejection as {@code LIMIT_REACHED} of {@link Priority#CRITICAL},
-   * as a limiter without levels reports them; a decorator must forward this method.
-   *
-   * @throws IllegalArgumentException if {@code reason} or {@code priority} is null
-   */
-  default long rejections(RejectReason reason, Priority priority) {
-    if (reason == null || priority == null) {
-      throw new IllegalArgumentException("reason and priority must not be null but were "
-          + reason + " and " + priority);
-    }
-    return reason == RejectReason.LIMIT_REACHED && priority == Priority.CRITICAL
-        ? rejections() : 0;
-  }
-
-  /**
-   * Returns how many of {@link #rejections()} were not enforced because the limiter was
-   * monitor-only: the work was admitted. Refusals enforced are the difference. The default is 0.
-   */
-  default long monitoredRejections() {
-    return 0;
-  }
-
-  /** Returns how many releases were ignored: second releases, rejections and foreign tickets. */
-  long invalidReleases();
-
-  /**
-   * Returns how many {@link #sample(long)} calls named no permit held: released, rejections,
-   * corrupted or foreign tickets. The default is 0.
-   */
-  default long invalidSamples() {
-    return 0;
-  }
-
-  /**
-   * Returns how many {@link #adjust(long, int)} calls named no permit held: released, rejections,
-   * corrupted or foreign tickets. The default is 0.
-   */
-  default long invalidAdjustments() {
-    return 0;
-  }
-
-  /** Returns how many windows have closed, i.e. how many times the algorithm has run. */
-  long windowsClosed();
 
   /**
    * Returns what the limiter is doing now and has done since it was built (see

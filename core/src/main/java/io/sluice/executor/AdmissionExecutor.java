@@ -219,9 +219,6 @@ public interface AdmissionExecutor extends ExecutorService {
   /** Returns how many tasks of {@code priority} wait in the queues. */
   int queued(Priority priority);
 
-  /** Returns how many tasks were rejected or shed for {@code reason} since creation. */
-  long rejected(RejectReason reason);
-
   /**
    * Returns what the executor is doing with tasks now and has done since it was built (see
    * {@link ExecutorSnapshot}); from any thread, without blocking; allocates. Its limiter's

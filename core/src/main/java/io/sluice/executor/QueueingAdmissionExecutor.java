@@ -940,16 +940,6 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return n;
   }
 
-  @Override
-  public long rejected(RejectReason reason) {
-    int r = Args.notNull("reason", reason).ordinal();
-    long n = 0;
-    for (int level = 0; level < LEVELS; level++) {
-      n += refused(r, level) + shed(r, level);
-    }
-    return n;
-  }
-
   private long refused(int reason, int priority) {
     return refused[reason * LEVELS + priority].sum();
   }

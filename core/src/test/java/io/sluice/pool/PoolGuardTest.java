@@ -171,7 +171,7 @@ class PoolGuardTest {
     assertThat(adapter.returned).containsExactly("c0");
     assertThat(adapter.discarded).containsExactly("c1");
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test

@@ -97,7 +97,7 @@ class PoolGuardWaitingTest {
     firstLease.close();
     secondLease.close();
     assertThat(guard.limiter().inFlight()).isZero();
-    assertThat(guard.limiter().invalidReleases()).isZero();
+    assertThat(guard.limiter().snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -199,7 +199,7 @@ class PoolGuardWaitingTest {
     guard.borrow(next.state, clock.nanoTime(), 10 * MS, true).close();
     assertThat(guard.limiter().inFlight()).isZero();
     assertThat(guard.waiters()).isZero();
-    assertThat(guard.limiter().invalidReleases()).isZero();
+    assertThat(guard.limiter().snapshot().invalidReleases()).isZero();
   }
 
   @Test

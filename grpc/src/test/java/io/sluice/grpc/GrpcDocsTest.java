@@ -170,8 +170,8 @@ class GrpcDocsTest {
     assertThat(code(channel, GET)).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(call(channel, CHECK)).isEqualTo("ok");
 
-    assertThat(List.of(limiter.rejections(), searchLimiter.rejections(),
-        ordersLimiter.rejections())).containsExactly(1L, 1L, 1L);
+    assertThat(List.of(limiter.snapshot().rejected(), searchLimiter.snapshot().rejected(),
+        ordersLimiter.snapshot().rejected())).containsExactly(1L, 1L, 1L);
     assertThat(handled).as("only the health check ran").hasValue(1);
     limiter.release(held[0], Outcome.SUCCESS);
     searchLimiter.release(held[1], Outcome.SUCCESS);
@@ -259,7 +259,7 @@ class GrpcDocsTest {
 
     shadow(admission, channel);
 
-    assertThat(limiter.monitoredRejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(1);
     assertThat(code(channel, GET)).isEqualTo(Status.Code.UNAVAILABLE);
     limiter.release(held, Outcome.SUCCESS);
   }
@@ -280,7 +280,7 @@ class GrpcDocsTest {
 
     assertThat(call(channel, GET)).isEqualTo("ok");
     assertThat(scheduler.delaysNanos).hasSize(1);
-    assertThat(limiter.rejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(1);
   }
 
   @Test
