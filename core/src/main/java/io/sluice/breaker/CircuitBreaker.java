@@ -3,6 +3,7 @@ package io.sluice.breaker;
 import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
+import io.sluice.Outcome;
 import io.sluice.internal.Args;
 import java.time.Duration;
 
@@ -82,30 +83,43 @@ public interface CircuitBreaker {
   long tryAcquire();
 
   /**
-   * Records that the call succeeded (it is still counted as slow if it took at least the slow-call
-   * threshold). Returns whether the outcome counted: false for a rejection ticket, a permit from an
-   * earlier state, a second completion of a probe, or a probe permit this round never issued.
+   * Completes a permit with the call's outcome, as a limiter's permit is completed: {@link
+   * Outcome#SUCCESS} records a success (still counted as slow if it took at least the slow-call
+   * threshold), {@link Outcome#DROPPED} a failure, and {@link Outcome#IGNORED} nothing (the call
+   * was cancelled, or failed for reasons that say nothing about the downstream; a probe's slot is
+   * used up but neither passes nor fails). Returns whether the outcome counted: false for a
+   * rejection ticket, a permit from an earlier state, a second completion of a probe, or a probe
+   * permit this round never issued. Lock-free and allocation-free.
+   *
+   * @throws IllegalArgumentException if {@code outcome} is null
    */
-  boolean onSuccess(long permit);
+  boolean release(long permit, Outcome outcome);
 
-  /** Records that the call failed; returns whether the outcome counted (see {@link #onSuccess}). */
-  boolean onFailure(long permit);
+  /** Shorthand for {@code release(permit, Outcome.SUCCESS)}. */
+  default boolean onSuccess(long permit) {
+    return release(permit, Outcome.SUCCESS);
+  }
+
+  /** Shorthand for {@code release(permit, Outcome.DROPPED)}: the call failed. */
+  default boolean onFailure(long permit) {
+    return release(permit, Outcome.DROPPED);
+  }
+
+  /** Shorthand for {@code release(permit, Outcome.IGNORED)}. */
+  default boolean onIgnored(long permit) {
+    return release(permit, Outcome.IGNORED);
+  }
 
   /**
-   * Records that the downstream refused the call as overloaded or over quota (an HTTP 503 or 429):
-   * a failure, and if {@code retryAfterNanos} is positive, an order to stay away that long, so the
-   * breaker opens until at least {@code now + min(retryAfterNanos, maxRetryAfter)}, whatever the
-   * permit. Pass zero or a negative value (such as {@code RetryAfter.ABSENT}) when the refusal
-   * named no time. Returns whether the failure counted (see {@link #onSuccess}).
+   * Completes a permit whose call the downstream refused as overloaded or over quota (an HTTP 503
+   * or 429): a failure, as {@code release(permit, Outcome.DROPPED)}, and if {@code retryAfterNanos}
+   * is positive, an order to stay away that long, so the breaker opens until at least {@code now +
+   * min(retryAfterNanos, maxRetryAfter)}, whatever the permit. No {@link Outcome} carries that
+   * order, hence a method of its own. Pass zero or a negative value (such as {@code
+   * RetryAfter.ABSENT}) when the refusal named no time. Returns whether the failure counted (see
+   * {@link #release}).
    */
   boolean onRefused(long permit, long retryAfterNanos);
-
-  /**
-   * Completes a permit without counting it (the call was cancelled, or failed for reasons that say
-   * nothing about the downstream); a probe's slot is used up but neither passes nor fails. Returns
-   * whether the permit was current.
-   */
-  boolean onIgnored(long permit);
 
   /** Returns the current state; an open breaker whose time is up still reads OPEN until called. */
   State state();

@@ -1,6 +1,7 @@
 package io.sluice.breaker;
 
 import io.sluice.NanoClock;
+import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.internal.PackedWindow;
@@ -192,23 +193,18 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   }
 
   @Override
-  public boolean onSuccess(long permit) {
-    return complete(permit, SUCCESS, -1);
-  }
-
-  @Override
-  public boolean onFailure(long permit) {
-    return complete(permit, FAILURE, -1);
+  public boolean release(long permit, Outcome outcome) {
+    if (outcome == null) {
+      throw new IllegalArgumentException("outcome must not be null");
+    }
+    int kind = outcome == Outcome.SUCCESS ? SUCCESS
+        : outcome == Outcome.DROPPED ? FAILURE : IGNORED;
+    return complete(permit, kind, -1);
   }
 
   @Override
   public boolean onRefused(long permit, long retryAfterNanos) {
     return complete(permit, FAILURE, retryAfterNanos);
-  }
-
-  @Override
-  public boolean onIgnored(long permit) {
-    return complete(permit, IGNORED, -1);
   }
 
   private boolean complete(long permit, int outcome, long retryAfterNanos) {

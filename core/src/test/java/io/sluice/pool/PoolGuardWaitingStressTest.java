@@ -163,7 +163,7 @@ class PoolGuardWaitingStressTest {
     assertThat(guard.waiters()).isZero();
     assertThat(guard.limiter().inFlight()).isEqualTo(SIZE);
 
-    held.get(0).close(Outcome.DROPPED);
+    held.get(0).release(Outcome.DROPPED);
     for (int i = 1; i < SIZE; i++) {
       held.get(i).close();
     }

@@ -369,7 +369,7 @@ public final class ProtectedServer implements DemoServer {
       try {
         lease.resource().query();
       } catch (InterruptedException e) {
-        lease.close(Outcome.IGNORED);
+        lease.release(Outcome.IGNORED);
         Thread.currentThread().interrupt();
         callback.failed(e);
         return;
