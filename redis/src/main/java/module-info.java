@@ -4,7 +4,7 @@
  * by the user (fail open to a local share, or fail closed) when Redis is slow or down.
  */
 module io.sluice.redis {
-  // The API hands out core's KeyedRateLimiter and takes its CircuitBreakerBuilder and NanoClock.
+  // The API hands out core's KeyedRateLimiter and takes its CircuitBreaker.Builder and NanoClock.
   requires transitive io.sluice;
   // RedisQuotaStore.connect takes Lettuce's RedisClient and RedisURI.
   requires transitive lettuce.core;

@@ -1,7 +1,20 @@
 package io.sluice;
 
 import com.google.errorprone.annotations.CheckReturnValue;
+import io.sluice.detector.OverloadDetector;
+import io.sluice.internal.Args;
+import io.sluice.limit.AimdLimit;
+import io.sluice.limit.GradientLimit;
+import io.sluice.limit.LimitAlgorithm;
+import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.LimiterSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.function.Supplier;
 
 /**
  * Admits concurrent work up to a limit that a {@link io.sluice.limit.LimitAlgorithm} adapts to what
@@ -44,9 +57,9 @@ import io.sluice.metrics.LimiterSnapshot;
  *       them above it: an extra charge of {@link #adjust(long, int)} (by at most one charge) and
  *       {@link #monitorOnly(boolean) monitor-only} mode, which refuses nothing.
  *   <li>A permit is released exactly once; a second release changes nothing, returns
- *       {@code false} and is counted in {@link #invalidReleases()}; so does a corrupted or forged
- *       ticket (a permit plus or minus a little, a flipped bit, a ticket of another limiter), but
- *       for a 2^-32 chance each.
+ *       {@code false} and is counted in {@link LimiterSnapshot#invalidReleases()}; so does a
+ *       corrupted or forged ticket (a permit plus or minus a little, a flipped bit, a ticket of
+ *       another limiter), but for a 2^-32 chance each.
  *   <li>The limit stays within the algorithm's {@code [minLimit, maxLimit]}.
  *   <li>Units are never lost and never negative: at rest, in-flight units are the sum of the
  *       current costs of the permits held, and 0 when none is.
@@ -58,13 +71,12 @@ import io.sluice.metrics.LimiterSnapshot;
  * no cost adjustment, never monitor-only), so a decorator that does not override one silently
  * turns the feature off for its callers.
  *
- * <h2>Metrics</h2>
- * {@link #snapshot()} reads everything a limiter built by {@link #newBuilder()} counts (admitted,
- * released by outcome, rejected by reason and priority, the RTT distribution), from any thread,
- * without slowing its callers; metrics, the overload monitor and the Micrometer binder read
- * limiters through it alone, so a decorator that forwards it is observed as its delegate.
- * {@link LimiterBuilder#rejectionListener} and {@link LimiterBuilder#listener} report rejections
- * and limit changes as they happen.
+ * <h2>Metrics</h2> {@link #snapshot()} reads everything a limiter built by {@link #newBuilder()}
+ * counts (admitted, released by outcome, rejected by reason and priority, the RTT distribution),
+ * from any thread, without slowing its callers; metrics, the overload monitor and the Micrometer
+ * binder read limiters through it alone, so a decorator that forwards it is observed as its
+ * delegate. {@link Builder#rejectionListener} and {@link Builder#listener} report rejections and
+ * limit changes as they happen.
  *
  * <p>A permit that is never released holds its units forever: release in a {@code finally} block
  * or use a guard that does it for you.
@@ -72,9 +84,9 @@ import io.sluice.metrics.LimiterSnapshot;
 @SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface Limiter {
 
-  /** Returns a builder with the defaults documented on {@link LimiterBuilder}. */
-  static LimiterBuilder newBuilder() {
-    return new LimiterBuilder();
+  /** Returns a builder with the defaults documented on {@link Builder}. */
+  static Builder newBuilder() {
+    return new Builder();
   }
 
   /**
@@ -99,18 +111,17 @@ public interface Limiter {
    * Tries to admit work of {@code cost} units and the given priority; returns a permit or a
    * rejection (see {@link Ticket}). Under contention the lower levels are shed first, so that
    * critical work keeps flowing: a limiter built by {@link #newBuilder()} holds each level but
-   * {@link Priority#CRITICAL_PLUS} to a share of the limit (see
-   * {@link LimiterBuilder#priorityShares}) from the moment a higher level is refused for lack of
-   * room until a few windows pass without such contention, and refuses work beyond its share with
-   * {@link RejectReason#PRIORITY_SHED} (work that does not fit the limit itself gets
-   * {@link RejectReason#LIMIT_REACHED}). Without contention every level may use the whole limit.
-   * The check and the increment are one compare-and-set, as for every acquisition: shares never
-   * let in-flight units overshoot. While an overload detector of the limiter reads SEVERE (see
-   * {@link LimiterBuilder#detector}), {@link Priority#SHEDDABLE} work is refused at once with
-   * {@link RejectReason#PROCESS_OVERLOADED} (monitor-only: counted, then judged as usual).
-   * Refusals are counted by reason and priority
-   * ({@link #rejections(RejectReason, Priority)}) and reported to the rejection listener with this
-   * priority.
+   * {@link Priority#CRITICAL_PLUS} to a share of the limit (see {@link Builder#priorityShares})
+   * from the moment a higher level is refused for lack of room until a few windows pass without
+   * such contention, and refuses work beyond its share with {@link RejectReason#PRIORITY_SHED}
+   * (work that does not fit the limit itself gets {@link RejectReason#LIMIT_REACHED}). Without
+   * contention every level may use the whole limit. The check and the increment are one
+   * compare-and-set, as for every acquisition: shares never let in-flight units overshoot. While an
+   * overload detector of the limiter reads SEVERE (see {@link Builder#detector}), {@link
+   * Priority#SHEDDABLE} work is refused at once with {@link RejectReason#PROCESS_OVERLOADED}
+   * (monitor-only: counted, then judged as usual). Refusals are counted by reason and priority
+   * ({@link LimiterSnapshot#rejected(RejectReason, Priority)}) and reported to the rejection
+   * listener with this priority.
    *
    * <p>The default ignores the priority and calls {@link #tryAcquire(int)}: right for a limiter
    * without levels; a decorator must forward this method.
@@ -143,15 +154,15 @@ public interface Limiter {
    * a {@code DROPPED} release still signals a drop). For streaming work that holds its permit far
    * longer than the latency the protected resource should be judged by.
    *
-   * <p>At most once per permit: returns {@code true} if this call took the permit's sample;
-   * {@code false} if it was taken before (not counted: a caller may mark the milestone on every
-   * chunk) or if the ticket is not a permit this limiter holds (released, a rejection, corrupted
-   * or foreign: counted in {@link #invalidSamples()}). Like a release, it reads the clock only for
-   * the permits the limiter times (one in {@code 2^k} at high traffic, see
-   * {@link LimiterBuilder#maxSamplingPeriod}); for another, it only marks the sample as taken,
-   * as its release would have recorded none. Same thread-safety as
-   * {@link #release(long, Outcome)}; allocation-free; a limit listener's exception propagates from
-   * the call that closed a window, after the sample is recorded.
+   * <p>At most once per permit: returns {@code true} if this call took the permit's sample; {@code
+   * false} if it was taken before (not counted: a caller may mark the milestone on every chunk) or
+   * if the ticket is not a permit this limiter holds (released, a rejection, corrupted or foreign:
+   * counted in {@link LimiterSnapshot#invalidSamples()}). Like a release, it reads the clock only
+   * for the permits the limiter times (one in {@code 2^k} at high traffic, see {@link
+   * Builder#maxSamplingPeriod}); for another, it only marks the sample as taken, as its release
+   * would have recorded none. Same thread-safety as {@link #release(long, Outcome)};
+   * allocation-free; a limit listener's exception propagates from the call that closed a window,
+   * after the sample is recorded.
    *
    * <p>The default records nothing and returns {@code false} (the release records the sample, as
    * without milestones); a decorator must forward this method.
@@ -168,11 +179,11 @@ public interface Limiter {
    * units exceed the limit by at most one charge, however many threads charge at once. The ticket
    * stays valid and its release frees the adjusted cost; a milestone sample is unaffected.
    *
-   * <p>Returns {@code true} if the permit now costs {@code newCost}; {@code false} if the ticket
-   * is not a permit this limiter holds (counted in {@link #invalidAdjustments()}) or if an extra
-   * charge found in-flight units already above the limit (the permit keeps its cost; the caller
-   * may carry the difference and try again later). A monitor-only limiter grants every charge.
-   * Same thread-safety as {@link #release(long, Outcome)}; allocation-free.
+   * <p>Returns {@code true} if the permit now costs {@code newCost}; {@code false} if the ticket is
+   * not a permit this limiter holds (counted in {@link LimiterSnapshot#invalidAdjustments()}) or if
+   * an extra charge found in-flight units already above the limit (the permit keeps its cost; the
+   * caller may carry the difference and try again later). A monitor-only limiter grants every
+   * charge. Same thread-safety as {@link #release(long, Outcome)}; allocation-free.
    *
    * <p>The default adjusts nothing and returns {@code false}; a decorator must forward this method.
    *
@@ -193,15 +204,15 @@ public interface Limiter {
 
   /**
    * Switches between monitor-only (shadow mode) and enforcing, at run time, from any thread. A
-   * monitor-only limiter computes its limit as usual and counts every refusal it would make in
-   * {@link #rejections()}, {@link #rejections(RejectReason, Priority)} and
-   * {@link #monitoredRejections()}, reports it to the rejection listener (so metrics and an
-   * overload signal see it), and admits the work all the same: its in-flight units may exceed the
-   * limit and {@code maxLimit}, up to a ceiling of 2^22 units (the most its permit table can
+   * monitor-only limiter computes its limit as usual and counts every refusal it would make in its
+   * {@link #snapshot()} ({@link LimiterSnapshot#rejected(RejectReason, Priority)}, {@link
+   * LimiterSnapshot#monitoredRejections()}), reports it to the rejection listener (so metrics and
+   * an overload signal see it), and admits the work all the same: its in-flight units may exceed
+   * the limit and {@code maxLimit}, up to a ceiling of 2^22 units (the most its permit table can
    * track), beyond which it refuses even monitor-only. Switching to enforcing keeps the permits
-   * held valid; as when the limit shrinks, nothing is admitted until in-flight units fall below
-   * the limit. The flag is read on the refusal path only: the admission path costs the same in
-   * both modes.
+   * held valid; as when the limit shrinks, nothing is admitted until in-flight units fall below the
+   * limit. The flag is read on the refusal path only: the admission path costs the same in both
+   * modes.
    *
    * <p>The default throws {@link UnsupportedOperationException} when asked to monitor only (a
    * limiter without shadow mode must not pretend to admit everything) and does nothing when asked
@@ -224,63 +235,6 @@ public interface Limiter {
    * value in {@code [estimate, estimate * (1 + jitter))}.
    */
   long retryAfterNanos();
-
-  /**
-   * Returns how many acquisitions this limiter has rejected, monitor-only refusals included (see
-   * {@link #monitoredRejections()}).
-   */
-  long rejections();
-
-  /**
-   * Returns how many acquisitions of {@code priority} this limiter has rejected for
-   * {@code reason}, monitor-only refusals included; the counts over every reason and priority add
-   * up to {@link #rejections()}. A limiter refuses with {@link RejectReason#LIMIT_REACHED},
-   * {@link RejectReason#PRIORITY_SHED} and {@link RejectReason#PROCESS_OVERLOADED} only; other
-   * reasons count 0.
-   *
-   * <p>The default counts every rejection as {@code LIMIT_REACHED} of {@link Priority#CRITICAL},
-   * as a limiter without levels reports them; a decorator must forward this method.
-   *
-   * @throws IllegalArgumentException if {@code reason} or {@code priority} is null
-   */
-  default long rejections(RejectReason reason, Priority priority) {
-    if (reason == null || priority == null) {
-      throw new IllegalArgumentException("reason and priority must not be null but were "
-          + reason + " and " + priority);
-    }
-    return reason == RejectReason.LIMIT_REACHED && priority == Priority.CRITICAL
-        ? rejections() : 0;
-  }
-
-  /**
-   * Returns how many of {@link #rejections()} were not enforced because the limiter was
-   * monitor-only: the work was admitted. Refusals enforced are the difference. The default is 0.
-   */
-  default long monitoredRejections() {
-    return 0;
-  }
-
-  /** Returns how many releases were ignored: second releases, rejections and foreign tickets. */
-  long invalidReleases();
-
-  /**
-   * Returns how many {@link #sample(long)} calls named no permit held: released, rejections,
-   * corrupted or foreign tickets. The default is 0.
-   */
-  default long invalidSamples() {
-    return 0;
-  }
-
-  /**
-   * Returns how many {@link #adjust(long, int)} calls named no permit held: released, rejections,
-   * corrupted or foreign tickets. The default is 0.
-   */
-  default long invalidAdjustments() {
-    return 0;
-  }
-
-  /** Returns how many windows have closed, i.e. how many times the algorithm has run. */
-  long windowsClosed();
 
   /**
    * Returns what the limiter is doing now and has done since it was built (see
@@ -397,6 +351,296 @@ public interface Limiter {
     @Override
     public String toString() {
       return "Permit[" + Ticket.toString(ticket) + (released ? ", released]" : "]");
+    }
+  }
+
+  /**
+   * Configures and builds a {@link Limiter}. Every setter checks its argument at once and throws an
+   * {@link IllegalArgumentException} naming the parameter, the value and the allowed range.
+   *
+   * <table>
+   *   <caption>Defaults</caption>
+   *   <tr><th>setting</th><th>default</th></tr>
+   *   <tr><td>{@link #algorithm}</td><td>{@code VegasLimit.newBuilder()}: Vegas with its defaults
+   *       </td></tr>
+   *   <tr><td>{@link #clock}</td><td>{@link NanoClock#system()}</td></tr>
+   *   <tr><td>{@link #window}</td><td>100 ms to 1 s, at least 20 samples</td></tr>
+   *   <tr><td>{@link #retryAfter}</td><td>10 ms to 60 s</td></tr>
+   *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
+   *   <tr><td>{@link #maxSamplingPeriod}</td><td>64</td></tr>
+   *   <tr><td>{@link #priorityShares}</td>
+   *       <td>CRITICAL 0.9, SHEDDABLE_PLUS 0.8, SHEDDABLE 0.7</td></tr>
+   *   <tr><td>{@link #monitorOnly}</td><td>false: the limiter refuses</td></tr>
+   *   <tr><td>{@link #listener}, {@link #rejectionListener}</td><td>none</td></tr>
+   *   <tr><td>{@link #detectors}</td><td>none</td></tr>
+   * </table>
+   *
+   * <p>{@link #build()} may be called more than once: each call builds a limiter of its own, with
+   * an algorithm of its own, and changes nothing in the builder. Not thread-safe; build on one
+   * thread, then share the limiter.
+   */
+  final class Builder {
+    private static final Duration MIN_WINDOW_FLOOR = Duration.ofMillis(1);
+    private static final Duration WINDOW_CEILING = Duration.ofHours(1);
+    private static final Duration RETRY_AFTER_CEILING = Duration.ofDays(1);
+
+    /**
+     * The library's stateful algorithms that a limiter owns, held weakly: a factory that hands one
+     * out again is refused (see build()). Identity: these classes do not override equals.
+     */
+    private static final Map<LimitAlgorithm, Boolean> OWNED =
+        Collections.synchronizedMap(new WeakHashMap<>());
+
+    private Supplier<? extends LimitAlgorithm> algorithm = VegasLimit.newBuilder();
+    NanoClock clock = NanoClock.system();
+    final List<LimitListener> listeners = new ArrayList<>();
+    RejectionListener rejectionListener;
+    long minWindowNanos = Duration.ofMillis(100).toNanos();
+    long maxWindowNanos = Duration.ofSeconds(1).toNanos();
+    int minWindowSamples = 20;
+    long minRetryAfterNanos = Duration.ofMillis(10).toNanos();
+    long maxRetryAfterNanos = Duration.ofSeconds(60).toNanos();
+    double retryAfterJitter = 0.5;
+    int maxSamplingPeriod = 64;
+    /** The share of the limit of each level, by ordinal, while shares are in force. */
+    final double[] shares = {1.0, 0.9, 0.8, 0.7};
+    boolean monitorOnly;
+    final List<OverloadDetector> detectors = new ArrayList<>();
+
+    Builder() {}
+
+    /**
+     * Sets the factory of the limit algorithm, called once per {@link #build()}: an algorithm keeps
+     * per-limiter state, so each limiter gets one of its own. Every algorithm builder is such a
+     * factory ({@code algorithm(VegasLimit.newBuilder().queue(2, 4))}), a {@code FixedLimit} is one
+     * of itself (it is immutable: {@code algorithm(FixedLimit.of(20))}), and a custom algorithm's
+     * constructor is one ({@code algorithm(MyLimit::new)}).
+     */
+    public Builder algorithm(Supplier<? extends LimitAlgorithm> factory) {
+      this.algorithm = Args.notNull("algorithm", factory);
+      return this;
+    }
+
+    /** Sets the clock; tests pass a {@link ManualClock}. */
+    public Builder clock(NanoClock clock) {
+      this.clock = Args.notNull("clock", clock);
+      return this;
+    }
+
+    /**
+     * Adds a listener told of every closed window and the limit it set (the hook for limit
+     * changes); listeners run in the order added, on the thread that closed the window.
+     */
+    public Builder listener(LimitListener listener) {
+      listeners.add(Args.notNull("listener", listener));
+      return this;
+    }
+
+    /**
+     * Sets the listener told of every rejected acquisition, on the reject path (see
+     * {@link RejectionListener}); none by default, which costs the reject path a null check.
+     */
+    public Builder rejectionListener(RejectionListener listener) {
+      this.rejectionListener = Args.notNull("rejectionListener", listener);
+      return this;
+    }
+
+    /**
+     * Sets how windows are cut. A window closes when it is at least {@code min} old and holds at
+     * least {@code minSamples} samples (latency samples plus drops), or when it is {@code max} old
+     * and holds anything at all. A quiet window is therefore merged with the next period instead of
+     * being discarded, and the algorithm keeps adapting at low traffic.
+     *
+     * @param min in [1 ms, 1 h]
+     * @param max in [min, 1 h]
+     * @param minSamples in [1, 1000000]
+     */
+    public Builder window(Duration min, Duration max, int minSamples) {
+      long minNanos = Args.nanosInRange("window min", min, MIN_WINDOW_FLOOR, WINDOW_CEILING);
+      long maxNanos = Args.nanosInRange("window max", max, min, WINDOW_CEILING);
+      this.minWindowSamples = Args.inRange("window minSamples", minSamples, 1, 1_000_000);
+      this.minWindowNanos = minNanos;
+      this.maxWindowNanos = maxNanos;
+      return this;
+    }
+
+    /**
+     * Sets the range of the Retry-After hint. The advertised hint, jitter included, never falls
+     * below {@code min} nor reaches beyond {@code max}.
+     *
+     * @param min in [0, 1 day]
+     * @param max in [min * (1 + jitter), 1 day]
+     */
+    public Builder retryAfter(Duration min, Duration max) {
+      long minNanos = Args.nanosInRange("retryAfter min", min, Duration.ZERO, RETRY_AFTER_CEILING);
+      long maxNanos = Args.nanosInRange("retryAfter max", max, min, RETRY_AFTER_CEILING);
+      this.minRetryAfterNanos = minNanos;
+      this.maxRetryAfterNanos = maxNanos;
+      return this;
+    }
+
+    /**
+     * Sets the jitter: a rejection advertises the estimate times a uniform factor in
+     * {@code [1, 1 + jitter)}, so that refused clients do not come back in lock-step.
+     *
+     * @param jitter in [0, 1]
+     */
+    public Builder retryAfterJitter(double jitter) {
+      this.retryAfterJitter = Args.inRange("retryAfterJitter", jitter, 0.0, 1.0);
+      return this;
+    }
+
+    /**
+     * Sets the largest sampling period: at high traffic the limiter times one request in {@code
+     * 2^k} (reading the clock at acquire and release), with {@code 2^k} chosen per window so that a
+     * window holds about a thousand latency samples, and never above this period. 1 times every
+     * request. Counts and drops are always exact.
+     *
+     * @param period a power of two in [1, 1024]
+     */
+    public Builder maxSamplingPeriod(int period) {
+      Args.inRange("maxSamplingPeriod", period, 1, 1024);
+      if (Integer.bitCount(period) != 1) {
+        throw new IllegalArgumentException(
+            "maxSamplingPeriod must be a power of two in [1, 1024] but was " + period);
+      }
+      this.maxSamplingPeriod = period;
+      return this;
+    }
+
+    /**
+     * Sets the share of the limit each priority level may fill while it is under pressure from a
+     * higher level; {@link Priority#CRITICAL_PLUS} may always fill the whole limit. Work of a level
+     * is admitted only if the units in flight, its cost included, stay within its share (rounded
+     * down); otherwise it is refused with {@link RejectReason#PRIORITY_SHED}, leaving the rest of
+     * the limit to the levels above. Shares are in force only under contention: from a refusal of a
+     * higher level until a few windows pass in which no higher level was refused or used the room
+     * reserved for it. Below that, every level may use the whole limit. See {@link
+     * Limiter#tryAcquire(int, Priority)}.
+     *
+     * @param critical the share of {@link Priority#CRITICAL} (and of work without a priority), in
+     *     [sheddablePlus, 1]
+     * @param sheddablePlus the share of {@link Priority#SHEDDABLE_PLUS}, in [sheddable, critical]
+     * @param sheddable the share of {@link Priority#SHEDDABLE}, in [0, sheddablePlus]
+     */
+    public Builder priorityShares(double critical, double sheddablePlus, double sheddable) {
+      Args.inRange("priorityShares critical", critical, 0.0, 1.0);
+      Args.inRange("priorityShares sheddablePlus", sheddablePlus, 0.0, critical);
+      Args.inRange("priorityShares sheddable", sheddable, 0.0, sheddablePlus);
+      shares[Priority.CRITICAL.ordinal()] = critical;
+      shares[Priority.SHEDDABLE_PLUS.ordinal()] = sheddablePlus;
+      shares[Priority.SHEDDABLE.ordinal()] = sheddable;
+      return this;
+    }
+
+    /**
+     * Sets whether the limiter starts monitor-only (shadow mode): it computes its limit and counts
+     * and reports every refusal it would make, but admits the work; see
+     * {@link Limiter#monitorOnly(boolean)}, which switches at run time.
+     */
+    public Builder monitorOnly(boolean monitorOnly) {
+      this.monitorOnly = monitorOnly;
+      return this;
+    }
+
+    /**
+     * Adds overload detectors the limiter reads (see {@link #detector(OverloadDetector)}); the same
+     * checks apply to each.
+     */
+    public Builder detectors(OverloadDetector... detectors) {
+      Args.notNull("detectors", detectors);
+      for (OverloadDetector detector : detectors) {
+        detector(detector);
+      }
+      return this;
+    }
+
+    /**
+     * Adds an overload detector. While any of the limiter's detectors reads ELEVATED or SEVERE,
+     * each window that closes counts as congested ({@link
+     * io.sluice.limit.WindowStats#overloaded()}: the adaptive algorithms back off); while one reads
+     * SEVERE, {@link Priority#SHEDDABLE} work is refused at once with {@link
+     * RejectReason#PROCESS_OVERLOADED}. The admit path reads each detector's signal (a volatile
+     * read) only for SHEDDABLE work. The limiter neither starts nor closes the detector: its owner
+     * does, and may share it between limiters.
+     *
+     * @throws IllegalArgumentException if {@code detector} is null, or already added, or has the
+     *     name of one already added
+     */
+    public Builder detector(OverloadDetector detector) {
+      Args.notNull("detector", detector);
+      String name = Args.notNull("detector name", detector.name());
+      for (OverloadDetector added : detectors) {
+        if (added == detector || added.name().equals(name)) {
+          throw new IllegalArgumentException("detector must not repeat a detector or a name "
+              + "already "
+              + "added but was " + detector + " named \"" + name + "\"");
+        }
+      }
+      detectors.add(detector);
+      return this;
+    }
+
+    /**
+     * Builds a limiter; the builder may go on to build more, each with its own algorithm. The
+     * algorithm factory is called once, and the algorithm's bounds are read once, here, and
+     * checked: its {@code maxLimit()} must lie in {@code [1, LimitAlgorithm.MAX_SUPPORTED_LIMIT]},
+     * its {@code minLimit()} in {@code [1, maxLimit()]} and its {@code initialLimit()} in {@code
+     * [minLimit(), maxLimit()]}.
+     *
+     * @throws IllegalArgumentException if the algorithm reports bounds outside those ranges (the
+     *     message names the algorithm's class, the method, the value and the range), or if the
+     *     Retry-After range cannot hold the jitter
+     * @throws IllegalStateException if the factory returns null, or a {@code VegasLimit},
+     *     {@code AimdLimit} or {@code GradientLimit} that a limiter already owns (two limiters
+     *     would share its state, written by both window closers)
+     */
+    public Limiter build() {
+      long lowestMax = (long) Math.ceil(minRetryAfterNanos * (1.0 + retryAfterJitter));
+      if (maxRetryAfterNanos < lowestMax) {
+        throw new IllegalArgumentException("retryAfter max must be in [" + lowestMax + "ns, "
+            + RETRY_AFTER_CEILING.toNanos() + "ns] (min * (1 + jitter)) but was "
+            + maxRetryAfterNanos + "ns");
+      }
+      LimitAlgorithm chosen = algorithm.get();
+      if (chosen == null) {
+        throw new IllegalStateException("the algorithm factory " + algorithm + " returned null");
+      }
+      int max = reported(chosen, "maxLimit()", chosen.maxLimit(), 1,
+          LimitAlgorithm.MAX_SUPPORTED_LIMIT);
+      int min = reported(chosen, "minLimit()", chosen.minLimit(), 1, max);
+      int initial = reported(chosen, "initialLimit()", chosen.initialLimit(), min, max);
+      claim(chosen);
+      return new WindowedLimiter(this, chosen, min, initial, max);
+    }
+
+    /**
+     * Refuses an algorithm of the library's that a limiter already owns: its state (the RTT
+     * baseline, the pooled windows) is plain fields that one window closer at a time may write.
+     * FixedLimit is immutable, and a custom algorithm may be too: neither is checked.
+     */
+    private static void claim(LimitAlgorithm chosen) {
+      boolean stateful = chosen instanceof VegasLimit || chosen instanceof AimdLimit
+          || chosen instanceof GradientLimit;
+      if (stateful && OWNED.putIfAbsent(chosen, Boolean.TRUE) != null) {
+        throw new IllegalStateException("the algorithm " + chosen + " already belongs to a limiter:"
+            + " give algorithm(...) a factory of new instances, such as the algorithm's builder ("
+            + "algorithm(VegasLimit.newBuilder())), not a supplier of one shared instance");
+      }
+    }
+
+    /**
+     * Returns {@code value}, what {@code algorithm.method} reported, if it lies in {@code [low,
+     * high]}; a custom algorithm is checked here because its own constructor may not be.
+     */
+    private static int reported(
+        LimitAlgorithm algorithm, String method, int value, int low, int high) {
+      if (value < low || value > high) {
+        throw new IllegalArgumentException("limit algorithm " + algorithm.getClass().getName()
+            + ": "
+            + method + " must be in [" + low + ", " + high + "] but was " + value);
+      }
+      return value;
     }
   }
 }

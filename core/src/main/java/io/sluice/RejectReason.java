@@ -30,7 +30,7 @@ public enum RejectReason {
    */
   FAIR_SHARE,
   /**
-   * An overload detector attached to the limiter (see {@code LimiterBuilder#detectors}) reads
+   * An overload detector attached to the limiter (see {@code Limiter.Builder#detectors}) reads
    * SEVERE: the process itself is starved (scheduling lag, GC pauses, CPU, a saturated pool), so
    * {@link Priority#SHEDDABLE} work is refused at once, whatever the limit.
    */

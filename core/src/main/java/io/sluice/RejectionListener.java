@@ -2,8 +2,8 @@ package io.sluice;
 
 /**
  * Told of every rejection a limiter or guard makes: for alerts, logs and custom metrics. Register
- * it on the builder ({@code LimiterBuilder}, {@code AdmissionExecutorBuilder},
- * {@code PoolGuard.Builder}); without one, the reject path pays a single null check.
+ * it on the builder ({@code Limiter.Builder}, {@code AdmissionExecutor.Builder}, {@code
+ * PoolGuard.Builder}); without one, the reject path pays a single null check.
  *
  * <p>Called on the rejecting thread, inside the call that rejected (for a limiter, inside
  * {@link Limiter#tryAcquire(int)}, on its nanosecond reject path), possibly from many threads at

@@ -235,7 +235,7 @@ final class WindowedLimiter extends WindowedLimiterFields
   private int lastCompletionCount;
   private long lastRejections;
 
-  WindowedLimiter(LimiterBuilder builder, LimitAlgorithm algorithm, int minLimit,
+  WindowedLimiter(Limiter.Builder builder, LimitAlgorithm algorithm, int minLimit,
       int initialLimit, int maxLimit) {
     this.clock = builder.clock;
     this.algorithm = algorithm;
@@ -791,8 +791,7 @@ final class WindowedLimiter extends WindowedLimiterFields
     return retryAfter;
   }
 
-  @Override
-  public long rejections() {
+  long rejections() {
     long total = 0;
     for (LongAdder count : refusals) {
       total += count.sum();
@@ -800,8 +799,7 @@ final class WindowedLimiter extends WindowedLimiterFields
     return total;
   }
 
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
+  long rejections(RejectReason reason, Priority priority) {
     if (reason == null || priority == null) {
       throw new IllegalArgumentException("reason and priority must not be null but were "
           + reason + " and " + priority);
@@ -816,23 +814,19 @@ final class WindowedLimiter extends WindowedLimiterFields
         ? refusals[2 * LEVELS + priority.ordinal()].sum() : 0;
   }
 
-  @Override
-  public long monitoredRejections() {
+  long monitoredRejections() {
     return monitoredRejections.sum();
   }
 
-  @Override
-  public long invalidReleases() {
+  long invalidReleases() {
     return invalidReleases.sum();
   }
 
-  @Override
-  public long invalidSamples() {
+  long invalidSamples() {
     return invalidSamples.sum();
   }
 
-  @Override
-  public long invalidAdjustments() {
+  long invalidAdjustments() {
     return invalidAdjustments.sum();
   }
 
@@ -841,8 +835,7 @@ final class WindowedLimiter extends WindowedLimiterFields
     return cappedFrom;
   }
 
-  @Override
-  public long windowsClosed() {
+  long windowsClosed() {
     return windowsClosed;
   }
 

@@ -25,7 +25,7 @@ class AlgorithmFactoryTest {
   @Test
   void theFactoryIsCalledOncePerBuildAndTheBuilderMayBuildTwice() {
     AtomicInteger calls = new AtomicInteger();
-    LimiterBuilder builder = Limiter.newBuilder().clock(clock).algorithm(() -> {
+    Limiter.Builder builder = Limiter.newBuilder().clock(clock).algorithm(() -> {
       calls.incrementAndGet();
       return VegasLimit.newBuilder().initialLimit(4).maxLimit(8).build();
     });
@@ -45,7 +45,7 @@ class AlgorithmFactoryTest {
     assertThat(aimd.get()).isNotSameAs(aimd.get());
     assertThat(gradient.get()).isNotSameAs(gradient.get());
     for (Supplier<? extends LimitAlgorithm> factory : List.of(vegas, aimd, gradient)) {
-      LimiterBuilder builder = Limiter.newBuilder().clock(clock).algorithm(factory);
+      Limiter.Builder builder = Limiter.newBuilder().clock(clock).algorithm(factory);
       assertThat(builder.build()).isNotSameAs(builder.build());
     }
   }
@@ -64,8 +64,8 @@ class AlgorithmFactoryTest {
   void aFactoryOfOneSharedInstanceIsRefusedOnItsSecondBuild() {
     AimdLimit shared = AimdLimit.newBuilder().timeout(Duration.ofMillis(50)).build();
     GradientLimit gradient = GradientLimit.newBuilder().build();
-    LimiterBuilder aimdBuilder = Limiter.newBuilder().clock(clock).algorithm(() -> shared);
-    LimiterBuilder gradientBuilder = Limiter.newBuilder().clock(clock).algorithm(() -> gradient);
+    Limiter.Builder aimdBuilder = Limiter.newBuilder().clock(clock).algorithm(() -> shared);
+    Limiter.Builder gradientBuilder = Limiter.newBuilder().clock(clock).algorithm(() -> gradient);
     aimdBuilder.build();
     gradientBuilder.build();
     assertThatThrownBy(aimdBuilder::build).isInstanceOf(IllegalStateException.class)
@@ -78,7 +78,7 @@ class AlgorithmFactoryTest {
   void aRefusedBuildLeavesTheInstanceUnclaimedWhenItsBoundsFail() {
     // Bounds are checked before the claim: a failed build does not make the instance unusable.
     VegasLimit vegas = VegasLimit.newBuilder().initialLimit(4).maxLimit(8).build();
-    LimiterBuilder badRetryAfter = Limiter.newBuilder().clock(clock).algorithm(() -> vegas)
+    Limiter.Builder badRetryAfter = Limiter.newBuilder().clock(clock).algorithm(() -> vegas)
         .retryAfter(Duration.ofMillis(100), Duration.ofMillis(100)).retryAfterJitter(0.5);
     assertThatThrownBy(badRetryAfter::build).isInstanceOf(IllegalArgumentException.class);
     assertThat(Limiter.newBuilder().clock(clock).algorithm(() -> vegas).build().limit())

@@ -51,7 +51,7 @@ class LimiterCostAdjustmentTest {
     // A second charge would stack on the first: refused, the permit keeps its cost.
     assertThat(limiter.adjust(b, 4)).isFalse();
     assertThat(limiter.inFlight()).isEqualTo(13);
-    assertThat(limiter.invalidAdjustments()).isZero();
+    assertThat(limiter.snapshot().invalidAdjustments()).isZero();
     assertThat(Ticket.isRejection(limiter.tryAcquire())).isTrue();
     // A refund is always granted; once in flight is within the limit, a charge is again.
     assertThat(limiter.adjust(a, 6)).isTrue();
@@ -76,7 +76,7 @@ class LimiterCostAdjustmentTest {
     assertThat(limiter.adjust(Ticket.rejection(RejectReason.LIMIT_REACHED, 5), 1)).isFalse();
     assertThat(limiter.release(permit, Outcome.IGNORED)).isTrue();
     assertThat(limiter.adjust(permit, 1)).isFalse();
-    assertThat(limiter.invalidAdjustments()).isEqualTo(4);
+    assertThat(limiter.snapshot().invalidAdjustments()).isEqualTo(4);
     assertThat(limiter.inFlight()).isZero();
 
     long held = limiter.tryAcquire();
@@ -121,6 +121,7 @@ class LimiterCostAdjustmentTest {
     assertThat(limiter.inFlight()).isEqualTo(4);
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidSamples() + limiter.invalidAdjustments()).isZero();
+    assertThat(limiter.snapshot().invalidSamples() + limiter.snapshot().invalidAdjustments())
+        .isZero();
   }
 }

@@ -3,12 +3,13 @@ package io.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.metrics.LimiterSnapshot;
 import org.junit.jupiter.api.Test;
 
 /**
  * The default methods of {@link Limiter} describe a limiter without the feature: priorities
- * ignored, no milestone samples, no cost adjustment, never monitor-only, every refusal a
- * LIMIT_REACHED of CRITICAL work.
+ * ignored, no milestone samples, no cost adjustment, never monitor-only, and a snapshot of the live
+ * state whose counts are 0.
  */
 class LimiterDefaultsTest {
 
@@ -16,7 +17,6 @@ class LimiterDefaultsTest {
   static final class Minimal implements Limiter {
     int costAsked;
     boolean held;
-    long rejections;
 
     @Override
     public long tryAcquire() {
@@ -27,7 +27,6 @@ class LimiterDefaultsTest {
     public long tryAcquire(int cost) {
       costAsked = cost;
       if (held) {
-        rejections++;
         return Ticket.rejection(RejectReason.LIMIT_REACHED, 0);
       }
       held = true;
@@ -55,21 +54,6 @@ class LimiterDefaultsTest {
     public long retryAfterNanos() {
       return 0;
     }
-
-    @Override
-    public long rejections() {
-      return rejections;
-    }
-
-    @Override
-    public long invalidReleases() {
-      return 0;
-    }
-
-    @Override
-    public long windowsClosed() {
-      return 0;
-    }
   }
 
   @Test
@@ -86,14 +70,13 @@ class LimiterDefaultsTest {
     assertThat(limiter.sample(permit)).isFalse();
     assertThat(limiter.adjust(permit, 2)).isFalse();
     assertThat(limiter.monitorOnly()).isFalse();
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL)).isEqualTo(1);
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL_PLUS)).isZero();
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.CRITICAL)).isZero();
-    assertThatThrownBy(() -> limiter.rejections(RejectReason.LIMIT_REACHED, null))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThat(limiter.monitoredRejections()).isZero();
-    assertThat(limiter.invalidSamples()).isZero();
-    assertThat(limiter.invalidAdjustments()).isZero();
+    LimiterSnapshot snapshot = limiter.snapshot();
+    assertThat(snapshot.limit()).isEqualTo(1);
+    assertThat(snapshot.inFlight()).isEqualTo(1);
+    assertThat(snapshot.rejected()).isZero();
+    assertThat(snapshot.monitoredRejections()).isZero();
+    assertThat(snapshot.invalidSamples()).isZero();
+    assertThat(snapshot.invalidAdjustments()).isZero();
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
   }
 }

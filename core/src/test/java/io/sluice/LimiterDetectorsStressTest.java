@@ -123,12 +123,12 @@ class LimiterDetectorsStressTest {
     assertThat(maxActive.get()).as("units in flight at once").isLessThanOrEqualTo(MAX_LIMIT);
     assertThat(limiter.inFlight()).isZero();
     assertThat(active.get()).isZero();
-    assertThat(limiter.rejections()).isEqualTo(refused.sum());
+    assertThat(limiter.snapshot().rejected()).isEqualTo(refused.sum());
     assertThat(limiter.snapshot().rejected(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
         .as("the toggling detector was seen SEVERE").isPositive();
     LimiterSnapshot snapshot = limiter.snapshot();
     assertThat(snapshot.admitted()).isEqualTo(admitted.sum());
     assertThat(snapshot.completed()).isEqualTo(admitted.sum());
-    assertThat(limiter.windowsClosed()).isPositive();
+    assertThat(limiter.snapshot().windowsClosed()).isPositive();
   }
 }

@@ -45,7 +45,7 @@ class LimiterDetectorsTest {
 
   @Test
   void theBuilderRefusesNullAndRepeatedDetectors() {
-    LimiterBuilder builder = Limiter.newBuilder().detector(heartbeat);
+    Limiter.Builder builder = Limiter.newBuilder().detector(heartbeat);
     assertThatThrownBy(() -> builder.detector(null)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("detector must not be null");
     assertThatThrownBy(() -> builder.detectors((io.sluice.detector.OverloadDetector[]) null))
@@ -88,7 +88,7 @@ class LimiterDetectorsTest {
 
     assertThat(limiter.snapshot().rejected(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
         .isEqualTo(2);
-    assertThat(limiter.rejections()).isEqualTo(2);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(2);
     assertThat(heard).containsExactly("PROCESS_OVERLOADED/SHEDDABLE",
         "PROCESS_OVERLOADED/SHEDDABLE");
     LimiterSnapshot snapshot = limiter.snapshot();
@@ -117,7 +117,7 @@ class LimiterDetectorsTest {
     assertThat(Ticket.isPermit(permit)).isTrue();
     assertThat(limiter.snapshot().rejected(RejectReason.PROCESS_OVERLOADED, Priority.SHEDDABLE))
         .isEqualTo(1);
-    assertThat(limiter.monitoredRejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(1);
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
   }
 
@@ -160,7 +160,7 @@ class LimiterDetectorsTest {
       window(limiter);
     }
     int calm = limiter.limit();
-    long windows = limiter.windowsClosed();
+    long windows = limiter.snapshot().windowsClosed();
 
     heartbeat.set(OverloadLevel.ELEVATED);
     int previous = calm;
@@ -170,7 +170,7 @@ class LimiterDetectorsTest {
           .isLessThan(previous);
       previous = next;
     }
-    assertThat(limiter.windowsClosed()).isGreaterThanOrEqualTo(windows + 5);
+    assertThat(limiter.snapshot().windowsClosed()).isGreaterThanOrEqualTo(windows + 5);
 
     heartbeat.set(OverloadLevel.NONE);
     int low = limiter.limit();

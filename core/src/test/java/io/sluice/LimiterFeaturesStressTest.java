@@ -149,12 +149,12 @@ class LimiterFeaturesStressTest {
     assertThat(limiter.inFlight()).as(context).isZero();
     assertThat(limiter.admitted()).as(context).isEqualTo(admitted.get());
     assertThat(limiter.releases()).as(context).isEqualTo(released.get());
-    assertThat(limiter.rejections()).as(context).isEqualTo(refused.get());
-    assertThat(limiter.invalidReleases()).as(context).isEqualTo(misuse.get());
-    assertThat(limiter.invalidSamples()).as(context).isEqualTo(misuse.get());
-    assertThat(limiter.invalidAdjustments()).as(context).isEqualTo(misuse.get());
+    assertThat(limiter.snapshot().rejected()).as(context).isEqualTo(refused.get());
+    assertThat(limiter.snapshot().invalidReleases()).as(context).isEqualTo(misuse.get());
+    assertThat(limiter.snapshot().invalidSamples()).as(context).isEqualTo(misuse.get());
+    assertThat(limiter.snapshot().invalidAdjustments()).as(context).isEqualTo(misuse.get());
     assertThat(sampled.sum()).as(context).isGreaterThan(THREADS * OPERATIONS / 20);
-    assertThat(limiter.windowsClosed()).as(context).isGreaterThan(100);
+    assertThat(limiter.snapshot().windowsClosed()).as(context).isGreaterThan(100);
   }
 
   @Test
@@ -205,7 +205,7 @@ class LimiterFeaturesStressTest {
     assertThat(released.get()).as(context).isEqualTo(admitted.get());
     assertThat(maxInFlight.get()).as(context).isLessThanOrEqualTo(LIMIT + MAX_COST - 1);
     assertThat(limiter.inFlight()).as(context).isZero();
-    assertThat(limiter.invalidReleases()).as(context).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).as(context).isZero();
     assertThat(limiter.admitted()).as(context).isEqualTo(admitted.get());
     assertThat(limiter.releases()).as(context).isEqualTo(released.get());
   }
@@ -255,17 +255,17 @@ class LimiterFeaturesStressTest {
     String context = "seed " + seed;
     assertThat(released.get()).as(context).isEqualTo(admitted.get());
     assertThat(limiter.inFlight()).as(context).isZero();
-    assertThat(limiter.monitoredRejections()).as(context).isPositive();
+    assertThat(limiter.snapshot().monitoredRejections()).as(context).isPositive();
     assertThat(refused.get()).as(context).isPositive();
-    assertThat(limiter.rejections() - limiter.monitoredRejections()).as(context)
+    assertThat(limiter.snapshot().rejected() - limiter.snapshot().monitoredRejections()).as(context)
         .isEqualTo(refused.get());
     assertThat(limiter.admitted()).as(context).isEqualTo(admitted.get());
     long byReasonAndPriority = 0;
     for (RejectReason reason : RejectReason.values()) {
       for (Priority priority : LEVELS) {
-        byReasonAndPriority += limiter.rejections(reason, priority);
+        byReasonAndPriority += limiter.snapshot().rejected(reason, priority);
       }
     }
-    assertThat(byReasonAndPriority).as(context).isEqualTo(limiter.rejections());
+    assertThat(byReasonAndPriority).as(context).isEqualTo(limiter.snapshot().rejected());
   }
 }

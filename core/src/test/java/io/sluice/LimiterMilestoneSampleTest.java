@@ -93,19 +93,19 @@ class LimiterMilestoneSampleTest {
     assertThat(limiter.sample(permit)).isTrue();
     // A second milestone is refused but not counted: callers may mark it on every chunk.
     assertThat(limiter.sample(permit)).isFalse();
-    assertThat(limiter.invalidSamples()).isZero();
+    assertThat(limiter.snapshot().invalidSamples()).isZero();
 
     long rejection = Ticket.rejection(RejectReason.LIMIT_REACHED, 0);
     assertThat(limiter.sample(rejection)).isFalse();
     assertThat(limiter.sample(permit + 1)).isFalse();
     assertThat(limiter.sample(permit ^ 1L << 40)).isFalse();
     assertThat(limiter.sample(Long.MAX_VALUE)).isFalse();
-    assertThat(limiter.invalidSamples()).isEqualTo(4);
+    assertThat(limiter.snapshot().invalidSamples()).isEqualTo(4);
 
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
     assertThat(limiter.sample(permit)).isFalse();
-    assertThat(limiter.invalidSamples()).isEqualTo(5);
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidSamples()).isEqualTo(5);
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
     assertThat(limiter.inFlight()).isZero();
   }
 
@@ -133,7 +133,7 @@ class LimiterMilestoneSampleTest {
     }
     clock.advance(Duration.ofMillis(150));
     limiter.release(limiter.tryAcquire(), Outcome.DROPPED);
-    assertThat(limiter.windowsClosed()).isEqualTo(1);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(1);
 
     int streams = 64 * 200;
     long[] permits = new long[streams];
@@ -147,7 +147,7 @@ class LimiterMilestoneSampleTest {
     }
     limiter.release(limiter.tryAcquire(), Outcome.DROPPED);
 
-    assertThat(limiter.windowsClosed()).isEqualTo(2);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(2);
     // About 200 of the 12800 milestones were timed: the sampler's rate, not one per milestone.
     assertThat(algorithm.samples.get(1)).isBetween(100L, 300L);
   }

@@ -52,9 +52,10 @@ class LimiterMonitorOnlyTest {
     long[] permits = acquire(limiter, 12);
 
     assertThat(limiter.inFlight()).isEqualTo(12);
-    assertThat(limiter.rejections()).isEqualTo(7);
-    assertThat(limiter.monitoredRejections()).isEqualTo(7);
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL)).isEqualTo(7);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(7);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(7);
+    assertThat(limiter.snapshot().rejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL))
+        .isEqualTo(7);
     assertThat(heard).hasSize(7).containsOnly("LIMIT_REACHED/CRITICAL");
     // Every permit is a real one: released exactly once, and the counts add up at rest.
     release(limiter, permits);
@@ -83,8 +84,8 @@ class LimiterMonitorOnlyTest {
     long again = limiter.tryAcquire();
     assertThat(Ticket.isPermit(again)).isTrue();
 
-    assertThat(limiter.rejections()).isEqualTo(5);
-    assertThat(limiter.monitoredRejections()).isEqualTo(3);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(5);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(3);
     release(limiter, new long[] {first[3], again});
     assertThat(limiter.inFlight()).isZero();
   }
@@ -115,8 +116,9 @@ class LimiterMonitorOnlyTest {
       four[i] = limiter.tryAcquire(1, Priority.SHEDDABLE);
     }
     assertThat(heard).endsWith("PRIORITY_SHED/SHEDDABLE");
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(1);
-    assertThat(limiter.monitoredRejections()).isEqualTo(3);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE))
+        .isEqualTo(1);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(3);
     release(limiter, four);
     release(limiter, new long[] {critical, more});
     assertThat(limiter.inFlight()).isZero();
@@ -169,7 +171,7 @@ class LimiterMonitorOnlyTest {
     assertThat(limiter.permitCapacity()).isBetween(2 * 5_000, 4 * 5_000);
     release(limiter, permits);
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.monitoredRejections()).isEqualTo(4_990);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(4_990);
   }
 
   @Test
@@ -185,8 +187,8 @@ class LimiterMonitorOnlyTest {
 
     long refused = limiter.tryAcquire();
     assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.LIMIT_REACHED);
-    assertThat(limiter.rejections()).isEqualTo(permits.length);
-    assertThat(limiter.monitoredRejections()).isEqualTo(permits.length - 1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(permits.length);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(permits.length - 1);
     // A refund is always granted; an extra charge beyond the ceiling is refused.
     assertThat(limiter.adjust(permits[0], max - 1)).isTrue();
     long one = limiter.tryAcquire();

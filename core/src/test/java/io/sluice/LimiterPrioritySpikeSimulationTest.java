@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
+import io.sluice.metrics.LimiterSnapshot;
 import java.util.ArrayDeque;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
@@ -215,18 +216,8 @@ class LimiterPrioritySpikeSimulationTest {
     }
 
     @Override
-    public long rejections() {
-      return delegate.rejections();
-    }
-
-    @Override
-    public long invalidReleases() {
-      return delegate.invalidReleases();
-    }
-
-    @Override
-    public long windowsClosed() {
-      return delegate.windowsClosed();
+    public LimiterSnapshot snapshot() {
+      return delegate.snapshot();
     }
   }
 }

@@ -62,12 +62,12 @@ class LimiterPriorityTest {
 
   /** Closes one window with a short request of {@code priority}. */
   private void closeWindow(Limiter limiter, Priority priority) {
-    long before = limiter.windowsClosed();
+    long before = limiter.snapshot().windowsClosed();
     long permit = limiter.tryAcquire(1, priority);
     assertThat(Ticket.isPermit(permit)).isTrue();
     clock.advance(Duration.ofMillis(150));
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
-    assertThat(limiter.windowsClosed()).isEqualTo(before + 1);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(before + 1);
   }
 
   @Test
@@ -94,7 +94,7 @@ class LimiterPriorityTest {
     // Sheddable work alone may fill the whole limit.
     long[] sheddable = acquire(limiter, Priority.SHEDDABLE, 20);
     release(limiter, sheddable, 0, 20);
-    assertThat(limiter.rejections()).isZero();
+    assertThat(limiter.snapshot().rejected()).isZero();
     assertThat(limiter.cappedFrom()).isEqualTo(Priority.LEVELS);
     assertThat(limiter.inFlight()).isZero();
   }
@@ -121,13 +121,16 @@ class LimiterPriorityTest {
     long[] more = acquire(limiter, Priority.CRITICAL, 3);
     assertShed(limiter.tryAcquire(1, Priority.CRITICAL), RejectReason.LIMIT_REACHED);
 
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL)).isEqualTo(2);
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(2);
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE_PLUS))
+    assertThat(limiter.snapshot().rejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL))
+        .isEqualTo(2);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE))
+        .isEqualTo(2);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE_PLUS))
         .isEqualTo(1);
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE)).isZero();
-    assertThat(limiter.rejections(RejectReason.QUEUE_FULL, Priority.SHEDDABLE)).isZero();
-    assertThat(limiter.rejections()).isEqualTo(5);
+    assertThat(limiter.snapshot().rejected(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE))
+        .isZero();
+    assertThat(limiter.snapshot().rejected(RejectReason.QUEUE_FULL, Priority.SHEDDABLE)).isZero();
+    assertThat(limiter.snapshot().rejected()).isEqualTo(5);
     assertThat(heard).containsExactly("LIMIT_REACHED/CRITICAL", "PRIORITY_SHED/SHEDDABLE",
         "PRIORITY_SHED/SHEDDABLE", "PRIORITY_SHED/SHEDDABLE_PLUS", "LIMIT_REACHED/CRITICAL");
 
@@ -298,7 +301,7 @@ class LimiterPriorityTest {
     assertThatThrownBy(() -> limiter.tryAcquire(1, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("priority");
-    assertThatThrownBy(() -> limiter.rejections(null, Priority.CRITICAL))
+    assertThatThrownBy(() -> limiter.snapshot().rejected(null, Priority.CRITICAL))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

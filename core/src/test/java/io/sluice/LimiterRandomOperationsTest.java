@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
+import io.sluice.metrics.LimiterSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -268,18 +269,18 @@ class LimiterRandomOperationsTest {
 
         assertThat(limiter.inFlight()).as(at).isEqualTo(inFlight);
         assertThat(limiter.limit()).as(at).isBetween(LOW, HIGH);
-        assertThat(limiter.rejections()).as(at).isEqualTo(model.rejections);
-        assertThat(limiter.invalidReleases()).as(at).isEqualTo(model.badReleases);
-        assertThat(limiter.invalidSamples()).as(at).isEqualTo(model.badSamples);
-        assertThat(limiter.invalidAdjustments()).as(at).isEqualTo(model.badAdjustments);
+        assertThat(limiter.snapshot().rejected()).as(at).isEqualTo(model.rejections);
+        assertThat(limiter.snapshot().invalidReleases()).as(at).isEqualTo(model.badReleases);
+        assertThat(limiter.snapshot().invalidSamples()).as(at).isEqualTo(model.badSamples);
+        assertThat(limiter.snapshot().invalidAdjustments()).as(at).isEqualTo(model.badAdjustments);
         assertThat(limiter.admitted()).as(at).isEqualTo(model.admitted);
         assertThat(limiter.releases()).as(at).isEqualTo(model.released);
         assertThat(limiter.drops()).as(at).isEqualTo(model.drops);
         assertThat(limiter.ignoredReleases()).as(at).isEqualTo(model.ignored);
         assertThat(listeners.rejections.sum()).as(at).isEqualTo(model.rejections);
-        assertThat(limiter.windowsClosed()).as(at).isGreaterThanOrEqualTo(windows)
+        assertThat(limiter.snapshot().windowsClosed()).as(at).isGreaterThanOrEqualTo(windows)
             .isEqualTo(listeners.windows.sum());
-        windows = limiter.windowsClosed();
+        windows = limiter.snapshot().windowsClosed();
       }
       for (long[] permit : held) {
         assertThat(release(limiter, permit[0], Outcome.SUCCESS)).as(context).isTrue();
@@ -288,7 +289,7 @@ class LimiterRandomOperationsTest {
       assertThat(limiter.inFlight()).as(context).isZero();
       assertThat(limiter.admitted()).as(context).isEqualTo(model.admitted)
           .isEqualTo(limiter.releases());
-      assertThat(limiter.invalidReleases()).as(context).isEqualTo(model.badReleases);
+      assertThat(limiter.snapshot().invalidReleases()).as(context).isEqualTo(model.badReleases);
       assertThat(windows).as(context + ": windows closed, listeners threw").isGreaterThan(10);
       assertThat(model.admitted).as(context).isGreaterThan(300);
       assertThat(model.rejections).as(context).isGreaterThan(300);
@@ -394,8 +395,9 @@ class LimiterRandomOperationsTest {
           // Readers: everything a metrics scrape calls; the counts never go back.
           assertThat(limiter.limit()).as(at).isBetween(LOW, HIGH);
           assertThat(limiter.retryAfterNanos()).as(at).isNotNegative();
-          long[] now = {limiter.admitted(), limiter.releases(), limiter.rejections(),
-              limiter.invalidReleases(), limiter.windowsClosed(), limiter.drops()};
+          LimiterSnapshot counts = limiter.snapshot();
+          long[] now = {limiter.admitted(), limiter.releases(), counts.rejected(),
+              counts.invalidReleases(), counts.windowsClosed(), limiter.drops()};
           for (int i = 0; i < now.length; i++) {
             assertThat(now[i]).as(at + ": count %d", i).isGreaterThanOrEqualTo(seen[i]);
           }
@@ -417,10 +419,10 @@ class LimiterRandomOperationsTest {
     assertThat(limiter.releases()).as(context).isEqualTo(released.get());
     assertThat(limiter.drops()).as(context).isEqualTo(drops.get());
     assertThat(limiter.ignoredReleases()).as(context).isEqualTo(ignored.get());
-    assertThat(limiter.rejections()).as(context).isEqualTo(rejections.get())
+    assertThat(limiter.snapshot().rejected()).as(context).isEqualTo(rejections.get())
         .isEqualTo(listeners.rejections.sum());
-    assertThat(limiter.invalidReleases()).as(context).isEqualTo(badReleases.get());
-    assertThat(limiter.windowsClosed()).as(context).isEqualTo(listeners.windows.sum())
+    assertThat(limiter.snapshot().invalidReleases()).as(context).isEqualTo(badReleases.get());
+    assertThat(limiter.snapshot().windowsClosed()).as(context).isEqualTo(listeners.windows.sum())
         .isGreaterThan(10);
     assertThat(admitted.get()).as(context).isGreaterThan(threads * 1_000L);
     assertThat(rejections.get()).as(context).isGreaterThan(threads * 1_000L);

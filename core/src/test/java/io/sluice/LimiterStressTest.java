@@ -138,7 +138,7 @@ class LimiterStressTest {
     assertThat(unexpected.get()).as("releases refused or accepted against the contract").isZero();
     assertThat(active.get()).isZero();
     return new Totals(admitted.get(), released.get(), doubleReleases.get(), maxActive.get(),
-        limiter.windowsClosed());
+        limiter.snapshot().windowsClosed());
   }
 
   /** Releases a held permit with a random outcome, sometimes after a failure, sometimes twice. */
@@ -178,9 +178,10 @@ class LimiterStressTest {
 
     assertThat(totals.maxActive()).isLessThanOrEqualTo(12);
     assertThat(totals.admitted()).isGreaterThan(THREADS * OPERATIONS / 10);
-    assertThat(limiter.rejections()).as("demand exceeded the limit").isGreaterThan(THREADS * OPERATIONS / 20);
+    assertThat(limiter.snapshot().rejected())
+        .as("demand exceeded the limit").isGreaterThan(THREADS * OPERATIONS / 20);
     assertThat(totals.released()).isEqualTo(totals.admitted());
-    assertThat(limiter.invalidReleases()).isEqualTo(totals.doubleReleases());
+    assertThat(limiter.snapshot().invalidReleases()).isEqualTo(totals.doubleReleases());
     assertThat(limiter.inFlight()).isZero();
   }
 
@@ -289,7 +290,7 @@ class LimiterStressTest {
       assertThat(wronglyAccepted.get()).as(context).isZero();
       assertThat(maxActive.get()).as(context).isLessThanOrEqualTo(16_000);
       assertThat(released.get()).as(context).isEqualTo(admitted.get());
-      assertThat(limiter.invalidReleases()).as(context).isEqualTo(badReleases.get());
+      assertThat(limiter.snapshot().invalidReleases()).as(context).isEqualTo(badReleases.get());
       assertThat(limiter.inFlight()).as(context).isZero();
       assertThat(limiter.admitted()).as(context).isEqualTo(admitted.get());
       assertThat(limiter.releases()).as(context).isEqualTo(released.get());
@@ -314,7 +315,7 @@ class LimiterStressTest {
     assertThat(totals.windows()).as("the limit swung many times").isGreaterThan(100);
     assertThat(totals.maxActive()).isLessThanOrEqualTo(24);
     assertThat(totals.released()).isEqualTo(totals.admitted());
-    assertThat(limiter.invalidReleases()).isEqualTo(totals.doubleReleases());
+    assertThat(limiter.snapshot().invalidReleases()).isEqualTo(totals.doubleReleases());
     assertThat(limiter.inFlight()).isZero();
   }
 }

@@ -72,7 +72,7 @@ class LimiterTest {
     assertThat(Ticket.retryAfterNanos(d)).isBetween(
         Duration.ofMillis(10).toNanos(), Duration.ofMillis(15).toNanos());
     assertThat(limiter.inFlight()).isEqualTo(3);
-    assertThat(limiter.rejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(1);
   }
 
   @Test
@@ -84,7 +84,7 @@ class LimiterTest {
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isFalse();
     assertThat(limiter.release(permit, Outcome.DROPPED)).isFalse();
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isEqualTo(2);
+    assertThat(limiter.snapshot().invalidReleases()).isEqualTo(2);
 
     long next = limiter.tryAcquire();
     assertThat(Ticket.isPermit(next)).isTrue();
@@ -103,7 +103,7 @@ class LimiterTest {
     assertThat(limiter.release(Long.MAX_VALUE, Outcome.SUCCESS)).isFalse();
     assertThat(limiter.release(permit + 1, Outcome.SUCCESS)).isFalse();
     assertThat(limiter.inFlight()).isEqualTo(1);
-    assertThat(limiter.invalidReleases()).isEqualTo(3);
+    assertThat(limiter.snapshot().invalidReleases()).isEqualTo(3);
     assertThatThrownBy(() -> limiter.release(permit, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("outcome");
@@ -156,14 +156,14 @@ class LimiterTest {
           }
         }
       }
-      assertThat(limiter.invalidReleases()).isEqualTo(attempts);
+      assertThat(limiter.snapshot().invalidReleases()).isEqualTo(attempts);
       assertThat(limiter.inFlight()).isEqualTo(held);
       assertThat(Ticket.isRejection(limiter.tryAcquire())).as("the limit still binds").isTrue();
       for (long permit : permits) {
         assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
       }
       assertThat(limiter.inFlight()).isZero();
-      assertThat(limiter.invalidReleases()).isEqualTo(attempts);
+      assertThat(limiter.snapshot().invalidReleases()).isEqualTo(attempts);
     }
   }
 
@@ -185,7 +185,7 @@ class LimiterTest {
         .isInstanceOf(IllegalStateException.class).hasMessage("listener bug");
     assertThat(limiter.inFlight()).isZero();
     assertThat(limiter.limit()).isEqualTo(9);
-    assertThat(limiter.windowsClosed()).isEqualTo(1);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(1);
     // The window restarted: the next releases do not run into the failure again until it is due.
     assertThat(limiter.release(limiter.tryAcquire(), Outcome.SUCCESS)).isTrue();
   }
@@ -251,17 +251,17 @@ class LimiterTest {
     clock.advance(Duration.ofMillis(10));
     limiter.release(permits[0], Outcome.SUCCESS);
     limiter.release(permits[1], Outcome.DROPPED);
-    assertThat(limiter.windowsClosed()).isZero();
+    assertThat(limiter.snapshot().windowsClosed()).isZero();
 
     clock.advance(Duration.ofMillis(200));
     limiter.release(permits[2], Outcome.IGNORED);
     // Only one latency sample and one drop so far: below minSamples (5), the window stays open.
-    assertThat(limiter.windowsClosed()).isZero();
+    assertThat(limiter.snapshot().windowsClosed()).isZero();
 
     clock.advance(Duration.ofSeconds(1));
     limiter.release(permits[3], Outcome.SUCCESS);
     // The window reached its maximum length: it closes with everything it merged.
-    assertThat(limiter.windowsClosed()).isEqualTo(1);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(1);
     assertThat(script.windows).containsExactly("4c/1d/1r/2s/max4");
   }
 

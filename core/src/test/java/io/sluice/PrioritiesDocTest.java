@@ -96,8 +96,8 @@ class PrioritiesDocTest {
     assertThat(snapshot.rtt().count()).as("the release recorded no second sample").isEqualTo(1);
     assertThat(snapshot.succeeded()).isEqualTo(1);
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidSamples()).isZero();
-    assertThat(limiter.invalidAdjustments()).isZero();
+    assertThat(limiter.snapshot().invalidSamples()).isZero();
+    assertThat(limiter.snapshot().invalidAdjustments()).isZero();
   }
 
   @Test
@@ -116,8 +116,10 @@ class PrioritiesDocTest {
     // 7 in flight: an eighth unit is beyond the sheddable share, within the limit itself.
     assertThat(serve("s", 1, Priority.SHEDDABLE)).isEqualTo("503 PRIORITY_SHED");
     assertThat(serve("c", 1, Priority.CRITICAL)).isEqualTo("200");
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(1);
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL)).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE))
+        .isEqualTo(1);
+    assertThat(limiter.snapshot().rejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL))
+        .isEqualTo(1);
     held.forEach(permit -> assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue());
     assertThat(limiter.inFlight()).isZero();
   }
@@ -138,7 +140,7 @@ class PrioritiesDocTest {
     assertThat(limiter.release(big, Outcome.SUCCESS)).isTrue();
     assertThat(limiter.inFlight()).as("the release freed the adjusted cost").isEqualTo(5);
     assertThat(limiter.adjust(big, 3)).as("a ticket no longer held").isFalse();
-    assertThat(limiter.invalidAdjustments()).isEqualTo(1);
+    assertThat(limiter.snapshot().invalidAdjustments()).isEqualTo(1);
     assertThat(limiter.release(other, Outcome.SUCCESS)).isTrue();
     assertThat(limiter.inFlight()).isZero();
   }

@@ -29,13 +29,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What overload detectors attached to a limiter ({@code LimiterBuilder#detectors}) add to the admit
- * round trip: acquire and release a permit, as {@code AdmitBenchmark}'s SLUICE_AIMD does, on a
- * limiter with no, two or four started detectors, in the same run. A SHEDDABLE acquisition reads
+ * What overload detectors attached to a limiter ({@code Limiter.Builder#detectors}) add to the
+ * admit round trip: acquire and release a permit, as {@code AdmitBenchmark}'s SLUICE_AIMD does, on
+ * a limiter with no, two or four started detectors, in the same run. A SHEDDABLE acquisition reads
  * every detector's signal (one volatile read each, through the {@link OverloadDetector} interface,
  * and a level check); a CRITICAL one reads none. The detectors' sampling threads publish new
- * signals while the benchmark reads. Compare TWO and FOUR with NONE at the same priority and
- * thread count; read 0 B/op with {@code -prof gc}.
+ * signals while the benchmark reads. Compare TWO and FOUR with NONE at the same priority and thread
+ * count; read 0 B/op with {@code -prof gc}.
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests

@@ -7,9 +7,11 @@ import io.sluice.LimitListener;
 import io.sluice.Limiter;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
+import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.limit.WindowStats;
+import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.simulator.LimiterFactory;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,10 +27,10 @@ import java.util.function.Supplier;
  * {@code onDropped}, {@code IGNORED} to {@code onIgnore}).
  *
  * <p>The limit is reported to the simulation's {@link LimitListener} after every run of the Netflix
- * algorithm, whether or not the limit changed (polling per run rather than Netflix's
- * {@code notifyOnChange}, which reports changes only): a decorator between the limiter and the
- * algorithm counts the runs ({@link #windowsClosed()}) and reports the limit after each. A bare
- * algorithm runs on every sample; one wrapped in Netflix's {@code WindowedLimit} runs once per
+ * algorithm, whether or not the limit changed (polling per run rather than Netflix's {@code
+ * notifyOnChange}, which reports changes only): a decorator between the limiter and the algorithm
+ * counts the runs ({@link LimiterSnapshot#windowsClosed()}) and reports the limit after each. A
+ * bare algorithm runs on every sample; one wrapped in Netflix's {@code WindowedLimit} runs once per
  * window that holds enough samples. The {@link WindowStats} handed to the listener describes the
  * sample Netflix passed to its algorithm (one aggregated RTT, the in-flight count, the drop flag).
  *
@@ -112,20 +114,20 @@ final class NetflixLimiter implements Limiter {
     return 0;
   }
 
+  /**
+   * Returns the limit, the units in flight, the refusals (all {@code LIMIT_REACHED} of {@code
+   * CRITICAL}: Netflix limiters have no levels), the ignored releases and how many times the
+   * Netflix algorithm has run (as windows closed).
+   */
   @Override
-  public long rejections() {
-    return rejections;
-  }
-
-  @Override
-  public long invalidReleases() {
-    return invalidReleases;
-  }
-
-  /** Returns how many times the Netflix algorithm has run. */
-  @Override
-  public long windowsClosed() {
-    return algorithm.runs;
+  public LimiterSnapshot snapshot() {
+    return LimiterSnapshot.newBuilder()
+        .limit(Math.max(0, limit()))
+        .inFlight(Math.max(0, inFlight()))
+        .rejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL, rejections)
+        .invalidReleases(invalidReleases)
+        .windowsClosed(algorithm.runs)
+        .build();
   }
 
   @Override

@@ -63,8 +63,8 @@ public class RateLimiterBenchmark {
       RateLimiter refusing = RateLimiter.newBuilder()
           .rate(1, Duration.ofHours(1)).burst(1).build();
       refusing.tryAcquire();
-      KeyedRateLimiter<String> tenants = RateLimiter.newBuilder()
-          .rate(ADMIT_PER_SECOND, Duration.ofSeconds(1)).burst(ADMIT_BURST).buildKeyed();
+      KeyedRateLimiter<String> tenants = KeyedRateLimiter.newBuilder()
+          .rate(ADMIT_PER_SECOND, Duration.ofSeconds(1)).burst(ADMIT_BURST).build();
       open = () -> Ticket.isPermit(admitting.tryAcquire());
       exhausted = () -> Ticket.isPermit(refusing.tryAcquire());
       keyed = key -> Ticket.isPermit(tenants.tryAcquire(key));

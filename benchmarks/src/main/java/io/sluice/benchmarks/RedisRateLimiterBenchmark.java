@@ -3,9 +3,7 @@ package io.sluice.benchmarks;
 import io.lettuce.core.RedisURI;
 import io.sluice.Ticket;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import io.sluice.redis.GlobalRateLimiter;
-import io.sluice.redis.GlobalRateLimiterBuilder;
 import io.sluice.redis.GlobalRateLimiterSnapshot;
 import io.sluice.redis.RedisQuotaStore;
 import java.io.BufferedReader;
@@ -79,8 +77,8 @@ public class RedisRateLimiterBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     if (store == Store.LOCAL) {
-      limiter = RateLimiter.newBuilder()
-          .rate(1_000_000_000L, Duration.ofSeconds(1)).burst(1_000_000).buildKeyed();
+      limiter = KeyedRateLimiter.newBuilder()
+          .rate(1_000_000_000L, Duration.ofSeconds(1)).burst(1_000_000).build();
       return;
     }
     int port = freePort();
@@ -90,7 +88,7 @@ public class RedisRateLimiterBenchmark {
         "", "--daemonize", "no").redirectErrorStream(true).start();
     awaitReady(server);
     quotaStore = RedisQuotaStore.connect(RedisURI.create("redis://127.0.0.1:" + port));
-    GlobalRateLimiterBuilder builder = GlobalRateLimiter.newBuilder()
+    GlobalRateLimiter.Builder builder = GlobalRateLimiter.newBuilder()
         .store(quotaStore)
         .name("bench")
         .rate(1_000_000_000L, Duration.ofSeconds(1))

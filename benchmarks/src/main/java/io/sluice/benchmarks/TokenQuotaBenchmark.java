@@ -2,7 +2,6 @@ package io.sluice.benchmarks;
 
 import io.sluice.Ticket;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import io.sluice.rate.TokenQuota;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +40,12 @@ public class TokenQuotaBenchmark {
 
   @Setup
   public void setUp() {
-    keyed = RateLimiter.newBuilder().rate(PER_SECOND, Duration.ofSeconds(1)).burst(BURST)
-        .buildKeyed();
-    quota = RateLimiter.newBuilder().rate(PER_SECOND, Duration.ofSeconds(1)).burst(BURST)
-        .buildTokenQuota();
-    exhausted = RateLimiter.newBuilder().rate(1, Duration.ofHours(1)).burst(1)
-        .buildTokenQuota();
+    keyed = KeyedRateLimiter.newBuilder().rate(PER_SECOND, Duration.ofSeconds(1)).burst(BURST)
+        .build();
+    quota = TokenQuota.newBuilder().rate(PER_SECOND, Duration.ofSeconds(1)).burst(BURST)
+        .build();
+    exhausted = TokenQuota.newBuilder().rate(1, Duration.ofHours(1)).burst(1)
+        .build();
     exhausted.tryAcquire("tenant-0", 1);
   }
 

@@ -40,7 +40,7 @@ class NetflixLimiterTest {
     assertThat(Ticket.reason(third)).isEqualTo(RejectReason.LIMIT_REACHED);
     assertThat(Ticket.retryAfterNanos(third)).isZero();
     assertThat(limiter.inFlight()).isEqualTo(2);
-    assertThat(limiter.rejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(1);
   }
 
   @Test
@@ -56,7 +56,7 @@ class NetflixLimiterTest {
     assertThat(limiter.release(ignored, Outcome.IGNORED)).isTrue();
 
     assertThat(algorithm.samples).containsExactly("5000000ns", "5000000ns dropped");
-    assertThat(limiter.windowsClosed()).isEqualTo(2);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(2);
     // The drop shrank the limit to 1; Netflix's limiter follows it through notifyOnChange.
     assertThat(reported).containsExactly(2, 1);
     assertThat(limiter.limit()).isEqualTo(1);
@@ -71,7 +71,7 @@ class NetflixLimiterTest {
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
     assertThat(limiter.release(permit, Outcome.SUCCESS)).isFalse();
     assertThat(limiter.release(12345, Outcome.SUCCESS)).isFalse();
-    assertThat(limiter.invalidReleases()).isEqualTo(2);
+    assertThat(limiter.snapshot().invalidReleases()).isEqualTo(2);
     assertThatThrownBy(() -> limiter.tryAcquire(2)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cost must be 1");
   }
@@ -85,7 +85,7 @@ class NetflixLimiterTest {
       clock.advance(Duration.ofMillis(10));
       limiter.release(permit, Outcome.SUCCESS);
     }
-    assertThat(limiter.windowsClosed()).isZero();
+    assertThat(limiter.snapshot().windowsClosed()).isZero();
 
     // Netflix's default window is 1 s: the first release after it hands the window on.
     clock.advance(Duration.ofSeconds(1));
@@ -93,7 +93,7 @@ class NetflixLimiterTest {
     clock.advance(Duration.ofMillis(10));
     limiter.release(permit, Outcome.SUCCESS);
 
-    assertThat(limiter.windowsClosed()).isEqualTo(1);
+    assertThat(limiter.snapshot().windowsClosed()).isEqualTo(1);
     assertThat(reported).containsExactly(100);
   }
 

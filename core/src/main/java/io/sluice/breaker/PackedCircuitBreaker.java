@@ -1,6 +1,7 @@
 package io.sluice.breaker;
 
 import io.sluice.NanoClock;
+import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.internal.PackedWindow;
@@ -125,18 +126,18 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   /** When an acquire first found every probe of a round out; see the class comment. */
   private volatile long probesOutSince;
 
-  PackedCircuitBreaker(CircuitBreakerBuilder builder) {
+  PackedCircuitBreaker(CircuitBreaker.Builder builder) {
     this.clock = builder.clock;
     this.origin = clock.nanoTime();
     if (builder.windowCalls > 0) {
-      int buckets = Math.min(builder.windowCalls, CircuitBreakerBuilder.BUCKETS);
+      int buckets = Math.min(builder.windowCalls, CircuitBreaker.Builder.BUCKETS);
       this.window = new PackedWindow(buckets);
       this.callsPerBucket = (builder.windowCalls + buckets - 1) / buckets;
       this.nanosPerBucket = 0;
     } else {
-      this.window = new PackedWindow(CircuitBreakerBuilder.BUCKETS);
+      this.window = new PackedWindow(CircuitBreaker.Builder.BUCKETS);
       this.callsPerBucket = 0;
-      this.nanosPerBucket = Math.max(1, builder.windowNanos / CircuitBreakerBuilder.BUCKETS);
+      this.nanosPerBucket = Math.max(1, builder.windowNanos / CircuitBreaker.Builder.BUCKETS);
     }
     this.minimumCalls = builder.minimumCalls;
     this.failureRateThreshold = builder.failureRateThreshold;
@@ -192,23 +193,18 @@ final class PackedCircuitBreaker implements CircuitBreaker {
   }
 
   @Override
-  public boolean onSuccess(long permit) {
-    return complete(permit, SUCCESS, -1);
-  }
-
-  @Override
-  public boolean onFailure(long permit) {
-    return complete(permit, FAILURE, -1);
+  public boolean release(long permit, Outcome outcome) {
+    if (outcome == null) {
+      throw new IllegalArgumentException("outcome must not be null");
+    }
+    int kind = outcome == Outcome.SUCCESS ? SUCCESS
+        : outcome == Outcome.DROPPED ? FAILURE : IGNORED;
+    return complete(permit, kind, -1);
   }
 
   @Override
   public boolean onRefused(long permit, long retryAfterNanos) {
     return complete(permit, FAILURE, retryAfterNanos);
-  }
-
-  @Override
-  public boolean onIgnored(long permit) {
-    return complete(permit, IGNORED, -1);
   }
 
   private boolean complete(long permit, int outcome, long retryAfterNanos) {

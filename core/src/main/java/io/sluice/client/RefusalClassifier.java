@@ -5,8 +5,8 @@ import java.time.Clock;
 /**
  * Tells a provider's refusals apart, so that a {@link RetryCall} waits for a rate limit, backs off
  * from an overload and never retries an exhausted quota. Supply your own for a provider whose
- * answers {@link #standard(Clock)} does not know, and set it with
- * {@link RetryPolicyBuilder#classifier}.
+ * answers {@link #standard(Clock)} does not know, and set it with {@link
+ * RetryPolicy.Builder#classifier}.
  *
  * <pre>{@code
  * RefusalClassifier mine = (status, headers, body) -> status == 418

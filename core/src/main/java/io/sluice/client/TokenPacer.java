@@ -3,7 +3,6 @@ package io.sluice.client;
 import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
-import io.sluice.rate.RateLimiter;
 import io.sluice.rate.TokenQuota;
 import java.time.Duration;
 
@@ -66,12 +65,12 @@ public final class TokenPacer {
   public static TokenPacer perMinute(long tokensPerMinute, int burst, NanoClock clock) {
     Args.inRange("tokensPerMinute", tokensPerMinute, 1, 1_000_000_000L);
     Args.inRange("burst", burst, 1, (int) tokensPerMinute);
-    TokenQuota<String> bucket = RateLimiter.newBuilder()
+    TokenQuota<String> bucket = TokenQuota.newBuilder()
         .rate(tokensPerMinute, Duration.ofMinutes(1))
         .burst(burst)
         .maxKeys(1)
         .clock(Args.notNull("clock", clock))
-        .buildTokenQuota();
+        .build();
     return new TokenPacer(bucket, tokensPerMinute);
   }
 

@@ -2,9 +2,15 @@ package io.sluice.executor;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
+import io.sluice.ManualClock;
+import io.sluice.NanoClock;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
+import io.sluice.RejectionListener;
+import io.sluice.internal.Args;
+import io.sluice.limit.LimitAlgorithm;
 import io.sluice.metrics.ExecutorSnapshot;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -66,12 +72,11 @@ import java.util.concurrent.ExecutorService;
  *       with {@link RejectReason#PRIORITY_SHED}: they could only wait behind it.
  * </ol>
  *
- * <h2>Long-tail work</h2>
- * A task may declare a cost above 1. With {@link AdmissionExecutorBuilder#longTasks(int, double)},
- * tasks whose cost reaches a threshold form a separate class with its own queues and a sub-limit:
- * together they hold at most a share of the limit, so a few long tasks cannot take every unit and
- * short tasks never queue behind them. Within a class, queued tasks are admitted in order: a big
- * task at the head is not overtaken by smaller ones of its class, so it cannot starve.
+ * <h2>Long-tail work</h2> A task may declare a cost above 1. With {@link Builder#longTasks(int,
+ * double)}, tasks whose cost reaches a threshold form a separate class with its own queues and a
+ * sub-limit: together they hold at most a share of the limit, so a few long tasks cannot take every
+ * unit and short tasks never queue behind them. Within a class, queued tasks are admitted in order:
+ * a big task at the head is not overtaken by smaller ones of its class, so it cannot starve.
  *
  * <p>A task whose cost exceeds the limit in force (but not the limiter's maximum) holds the whole
  * limit instead: it is admitted once nothing else holds a unit, and then runs alone. It is neither
@@ -117,12 +122,11 @@ import java.util.concurrent.ExecutorService;
  * rejected with {@code SHUTDOWN}, returned, or shed with {@code SHUTDOWN} if it reached the queue
  * after the returned list was taken.)
  *
- * <h2>Metrics</h2>
- * {@link #snapshot()} reads the tasks admitted, refused at submission and shed later (by reason and
- * priority), completed (by outcome and priority), queued, and their waits from submission to
- * admission; {@link AdmissionExecutorBuilder#rejectionListener}
- * reports each refused or shed task as it happens. Counting takes atomic adds on the submitting,
- * dispatching and completing threads and never blocks.
+ * <h2>Metrics</h2> {@link #snapshot()} reads the tasks admitted, refused at submission and shed
+ * later (by reason and priority), completed (by outcome and priority), queued, and their waits from
+ * submission to admission; {@link Builder#rejectionListener} reports each refused or shed task as
+ * it happens. Counting takes atomic adds on the submitting, dispatching and completing threads and
+ * never blocks.
  *
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread, including from tasks. Submission never blocks and
@@ -144,8 +148,8 @@ import java.util.concurrent.ExecutorService;
 public interface AdmissionExecutor extends ExecutorService {
 
   /** Returns a builder that wraps {@code delegate}, with the defaults documented on the builder. */
-  static AdmissionExecutorBuilder newBuilder(Executor delegate) {
-    return new AdmissionExecutorBuilder(delegate);
+  static Builder newBuilder(Executor delegate) {
+    return new Builder(delegate);
   }
 
   /**
@@ -215,13 +219,161 @@ public interface AdmissionExecutor extends ExecutorService {
   /** Returns how many tasks of {@code priority} wait in the queues. */
   int queued(Priority priority);
 
-  /** Returns how many tasks were rejected or shed for {@code reason} since creation. */
-  long rejected(RejectReason reason);
-
   /**
    * Returns what the executor is doing with tasks now and has done since it was built (see
    * {@link ExecutorSnapshot}); from any thread, without blocking; allocates. Its limiter's
    * snapshot is {@code limiter().snapshot()}. A decorator must forward this method.
    */
   ExecutorSnapshot snapshot();
+
+  /**
+   * Configures and builds an {@link AdmissionExecutor}. Every setter checks its argument at once
+   * and throws an {@link IllegalArgumentException} naming the parameter, the value and the allowed
+   * range.
+   *
+   * <table>
+   *   <caption>Defaults</caption>
+   *   <tr><th>setting</th><th>default</th></tr>
+   *   <tr><td>{@link #limiter}</td><td>{@code Limiter.newBuilder().clock(clock).build()}</td></tr>
+   *   <tr><td>{@link #clock}</td><td>{@link NanoClock#system()}</td></tr>
+   *   <tr><td>{@link #queueCapacity}</td><td>1024 tasks per priority level (and class)</td></tr>
+   *   <tr><td>{@link #codel}</td><td>target 5 ms, interval 100 ms</td></tr>
+   *   <tr><td>{@link #adaptiveLifo}</td><td>on</td></tr>
+   *   <tr><td>{@link #longTasks}</td><td>off: one class</td></tr>
+   *   <tr><td>{@link #failureClassifier}</td><td>{@link FailureClassifier#defaultRule()}</td></tr>
+   *   <tr><td>{@link #shedListener}, {@link #rejectionListener}</td><td>none</td></tr>
+   *   <tr><td>{@link #retryAfterJitter}</td><td>0.5</td></tr>
+   * </table>
+   *
+   * <p>Not thread-safe; build on one thread, then share the executor.
+   */
+  final class Builder {
+    /** The largest queue capacity per level. */
+    public static final int MAX_QUEUE_CAPACITY = 1 << 20;
+
+    private static final Duration MIN_CODEL = Duration.ofNanos(1_000);
+    private static final Duration MAX_CODEL = Duration.ofHours(1);
+
+    final Executor delegate;
+    Limiter limiter;
+    NanoClock clock = NanoClock.system();
+    int queueCapacity = 1024;
+    long codelTargetNanos = Duration.ofMillis(5).toNanos();
+    long codelIntervalNanos = Duration.ofMillis(100).toNanos();
+    boolean adaptiveLifo = true;
+    int longTaskMinCost = Integer.MAX_VALUE;
+    double longTaskMaxShare = 1.0;
+    FailureClassifier classifier = FailureClassifier.defaultRule();
+    ShedListener shedListener;
+    RejectionListener rejectionListener;
+    double retryAfterJitter = 0.5;
+
+    Builder(Executor delegate) {
+      this.delegate = Args.notNull("delegate", delegate);
+    }
+
+    /**
+     * Sets the limiter that admits tasks. Give the executor its own limiter, built on the same
+     * clock as {@link #clock}, and do not acquire from it elsewhere unless you mean to share the
+     * limit.
+     */
+    public Builder limiter(Limiter limiter) {
+      this.limiter = Args.notNull("limiter", limiter);
+      return this;
+    }
+
+    /**
+     * Sets the clock of sojourn times, deadlines and estimates; tests pass a {@link ManualClock}.
+     */
+    public Builder clock(NanoClock clock) {
+      this.clock = Args.notNull("clock", clock);
+      return this;
+    }
+
+    /**
+     * Sets how many tasks may wait per priority level (and per class, with {@link #longTasks});
+     * zero disables queueing: a task that the limiter refuses is rejected with
+     * {@code LIMIT_REACHED} at once.
+     *
+     * @param capacity in [0, {@link #MAX_QUEUE_CAPACITY}]
+     */
+    public Builder queueCapacity(int capacity) {
+      this.queueCapacity = Args.inRange("queueCapacity", capacity, 0, MAX_QUEUE_CAPACITY);
+      return this;
+    }
+
+    /**
+     * Sets the CoDel parameters: while a queue has not been empty for {@code interval}, tasks that
+     * have waited longer than {@code target} are shed.
+     *
+     * @param target in [1 us, 1 h]
+     * @param interval in [target, 1 h]
+     */
+    public Builder codel(Duration target, Duration interval) {
+      long targetNanos = Args.nanosInRange("codel target", target, MIN_CODEL, MAX_CODEL);
+      long intervalNanos = Args.nanosInRange("codel interval", interval, target, MAX_CODEL);
+      this.codelTargetNanos = targetNanos;
+      this.codelIntervalNanos = intervalNanos;
+      return this;
+    }
+
+    /** Sets whether a standing queue is served newest first; default on. */
+    public Builder adaptiveLifo(boolean enabled) {
+      this.adaptiveLifo = enabled;
+      return this;
+    }
+
+    /**
+     * Separates long tasks: those with cost at least {@code minCost} wait in their own queues and
+     * together hold at most {@code floor(maxShare * limit)} units (at least one task at a time), so
+     * they can neither take every unit nor block short tasks at the head of a queue.
+     *
+     * @param minCost in [2, {@link LimitAlgorithm#MAX_SUPPORTED_LIMIT}]
+     * @param maxShare in (0, 1]
+     */
+    public Builder longTasks(int minCost, double maxShare) {
+      this.longTaskMinCost =
+          Args.inRange("longTasks minCost", minCost, 2, LimitAlgorithm.MAX_SUPPORTED_LIMIT);
+      this.longTaskMaxShare = Args.inOpenClosed("longTasks maxShare", maxShare, 0.0, 1.0);
+      return this;
+    }
+
+    /** Sets the rule that maps a task's exception to the outcome its permit is released with. */
+    public Builder failureClassifier(FailureClassifier classifier) {
+      this.classifier = Args.notNull("failureClassifier", classifier);
+      return this;
+    }
+
+    /** Sets the listener told of every accepted task that is later shed. */
+    public Builder shedListener(ShedListener listener) {
+      this.shedListener = Args.notNull("shedListener", listener);
+      return this;
+    }
+
+    /**
+     * Sets the listener told of every task refused at submission or shed later, once per task, with
+     * the task's priority (see {@link RejectionListener}).
+     */
+    public Builder rejectionListener(RejectionListener listener) {
+      this.rejectionListener = Args.notNull("rejectionListener", listener);
+      return this;
+    }
+
+    /**
+     * Sets the jitter of the Retry-After of the executor's own rejections: the estimate times a
+     * uniform factor in {@code [1, 1 + jitter)}.
+     *
+     * @param jitter in [0, 1]
+     */
+    public Builder retryAfterJitter(double jitter) {
+      this.retryAfterJitter = Args.inRange("retryAfterJitter", jitter, 0.0, 1.0);
+      return this;
+    }
+
+    /** Builds the executor. */
+    public AdmissionExecutor build() {
+      Limiter chosen = limiter != null ? limiter : Limiter.newBuilder().clock(clock).build();
+      return new QueueingAdmissionExecutor(this, chosen);
+    }
+  }
 }

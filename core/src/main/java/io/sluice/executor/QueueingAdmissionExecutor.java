@@ -143,7 +143,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   /** The thread running a dispatch pass, if any; lets shutdownNow() from inside a pass collect. */
   private volatile Thread dispatcher;
 
-  QueueingAdmissionExecutor(AdmissionExecutorBuilder b, Limiter limiter) {
+  QueueingAdmissionExecutor(AdmissionExecutor.Builder b, Limiter limiter) {
     this.delegate = b.delegate;
     this.limiter = limiter;
     this.clock = b.clock;
@@ -936,16 +936,6 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       if (queues[i] != null) {
         n += queues[i].count();
       }
-    }
-    return n;
-  }
-
-  @Override
-  public long rejected(RejectReason reason) {
-    int r = Args.notNull("reason", reason).ordinal();
-    long n = 0;
-    for (int level = 0; level < LEVELS; level++) {
-      n += refused(r, level) + shed(r, level);
     }
     return n;
   }

@@ -2,7 +2,10 @@ package io.sluice.fair;
 
 import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.Limiter;
+import io.sluice.NanoClock;
 import io.sluice.Outcome;
+import io.sluice.internal.Args;
+import java.util.function.ToIntFunction;
 
 /**
  * Shares a {@link Limiter}'s capacity max-min fairly between tenants (API keys, customers) under
@@ -43,11 +46,10 @@ import io.sluice.Outcome;
  *       one at twice its share or more leaves the whole reserve. So when room is scarce, the
  *       tenants holding the least relative to their share get it first, and a flood only ever
  *       takes room that the tenants within their share leave.
- * </ul>
- * A tenant alone borrows everything (its share is the whole limit). The reserve ({@link
- * FairShareBuilder#reserve}, a twentieth of the limit by default) is what a flood leaves idle so
- * that the others' next requests find room at once; with an adaptive limit, the algorithm sees
- * the shorter queue and raises the limit, so the reserve costs concurrency, not throughput.
+ * </ul> A tenant alone borrows everything (its share is the whole limit). The reserve ({@link
+ * Builder#reserve}, a twentieth of the limit by default) is what a flood leaves idle so that the
+ * others' next requests find room at once; with an adaptive limit, the algorithm sees the shorter
+ * queue and raises the limit, so the reserve costs concurrency, not throughput.
  *
  * <h2>Retry-After</h2>
  * A {@code FAIR_SHARE} refusal carries the limiter's Retry-After estimate times the number of
@@ -87,10 +89,10 @@ public interface FairShare<K> {
 
   /**
    * Returns a builder of a gate in front of {@code limiter}, which keeps the global limit; the
-   * defaults are documented on {@link FairShareBuilder}.
+   * defaults are documented on {@link Builder}.
    */
-  static FairShareBuilder<Object> newBuilder(Limiter limiter) {
-    return new FairShareBuilder<>(limiter);
+  static Builder<Object> newBuilder(Limiter limiter) {
+    return new Builder<>(limiter);
   }
 
   /** Tries to admit work of cost 1 for {@code tenant}; see {@link #tryAcquire(Object, int)}. */
@@ -156,4 +158,89 @@ public interface FairShare<K> {
    * running. Visits every tenant: for a scheduled clean-up, not for every request.
    */
   int cleanUp();
+
+  /**
+   * Configures and builds a {@link FairShare} gate in front of a {@link Limiter}. Every setter
+   * checks its argument at once and throws an {@link IllegalArgumentException} naming the
+   * parameter, the value and the allowed range.
+   *
+   * <table>
+   *   <caption>Defaults</caption>
+   *   <tr><th>setting</th><th>default</th><th>range</th></tr>
+   *   <tr><td>{@link #weights}</td><td>every tenant weighs 1</td><td>[1, 1000000]</td></tr>
+   *   <tr><td>{@link #reserve}</td><td>0.05 of the limit</td><td>[0, 0.5]</td></tr>
+   *   <tr><td>{@link #maxTenants}</td><td>10000</td><td>[1, 1048576]</td></tr>
+   *   <tr><td>{@link #clock}</td><td>{@link NanoClock#system()}</td><td></td></tr>
+   * </table>
+   *
+   * <p>Not thread-safe; build on one thread, then share the gate.
+   *
+   * @param <K> the tenant key type
+   */
+  final class Builder<K> {
+    /** The largest weight of a tenant. */
+    static final int MAX_WEIGHT = 1_000_000;
+    /** The largest table of tenants. */
+    static final int MAX_TENANTS = 1 << 20;
+
+    final Limiter limiter;
+    NanoClock clock = NanoClock.system();
+    ToIntFunction<? super K> weigher;
+    double reserve = 0.05;
+    int maxTenants = 10_000;
+
+    Builder(Limiter limiter) {
+      this.limiter = Args.notNull("limiter", limiter);
+    }
+
+    /**
+     * Sets each tenant's weight: a tenant of weight 3 is entitled to three times the share of one
+     * of weight 1. The function is called once when a tenant is first tracked (again if it was
+     * evicted while idle), never on the hot path of a tracked tenant.
+     *
+     * @param weigher returns weights in [1, 1000000]
+     */
+    @SuppressWarnings("unchecked")
+    public <K1 extends K> Builder<K1> weights(ToIntFunction<? super K1> weigher) {
+      Builder<K1> self = (Builder<K1>) this;
+      self.weigher = Args.notNull("weigher", weigher);
+      return self;
+    }
+
+    /**
+     * Sets the reserve, as a fraction of the limit: the units a tenant borrowing beyond its share
+     * leaves free for the tenants within theirs (all of it from twice its share up, in proportion
+     * below). More reserve protects light tenants' bursts better; with a fixed limit, it also idles
+     * up to that much capacity while a flood borrows. 0 turns borrowing into a race.
+     *
+     * @param fraction in [0, 0.5]
+     */
+    public Builder<K> reserve(double fraction) {
+      this.reserve = Args.inRange("reserve", fraction, 0.0, 0.5);
+      return this;
+    }
+
+    /**
+     * Sets how many tenants are tracked at once; beyond that, idle tenants are evicted and new
+     * tenants share one overflow entry while every tracked tenant is active.
+     *
+     * @param max in [1, 1048576]
+     */
+    public Builder<K> maxTenants(int max) {
+      this.maxTenants = Args.inRange("maxTenants", max, 1, MAX_TENANTS);
+      return this;
+    }
+
+    /** Sets the clock, read for claims and sweeps only; tests pass a {@code ManualClock}. */
+    public Builder<K> clock(NanoClock clock) {
+      this.clock = Args.notNull("clock", clock);
+      return this;
+    }
+
+    /** Builds the gate; it takes the limit from the limiter at every request. */
+    @SuppressWarnings("unchecked")
+    public <K1 extends K> FairShare<K1> build() {
+      return new FairShareGate<>((Builder<K1>) this);
+    }
+  }
 }

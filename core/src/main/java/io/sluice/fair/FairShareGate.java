@@ -120,7 +120,7 @@ final class FairShareGate<K> implements FairShare<K> {
   /** The clock reading from which a sweep may run. */
   private volatile long nextSweepNanos;
 
-  FairShareGate(FairShareBuilder<K> builder) {
+  FairShareGate(FairShare.Builder<K> builder) {
     this.limiter = builder.limiter;
     this.clock = builder.clock;
     this.weigher = builder.weigher;
@@ -334,9 +334,9 @@ final class FairShareGate<K> implements FairShare<K> {
       return 1;
     }
     int weight = weigher.applyAsInt(key);
-    if (weight < 1 || weight > FairShareBuilder.MAX_WEIGHT) {
+    if (weight < 1 || weight > FairShare.Builder.MAX_WEIGHT) {
       throw new IllegalArgumentException("the weight of tenant " + key + " must be in [1, "
-          + FairShareBuilder.MAX_WEIGHT + "] but was " + weight);
+          + FairShare.Builder.MAX_WEIGHT + "] but was " + weight);
     }
     return weight;
   }

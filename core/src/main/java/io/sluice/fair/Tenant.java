@@ -30,7 +30,7 @@ final class Tenant {
 
   /** The tenant's key in the gate's table; null for the shared overflow tenant. */
   final Object key;
-  /** The tenant's weight, in [1, FairShareBuilder.MAX_WEIGHT]. */
+  /** The tenant's weight, in [1, FairShare.Builder.MAX_WEIGHT]. */
   final int weight;
   /** Units held by admitted work, or FROZEN once evicted. */
   private volatile long held;

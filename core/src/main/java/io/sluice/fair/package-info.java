@@ -8,6 +8,6 @@
  * borrowing beyond it; borrowers leave part of the limit free for the others' next requests, and
  * refusals of borrowers carry {@link io.sluice.RejectReason#FAIR_SHARE} and a Retry-After that
  * grows with how much the tenant holds. The global limit stays the limiter's (adaptive): the gate
- * only chooses who may use it. Built by {@link io.sluice.fair.FairShareBuilder}.
+ * only chooses who may use it. Built by {@link io.sluice.fair.FairShare.Builder}.
  */
 package io.sluice.fair;

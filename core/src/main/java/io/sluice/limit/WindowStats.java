@@ -3,7 +3,7 @@ package io.sluice.limit;
 /**
  * What a limiter observed during one window: the input of a {@link LimitAlgorithm}.
  *
- * <p>A window is bounded by time and by sample count (see {@code LimiterBuilder#window}). Counts
+ * <p>A window is bounded by time and by sample count (see {@code Limiter.Builder#window}). Counts
  * are exact; round-trip times are sampled (every request at low traffic, one in {@code 2^k} at high
  * traffic, so that a window holds about a thousand samples) and kept in a log-linear histogram
  * whose buckets are at most 1/16 of an octave wide (percentiles are within about 3%).

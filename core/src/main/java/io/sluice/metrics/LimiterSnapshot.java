@@ -37,12 +37,11 @@ import java.util.Objects;
  * lag behind by the ones under way (it never runs ahead, and never goes back).
  *
  * <p>The RTT distribution of the built-in limiter is sampled at high traffic (every request at low
- * traffic, one in {@code 2^k} at high traffic: see
- * {@link io.sluice.LimiterBuilder#maxSamplingPeriod}); its counts are samples, not requests,
- * while every other count is exact. It holds the windows the
- * limiter has closed (at most about a second old with the default window settings), because the
- * window closer folds each window's histogram into it: the acquire and release paths do no work
- * for it.
+ * traffic, one in {@code 2^k} at high traffic: see {@link
+ * io.sluice.Limiter.Builder#maxSamplingPeriod}); its counts are samples, not requests, while every
+ * other count is exact. It holds the windows the limiter has closed (at most about a second old
+ * with the default window settings), because the window closer folds each window's histogram into
+ * it: the acquire and release paths do no work for it.
  *
  * <p>A limiter that does not count something reports 0 for it; {@link Limiter#snapshot()}
  * documents what its default (for test doubles and decorators that do not forward it) can know.

@@ -52,14 +52,13 @@ import java.util.List;
  *   <li><b>Limit at minimum</b> ({@link Builder#limitAtMinimum}): the limit is sampled at each
  *       evaluation; seen at the algorithm's minimum for 1 minute without a break, the state is
  *       OVERLOADED. (A fixed limit, whose minimum equals its maximum, never counts.)
- * </ol>
- * Otherwise the state is DEGRADED if either rule fired in the latest interval, or if one of the
- * limiter's overload detectors ({@code LimiterBuilder#detector}) read ELEVATED or SEVERE when it
- * ended; OK if none did. The status carries the detectors' readings
- * ({@link OverloadStatus#detectors()}).
- * Requests are acquisitions for a limiter and tasks for an executor. A monitor-only (shadow mode)
- * limiter's refusals count as refusals (the monitor tells what enforcing would do) and its
- * acquisitions once: requests are {@code admitted + rejected - monitoredRejections}.
+ * </ol> Otherwise the state is DEGRADED if either rule fired in the latest interval, or if one of
+ * the limiter's overload detectors ({@code Limiter.Builder#detector}) read ELEVATED or SEVERE when
+ * it ended; OK if none did. The status carries the detectors' readings ({@link
+ * OverloadStatus#detectors()}). Requests are acquisitions for a limiter and tasks for an executor.
+ * A monitor-only (shadow mode) limiter's refusals count as refusals (the monitor tells what
+ * enforcing would do) and its acquisitions once: requests are {@code admitted + rejected -
+ * monitoredRejections}.
  *
  * <p>The monitor reads the guard through its public {@code snapshot()} only, so it monitors any
  * {@link Limiter} or {@link AdmissionExecutor}, decorators included (a decorator forwards

@@ -62,7 +62,7 @@ final class GuardedConnection implements Connection {
       return;
     }
     try {
-      lease.close(Outcome.SUCCESS);
+      lease.release(Outcome.SUCCESS);
     } catch (UncheckedSQLException e) {
       throw GuardedDataSource.unwrapped(e);
     }
@@ -89,7 +89,7 @@ final class GuardedConnection implements Connection {
     }
     delegate.abort(executor);
     try {
-      lease.close(Outcome.IGNORED);
+      lease.release(Outcome.IGNORED);
     } catch (UncheckedSQLException e) {
       throw GuardedDataSource.unwrapped(e);
     }

@@ -7,13 +7,16 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A resource checked out through a {@link PoolGuard}: use {@link #resource()}, then give it back
- * exactly once with {@link #close()} (a try-with-resources block does it), or with
- * {@link #close(Outcome)} to report a timeout or overload signal ({@link Outcome#DROPPED}), or
- * {@link #discard(Outcome)} if the resource is broken.
+ * exactly once with {@link #release(Outcome)}, as a limiter's permit is released: {@code SUCCESS}
+ * for work done, {@link Outcome#DROPPED} to report a timeout or overload signal, {@code IGNORED}
+ * for work that says nothing about capacity. {@link #close()} (a try-with-resources block calls it)
+ * is {@code release(Outcome.SUCCESS)}: giving a resource back is how its use normally ends, so the
+ * default is a latency sample. {@link #discard(Outcome)} gives back nothing: the resource is
+ * broken.
  *
- * <p>Thread-safe: the lease may be closed from any thread, and only the first close or discard
- * takes effect; later ones return {@code false}. Giving the resource back happens-before the
- * permit is released (and handed to the next caller in line, if any), so a caller admitted by
+ * <p>Thread-safe: the lease may be released from any thread, and only the first release, close or
+ * discard takes effect; later ones return {@code false}. Giving the resource back happens-before
+ * the permit is released (and handed to the next caller in line, if any), so a caller admitted by
  * that permit finds the resource in the pool.
  *
  * @param <R> the resource type
@@ -45,10 +48,10 @@ public final class Lease<R> implements AutoCloseable {
     return resource;
   }
 
-  /** Gives the resource back and releases the permit as {@link Outcome#SUCCESS}. */
+  /** Gives the resource back and releases the permit as {@link Outcome#SUCCESS}, if not yet. */
   @Override
   public void close() {
-    close(Outcome.SUCCESS);
+    release(Outcome.SUCCESS);
   }
 
   /**
@@ -56,7 +59,7 @@ public final class Lease<R> implements AutoCloseable {
    * work timed out or met an overload signal, so the guard lowers its limit. Returns whether this
    * call released the lease.
    */
-  public boolean close(Outcome outcome) {
+  public boolean release(Outcome outcome) {
     return settle(Args.notNull("outcome", outcome), false);
   }
 
@@ -68,7 +71,7 @@ public final class Lease<R> implements AutoCloseable {
     return settle(Args.notNull("outcome", outcome), true);
   }
 
-  /** Returns whether the lease has been closed or discarded. */
+  /** Returns whether the lease has been released (or closed) or discarded. */
   public boolean isReleased() {
     return released != 0;
   }

@@ -41,11 +41,11 @@ import java.lang.invoke.VarHandle;
  *
  * Debt (token quotas only). A token quota charges an estimate on admission and corrects it later
  * without the conformance test: a refund lowers TAT by the unused cost (never below now: a full
- * bucket holds no more), a debt raises max(TAT, now) by the extra cost, so TAT may run up to
- * 2 * tau ahead of now (a debt of at most one burst; more is forgiven and counted). Admission is
- * unchanged: a request conforms once the debt and its own cost have refilled, and the same
- * formula gives its exact Retry-After. Quotas keep tau <= 2^60 (see RateLimiterBuilder), so TAT
- * stays below 2^61 + 2^61 and an increment more stays below 2^63.
+ * bucket holds no more), a debt raises max(TAT, now) by the extra cost, so TAT may run up to 2 *
+ * tau ahead of now (a debt of at most one burst; more is forgiven and counted). Admission is
+ * unchanged: a request conforms once the debt and its own cost have refilled, and the same formula
+ * gives its exact Retry-After. Quotas keep tau <= 2^60 (see RateLimiter.Builder), so TAT stays
+ * below 2^61 + 2^61 and an increment more stays below 2^63.
  *
  * Freezing. A cell is replaced (rebased, or evicted from a keyed table) by first setting the low
  * bit of its word with a CAS from the exact state it had. From then on every CAS on that word

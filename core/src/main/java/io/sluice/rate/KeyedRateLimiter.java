@@ -1,6 +1,7 @@
 package io.sluice.rate;
 
 import com.google.errorprone.annotations.CheckReturnValue;
+import io.sluice.internal.Args;
 
 /**
  * Per-key quotas (per tenant, per API key, per client address): one token bucket for every key,
@@ -36,6 +37,11 @@ import com.google.errorprone.annotations.CheckReturnValue;
  */
 @SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface KeyedRateLimiter<K> {
+
+  /** Returns a builder; see {@link Builder} for the settings and their defaults. */
+  static Builder newBuilder() {
+    return new Builder();
+  }
 
   /** Tries to take one permit from the key's bucket; returns a permit ticket or a rejection. */
   @CheckReturnValue
@@ -83,4 +89,49 @@ public interface KeyedRateLimiter<K> {
    * is running. Visits every key: for a scheduled clean-up, not for every request.
    */
   int cleanUp();
+
+  /**
+   * Configures and builds a {@link KeyedRateLimiter}: a token bucket per key, each with the same
+   * rate and burst. Every setter checks its argument at once, and {@link #build()} checks the
+   * combination, with an {@link IllegalArgumentException} that names the parameter, the value and
+   * the allowed range.
+   *
+   * <table>
+   *   <caption>Settings</caption>
+   *   <tr><th>setting</th><th>default</th></tr>
+   *   <tr><td>{@link #rate}</td><td>none: required</td></tr>
+   *   <tr><td>{@link #burst}</td><td>the permits of one period, at most 1,000,000</td></tr>
+   *   <tr><td>{@link #maxKeys}</td><td>10,000</td></tr>
+   *   <tr><td>{@link #clock}</td><td>{@link io.sluice.NanoClock#system()}</td></tr>
+   * </table>
+   *
+   * <p>{@link #build()} may be called more than once, each time for a new table. Not thread-safe;
+   * build on one thread, then share the limiter.
+   */
+  final class Builder extends BucketBuilder<Builder> {
+    private int maxKeys = 10_000;
+
+    Builder() {}
+
+    /**
+     * Sets the most keys tracked at once; see {@link KeyedRateLimiter} for what happens when they
+     * are all in use.
+     *
+     * @param maxKeys in [1, 16777216]
+     */
+    public Builder maxKeys(int maxKeys) {
+      this.maxKeys = Args.inRange("maxKeys", maxKeys, 1, MAX_KEYS);
+      return this;
+    }
+
+    /**
+     * Builds a table of per-key token buckets; every key starts with a full bucket.
+     *
+     * @param <K> the key type
+     * @throws IllegalArgumentException if no rate was set, or the burst does not fit the rate
+     */
+    public <K> KeyedRateLimiter<K> build() {
+      return new BoundedKeyedRateLimiter<>(gcra(1), maxKeys);
+    }
+  }
 }

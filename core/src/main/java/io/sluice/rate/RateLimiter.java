@@ -41,9 +41,9 @@ import com.google.errorprone.annotations.CheckReturnValue;
 @SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface RateLimiter {
 
-  /** Returns a builder; see {@link RateLimiterBuilder} for the settings and their defaults. */
-  static RateLimiterBuilder newBuilder() {
-    return new RateLimiterBuilder();
+  /** Returns a builder; see {@link Builder} for the settings and their defaults. */
+  static Builder newBuilder() {
+    return new Builder();
   }
 
   /** Tries to take one permit; returns a permit ticket or a {@code RATE_LIMITED} rejection. */
@@ -69,5 +69,34 @@ public interface RateLimiter {
   /** Returns the bucket's state now: built from {@link #burst()} and {@link #availablePermits()}. */
   default RateLimiterSnapshot snapshot() {
     return new RateLimiterSnapshot(burst(), availablePermits());
+  }
+
+  /**
+   * Configures and builds a {@link RateLimiter}: one token bucket. Every setter checks its argument
+   * at once, and {@link #build()} checks the combination, with an {@link IllegalArgumentException}
+   * that names the parameter, the value and the allowed range.
+   *
+   * <table>
+   *   <caption>Settings</caption>
+   *   <tr><th>setting</th><th>default</th></tr>
+   *   <tr><td>{@link #rate}</td><td>none: required</td></tr>
+   *   <tr><td>{@link #burst}</td><td>the permits of one period, at most 1,000,000</td></tr>
+   *   <tr><td>{@link #clock}</td><td>{@link io.sluice.NanoClock#system()}</td></tr>
+   * </table>
+   *
+   * <p>{@link #build()} may be called more than once, each time for a new bucket. Not thread-safe;
+   * build on one thread, then share the limiter.
+   */
+  final class Builder extends BucketBuilder<Builder> {
+    Builder() {}
+
+    /**
+     * Builds a single token bucket, full.
+     *
+     * @throws IllegalArgumentException if no rate was set, or the burst does not fit the rate
+     */
+    public RateLimiter build() {
+      return new TokenBucketRateLimiter(gcra(1));
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.sluice.rate;
 
 import com.google.errorprone.annotations.CheckReturnValue;
+import io.sluice.internal.Args;
 
 /**
  * Per-key quotas for work whose cost is known only once it is done, such as the tokens of an LLM
@@ -68,6 +69,11 @@ import com.google.errorprone.annotations.CheckReturnValue;
  */
 @SuppressWarnings("exports") // @CheckReturnValue's module is required statically
 public interface TokenQuota<K> {
+
+  /** Returns a builder; see {@link Builder} for the settings and their defaults. */
+  static Builder newBuilder() {
+    return new Builder();
+  }
 
   /**
    * Tries to take {@code estimatedCost} from the key's bucket; returns a reservation (a permit
@@ -144,4 +150,67 @@ public interface TokenQuota<K> {
    * is running. Visits every key: for a scheduled clean-up, not for every request.
    */
   int cleanUp();
+
+  /**
+   * Configures and builds a {@link TokenQuota}: a token bucket per key whose admissions are
+   * reconciled with their actual cost. Every setter checks its argument at once, and
+   * {@link #build()} checks the combination, with an {@link IllegalArgumentException} that names
+   * the parameter, the value and the allowed range.
+   *
+   * <table>
+   *   <caption>Settings</caption>
+   *   <tr><th>setting</th><th>default</th></tr>
+   *   <tr><td>{@link #rate}</td><td>none: required; counts cost (tokens) per period</td></tr>
+   *   <tr><td>{@link #burst}</td><td>the tokens of one period, at most 1,000,000</td></tr>
+   *   <tr><td>{@link #maxKeys}</td><td>10,000</td></tr>
+   *   <tr><td>{@link #maxPending}</td><td>65,536</td></tr>
+   *   <tr><td>{@link #clock}</td><td>{@link io.sluice.NanoClock#system()}</td></tr>
+   * </table>
+   *
+   * <p>{@link #build()} may be called more than once, each time for a new quota. Not thread-safe;
+   * build on one thread, then share the quota.
+   */
+  final class Builder extends BucketBuilder<Builder> {
+    static final int MAX_PENDING = Reservations.MAX_CAPACITY;
+
+    private int maxKeys = 10_000;
+    private int maxPending = 1 << 16;
+
+    Builder() {}
+
+    /**
+     * Sets the most keys tracked at once; see {@link KeyedRateLimiter} for what happens when they
+     * are all in use.
+     *
+     * @param maxKeys in [1, 16777216]
+     */
+    public Builder maxKeys(int maxKeys) {
+      this.maxKeys = Args.inRange("maxKeys", maxKeys, 1, MAX_KEYS);
+      return this;
+    }
+
+    /**
+     * Sets the most reservations held at once (admitted, not yet reconciled), rounded up to a
+     * power of two of at least 256; see {@link TokenQuota} for what happens when they are all
+     * held. Memory follows the reservations actually held (16 bytes or so each), not this bound.
+     *
+     * @param maxPending in [1, 16777216]
+     */
+    public Builder maxPending(int maxPending) {
+      this.maxPending = Args.inRange("maxPending", maxPending, 1, MAX_PENDING);
+      return this;
+    }
+
+    /**
+     * Builds a table of per-key token buckets whose admissions are reconciled with their actual
+     * cost; every key starts with a full bucket.
+     *
+     * @param <K> the key type
+     * @throws IllegalArgumentException if no rate was set, or the burst does not fit the rate (a
+     *     quota's bucket may also owe one burst, which halves the largest burst some rates allow)
+     */
+    public <K> TokenQuota<K> build() {
+      return new BoundedTokenQuota<>(gcra(2), maxKeys, Reservations.capacityFor(maxPending));
+    }
+  }
 }

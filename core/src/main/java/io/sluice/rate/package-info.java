@@ -7,7 +7,7 @@
  * evicts only idle keys. {@link io.sluice.rate.TokenQuota} is a keyed quota for work whose cost
  * is known only at its end (an LLM request's tokens): it charges an estimate and reconciles it
  * with the actual cost, exactly once per admission. All three are built by
- * {@link io.sluice.rate.RateLimiterBuilder}.
+ * {@link io.sluice.rate.RateLimiter.Builder}.
  *
  * <p>The algorithm is GCRA (the generic cell rate algorithm): a bucket is one 64-bit word, the
  * theoretical arrival time of the next permit, updated with a single compare-and-set; time is kept

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.ManualClock;
+import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker.State;
@@ -20,7 +21,7 @@ class CircuitBreakerTest {
 
   private final ManualClock clock = new ManualClock();
 
-  private CircuitBreakerBuilder builder() {
+  private CircuitBreaker.Builder builder() {
     return CircuitBreaker.newBuilder()
         .clock(clock)
         .countWindow(10)
@@ -229,6 +230,69 @@ class CircuitBreakerTest {
     breaker.onIgnored(next[1]);
     breaker.onSuccess(next[2]);
     assertThat(breaker.state()).as("one success and the rest ignored").isEqualTo(State.CLOSED);
+  }
+
+  @Test
+  void releaseCountsEachOutcomeInTheClosedWindowAsItsShorthandDoes() {
+    CircuitBreaker breaker = builder().build();
+
+    assertThat(breaker.release(breaker.tryAcquire(), Outcome.SUCCESS)).isTrue();
+    assertThat(breaker.release(breaker.tryAcquire(), Outcome.DROPPED)).isTrue();
+    assertThat(breaker.release(breaker.tryAcquire(), Outcome.IGNORED)).isTrue();
+    CircuitBreakerSnapshot s = breaker.snapshot();
+    assertThat(s.windowCalls()).as("SUCCESS and DROPPED count; IGNORED does not").isEqualTo(2);
+    assertThat(s.windowFailures()).as("DROPPED is a failure").isEqualTo(1);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(breaker.state()).isEqualTo(State.CLOSED);
+      assertThat(breaker.release(breaker.tryAcquire(), Outcome.DROPPED)).isTrue();
+    }
+    assertThat(breaker.state()).as("4 failures of 5 calls").isEqualTo(State.OPEN);
+  }
+
+  @Test
+  void probesReleasedAsSuccessCloseTheBreakerAndADroppedProbeReopensIt() {
+    CircuitBreaker closing = openBreaker();
+    for (long probe : probes(closing)) {
+      assertThat(closing.release(probe, Outcome.SUCCESS)).isTrue();
+    }
+    assertThat(closing.state()).isEqualTo(State.CLOSED);
+
+    CircuitBreaker reopening = openBreaker();
+    long[] probes = probes(reopening);
+    assertThat(reopening.release(probes[0], Outcome.DROPPED)).isTrue();
+    assertThat(reopening.state()).isEqualTo(State.OPEN);
+    assertThat(reopening.release(probes[1], Outcome.SUCCESS)).as("a probe of a closed round")
+        .isFalse();
+  }
+
+  @Test
+  void probesReleasedAsIgnoredStartANewRound() {
+    CircuitBreaker breaker = openBreaker();
+    for (long probe : probes(breaker)) {
+      assertThat(breaker.release(probe, Outcome.IGNORED)).isTrue();
+    }
+
+    assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+    assertThat(Ticket.isPermit(breaker.tryAcquire())).as("a new round of probes").isTrue();
+  }
+
+  @Test
+  void aProbeIsReleasedOnceWhateverTheOutcomeAndANullOutcomeReleasesNothing() {
+    CircuitBreaker breaker = openBreaker();
+    long[] probes = probes(breaker);
+
+    assertThatThrownBy(() -> breaker.release(probes[0], null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("outcome must not be null");
+    assertThat(breaker.release(probes[0], Outcome.SUCCESS)).as("still held").isTrue();
+    for (Outcome outcome : Outcome.values()) {
+      assertThat(breaker.release(probes[0], outcome)).as("again as %s", outcome).isFalse();
+      assertThat(breaker.onRefused(probes[0], 0)).isFalse();
+    }
+    assertThat(breaker.release(probes[1], Outcome.SUCCESS)).isTrue();
+    assertThat(breaker.state()).as("two of three probes are done").isEqualTo(State.HALF_OPEN);
+    assertThat(breaker.release(Ticket.rejection(RejectReason.CIRCUIT_OPEN, 0), Outcome.SUCCESS))
+        .as("a rejection is no permit").isFalse();
   }
 
   @Test

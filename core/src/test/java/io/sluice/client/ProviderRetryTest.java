@@ -41,7 +41,7 @@ class ProviderRetryTest {
   /** What one logical request did: when each attempt was sent, its waits, and how it ended. */
   record Result(List<Long> sentAt, List<Long> delays, ProviderAnswer last, boolean succeeded) {}
 
-  private RetryPolicyBuilder policy(long seed) {
+  private RetryPolicy.Builder policy(long seed) {
     return RetryPolicy.newBuilder()
         .random(new SplittableRandom(seed))
         .classifier(RefusalClassifier.standard(wall))

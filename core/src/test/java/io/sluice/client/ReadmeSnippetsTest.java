@@ -82,8 +82,8 @@ class ReadmeSnippetsTest {
     assertThat(rateLimited()).isEqualTo("200");
   }
 
-  private final KeyedRateLimiter<String> quotas = RateLimiter.newBuilder()
-      .rate(10, Duration.ofSeconds(1)).burst(10).maxKeys(100_000).clock(clock).buildKeyed();
+  private final KeyedRateLimiter<String> quotas = KeyedRateLimiter.newBuilder()
+      .rate(10, Duration.ofSeconds(1)).burst(10).maxKeys(100_000).clock(clock).build();
   private final Limiter limiter = Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(1))
       .build();
 

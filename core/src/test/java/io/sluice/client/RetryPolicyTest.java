@@ -72,7 +72,7 @@ class RetryPolicyTest {
     }
   }
 
-  private RetryPolicyBuilder policy() {
+  private RetryPolicy.Builder policy() {
     return RetryPolicy.newBuilder().random(random)
         .backoff(Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(2)));
   }
@@ -277,7 +277,7 @@ class RetryPolicyTest {
 
   @Test
   void aBuilderBuildingTwiceGivesEachPolicyABudgetOfItsOwn() {
-    RetryPolicyBuilder builder = RetryPolicy.newBuilder();
+    RetryPolicy.Builder builder = RetryPolicy.newBuilder();
     RetryPolicy first = builder.build();
     RetryPolicy second = builder.build();
     assertThat(second.budget()).isNotSameAs(first.budget());

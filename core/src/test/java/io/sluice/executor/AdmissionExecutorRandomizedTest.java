@@ -211,7 +211,7 @@ class AdmissionExecutorRandomizedTest {
       return t;
     });
     AtomicInteger sheds = new AtomicInteger();
-    AdmissionExecutorBuilder builder = AdmissionExecutor.newBuilder(
+    AdmissionExecutor.Builder builder = AdmissionExecutor.newBuilder(
             new SometimesRefusing(pool, 5 + config.nextInt(40)))
         .clock(clock)
         .limiter(limiter)

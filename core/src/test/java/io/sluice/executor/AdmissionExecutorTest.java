@@ -10,6 +10,7 @@ import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
+import io.sluice.metrics.ExecutorSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ class AdmissionExecutorTest {
         Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(limit)).build());
   }
 
-  private AdmissionExecutorBuilder builder(Limiter limiter) {
+  private AdmissionExecutor.Builder builder(Limiter limiter) {
     return AdmissionExecutor.newBuilder(pool).clock(clock).limiter(limiter).retryAfterJitter(0);
   }
 
@@ -108,7 +109,7 @@ class AdmissionExecutorTest {
           // flight and the 2 tasks queued ahead, at limit 1: 10 ms x (1 + 2 / 1).
           assertThat(e.retryAfterNanos()).isEqualTo(3 * 10 * MS);
         });
-    assertThat(executor.rejected(RejectReason.QUEUE_FULL)).isEqualTo(1);
+    assertThat(refusedOrShed(executor, RejectReason.QUEUE_FULL)).isEqualTo(1);
   }
 
   @Test
@@ -169,7 +170,7 @@ class AdmissionExecutorTest {
     pool.runNext();
     assertThat(d).isCompletedWithValue("d");
     assertThat(ran).containsExactly("a", "b", "d");
-    assertThat(executor.rejected(RejectReason.QUEUE_TIMEOUT)).isEqualTo(1);
+    assertThat(refusedOrShed(executor, RejectReason.QUEUE_TIMEOUT)).isEqualTo(1);
   }
 
   @Test
@@ -184,7 +185,7 @@ class AdmissionExecutorTest {
     clock.setNanos(240 * MS); // standing; b waited 240 ms > 50 ms, c 90 ms > 50 ms
     submit(executor, "d", Priority.CRITICAL);
     assertThat(rejectionOf(b).reason()).isEqualTo(RejectReason.QUEUE_TIMEOUT);
-    assertThat(executor.rejected(RejectReason.QUEUE_TIMEOUT)).isEqualTo(2);
+    assertThat(refusedOrShed(executor, RejectReason.QUEUE_TIMEOUT)).isEqualTo(2);
   }
 
   @Test
@@ -262,7 +263,7 @@ class AdmissionExecutorTest {
     CompletableFuture<String> fits =
         executor.submit(task("fits"), TaskOptions.defaults().withTimeout(Duration.ofMillis(45)));
     assertThat(fits).isNotDone();
-    assertThat(executor.rejected(RejectReason.DEADLINE)).isEqualTo(3);
+    assertThat(refusedOrShed(executor, RejectReason.DEADLINE)).isEqualTo(3);
   }
 
   @Test
@@ -289,7 +290,7 @@ class AdmissionExecutorTest {
         .as("fresh again: 500 + (10 - 500) / 8 = 439 ms still exceeds 100 ms")
         .isInstanceOfSatisfying(AdmissionRejectedException.class,
             e -> assertThat(e.reason()).isEqualTo(RejectReason.DEADLINE));
-    assertThat(executor.rejected(RejectReason.DEADLINE)).isEqualTo(2);
+    assertThat(refusedOrShed(executor, RejectReason.DEADLINE)).isEqualTo(2);
   }
 
   @Test
@@ -388,7 +389,7 @@ class AdmissionExecutorTest {
     assertThat(submit(executor, "same level", Priority.CRITICAL)).isNotDone();
     assertThat(submit(executor, "higher", Priority.CRITICAL_PLUS)).isNotDone();
     assertThat(early).as("already queued: served or timed out by its own queue").isNotDone();
-    assertThat(executor.rejected(RejectReason.PRIORITY_SHED)).isEqualTo(2);
+    assertThat(refusedOrShed(executor, RejectReason.PRIORITY_SHED)).isEqualTo(2);
   }
 
   @Test
@@ -474,7 +475,7 @@ class AdmissionExecutorTest {
     assertThat(b).isCompletedWithValue("b");
     assertThat(limiter.inFlight()).isZero();
     assertThat(a.cancel(true)).as("cancelling twice is harmless").isTrue();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -646,7 +647,7 @@ class AdmissionExecutorTest {
 
   @Test
   void builderRejectsBadConfigurationNamingParameterValueAndRange() {
-    AdmissionExecutorBuilder b = AdmissionExecutor.newBuilder(pool);
+    AdmissionExecutor.Builder b = AdmissionExecutor.newBuilder(pool);
     assertThatThrownBy(() -> b.queueCapacity(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("queueCapacity must be in [0, 1048576] but was -1");
     assertThatThrownBy(() -> b.codel(Duration.ofMillis(10), Duration.ofMillis(5)))
@@ -666,5 +667,11 @@ class AdmissionExecutorTest {
     assertThatThrownBy(() -> TaskOptions.defaults().withTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("timeout must be in [PT0.000000001S, PT24H] but was PT0S");
+  }
+
+  /** Returns the tasks refused at submission or shed later for {@code reason}. */
+  private static long refusedOrShed(AdmissionExecutor executor, RejectReason reason) {
+    ExecutorSnapshot snapshot = executor.snapshot();
+    return snapshot.rejected(reason) + snapshot.shed(reason);
   }
 }

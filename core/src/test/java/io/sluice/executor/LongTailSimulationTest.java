@@ -29,8 +29,8 @@ class LongTailSimulationTest {
   private static final int SHORT = 0;
   private static final int LONG = 1;
 
-  static VirtualWorld.Stats run(UnaryOperator<AdmissionExecutorBuilder> config, double longPerSecond,
-      long seed) {
+  static VirtualWorld.Stats run(UnaryOperator<AdmissionExecutor.Builder> config,
+      double longPerSecond, long seed) {
     VirtualWorld world = new VirtualWorld();
     AdmissionExecutor executor = config.apply(AdmissionExecutor.newBuilder(world.new Pool(UNITS))
             .clock(world.clock)

@@ -2,6 +2,7 @@ package io.sluice.executor;
 
 import io.sluice.Limiter;
 import io.sluice.Outcome;
+import io.sluice.metrics.LimiterSnapshot;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -49,17 +50,7 @@ final class RecordingLimiter implements Limiter {
   }
 
   @Override
-  public long rejections() {
-    return delegate.rejections();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return delegate.invalidReleases();
-  }
-
-  @Override
-  public long windowsClosed() {
-    return delegate.windowsClosed();
+  public LimiterSnapshot snapshot() {
+    return delegate.snapshot();
   }
 }

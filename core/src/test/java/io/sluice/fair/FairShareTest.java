@@ -266,7 +266,7 @@ class FairShareTest {
     assertThat(gate.held("a")).isZero();
     assertThat(gate.activeWeight()).isZero();
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test

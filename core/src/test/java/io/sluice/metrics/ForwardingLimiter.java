@@ -3,7 +3,6 @@ package io.sluice.metrics;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
-import io.sluice.RejectReason;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -74,41 +73,6 @@ final class ForwardingLimiter implements Limiter {
   @Override
   public long retryAfterNanos() {
     return delegate.retryAfterNanos();
-  }
-
-  @Override
-  public long rejections() {
-    return delegate.rejections();
-  }
-
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
-    return delegate.rejections(reason, priority);
-  }
-
-  @Override
-  public long monitoredRejections() {
-    return delegate.monitoredRejections();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return delegate.invalidReleases();
-  }
-
-  @Override
-  public long invalidSamples() {
-    return delegate.invalidSamples();
-  }
-
-  @Override
-  public long invalidAdjustments() {
-    return delegate.invalidAdjustments();
-  }
-
-  @Override
-  public long windowsClosed() {
-    return delegate.windowsClosed();
   }
 
   @Override

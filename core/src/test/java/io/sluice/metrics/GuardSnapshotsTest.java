@@ -34,8 +34,8 @@ class GuardSnapshotsTest {
 
   @Test
   void aKeyedRateLimitersSnapshotHoldsItsTableAndWhatItsBoundCost() {
-    KeyedRateLimiter<String> limiter = RateLimiter.newBuilder()
-        .rate(1, Duration.ofSeconds(1)).burst(1).maxKeys(1).clock(clock).buildKeyed();
+    KeyedRateLimiter<String> limiter = KeyedRateLimiter.newBuilder()
+        .rate(1, Duration.ofSeconds(1)).burst(1).maxKeys(1).clock(clock).build();
     assertThat(Ticket.isPermit(limiter.tryAcquire("a"))).isTrue();
     long refused = limiter.tryAcquire("b");
     assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.RATE_LIMITED);

@@ -116,7 +116,7 @@ class DataSourceDocTest {
       }
 
       Connection c = db.getConnection();
-      c.unwrap(Lease.class).close(Outcome.DROPPED);  // the query timed out: a capacity signal
+      c.unwrap(Lease.class).release(Outcome.DROPPED);  // the query timed out: a capacity signal
       c.close();                                     // does nothing: the lease is released
       assertThat(c.isClosed()).isTrue();
       assertThat(guard.limiter().snapshot().dropped()).isOne();

@@ -188,7 +188,7 @@ class GuardedDataSourceStressTest {
   private static boolean close(Connection c, SplittableRandom random) throws SQLException {
     int how = random.nextInt(20);
     if (how == 0) {
-      boolean released = c.unwrap(Lease.class).close(Outcome.DROPPED);
+      boolean released = c.unwrap(Lease.class).release(Outcome.DROPPED);
       c.close();
       return released;
     }

@@ -286,7 +286,7 @@ class GuardedDataSourceTest {
     Connection c = db.getConnection();
     assertThat(c.isWrapperFor(Lease.class)).isTrue();
     Lease<?> lease = c.unwrap(Lease.class);
-    assertThat(lease.close(Outcome.DROPPED)).isTrue();
+    assertThat(lease.release(Outcome.DROPPED)).isTrue();
     assertThat(c.isClosed()).isTrue();
     c.close();
     Connection d = db.getConnection();

@@ -204,7 +204,7 @@ class PoolGuardRandomizedTest {
       assertThat(s.out).hasValue(0);
       assertThat(s.guard.limiter().inFlight()).isZero();
       assertThat(s.guard.waiters()).isZero();
-      assertThat(s.guard.limiter().invalidReleases()).isZero();
+      assertThat(s.guard.limiter().snapshot().invalidReleases()).isZero();
     }
   }
 
@@ -229,8 +229,8 @@ class PoolGuardRandomizedTest {
           lease.close();
           first = true;
         }
-        case 1 -> first = lease.close(Outcome.DROPPED);
-        case 2 -> first = lease.close(Outcome.IGNORED);
+        case 1 -> first = lease.release(Outcome.DROPPED);
+        case 2 -> first = lease.release(Outcome.IGNORED);
         case 3 -> first = lease.discard(Outcome.SUCCESS);
         default -> first = lease.discard(Outcome.DROPPED);
       }
@@ -245,7 +245,7 @@ class PoolGuardRandomizedTest {
       violation.compareAndSet(null, lease + " not released after its close");
     }
     try {
-      if (lease.close(Outcome.SUCCESS) || lease.discard(Outcome.DROPPED)) {
+      if (lease.release(Outcome.SUCCESS) || lease.discard(Outcome.DROPPED)) {
         violation.compareAndSet(null, "a second close of " + lease + " released it again");
       }
     } catch (ListenerFailure e) {

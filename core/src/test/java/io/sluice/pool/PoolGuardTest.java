@@ -162,8 +162,8 @@ class PoolGuardTest {
     Lease<String> a = guard.acquire(Duration.ofMillis(100));
     Lease<String> b = guard.acquire(Duration.ofMillis(100));
 
-    assertThat(a.close(Outcome.DROPPED)).isTrue();
-    assertThat(a.close(Outcome.SUCCESS)).isFalse();
+    assertThat(a.release(Outcome.DROPPED)).isTrue();
+    assertThat(a.release(Outcome.SUCCESS)).isFalse();
     a.close();
     assertThat(b.discard(Outcome.IGNORED)).isTrue();
     assertThat(b.isReleased()).isTrue();
@@ -171,7 +171,7 @@ class PoolGuardTest {
     assertThat(adapter.returned).containsExactly("c0");
     assertThat(adapter.discarded).containsExactly("c1");
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test

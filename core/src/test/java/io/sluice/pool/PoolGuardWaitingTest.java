@@ -97,7 +97,7 @@ class PoolGuardWaitingTest {
     firstLease.close();
     secondLease.close();
     assertThat(guard.limiter().inFlight()).isZero();
-    assertThat(guard.limiter().invalidReleases()).isZero();
+    assertThat(guard.limiter().snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -199,7 +199,7 @@ class PoolGuardWaitingTest {
     guard.borrow(next.state, clock.nanoTime(), 10 * MS, true).close();
     assertThat(guard.limiter().inFlight()).isZero();
     assertThat(guard.waiters()).isZero();
-    assertThat(guard.limiter().invalidReleases()).isZero();
+    assertThat(guard.limiter().snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -235,13 +235,13 @@ class PoolGuardWaitingTest {
     guard.enqueue(waiter);
     clock.advanceNanos(2 * MS);
 
-    assertThatThrownBy(() -> held.close(Outcome.DROPPED)).hasMessage("listener");
+    assertThatThrownBy(() -> held.release(Outcome.DROPPED)).hasMessage("listener");
     assertThat(held.isReleased()).isTrue();
     assertThat(waiter.grants).as("handed on despite the listener").hasValue(1);
     assertThat(guard.limiter().inFlight()).isOne();
     Lease<String> next = guard.borrow(waiter.state, clock.nanoTime(), 10 * MS, true);
     clock.advanceNanos(2 * MS);
-    assertThatThrownBy(() -> next.close(Outcome.DROPPED)).hasMessage("listener");
+    assertThatThrownBy(() -> next.release(Outcome.DROPPED)).hasMessage("listener");
     assertThat(guard.limiter().inFlight()).isZero();
     assertThat(adapter.idle).hasSize(4);
   }

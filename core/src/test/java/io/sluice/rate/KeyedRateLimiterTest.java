@@ -17,12 +17,29 @@ class KeyedRateLimiterTest {
   private final ManualClock clock = new ManualClock();
 
   private KeyedRateLimiter<String> quotas(int maxKeys) {
-    return RateLimiter.newBuilder()
+    return KeyedRateLimiter.newBuilder()
         .rate(10, Duration.ofSeconds(1))
         .burst(5)
         .maxKeys(maxKeys)
         .clock(clock)
-        .buildKeyed();
+        .build();
+  }
+
+  @Test
+  void eachBuildOfTheKeyedBuilderIsATableOfItsOwn() {
+    KeyedRateLimiter.Builder builder = KeyedRateLimiter.newBuilder()
+        .rate(10, Duration.ofSeconds(1)).burst(1).maxKeys(1).clock(clock);
+    KeyedRateLimiter<String> first = builder.build();
+    KeyedRateLimiter<String> second = builder.build();
+
+    assertThat(Ticket.isPermit(first.tryAcquire("a"))).isTrue();
+    assertThat(Ticket.isPermit(second.tryAcquire("a"))).isTrue();
+    assertThat(Ticket.reason(first.tryAcquire("b"))).isEqualTo(RejectReason.RATE_LIMITED);
+    assertThat(first.snapshot().rejectedNewKeys()).isEqualTo(1);
+    assertThat(second.snapshot().rejectedNewKeys()).isZero();
+    assertThat(second.maxKeys()).isEqualTo(1);
+    assertThatThrownBy(() -> KeyedRateLimiter.newBuilder().build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rate must be set");
   }
 
   @Test
@@ -101,8 +118,8 @@ class KeyedRateLimiterTest {
    */
   @Test
   void aBoundedTableDecidesLikeUnboundedBucketsApartFromNewKeyRefusals() {
-    KeyedRateLimiter<Integer> quotas = RateLimiter.newBuilder()
-        .rate(7, Duration.ofSeconds(3)).burst(4).maxKeys(8).clock(clock).buildKeyed();
+    KeyedRateLimiter<Integer> quotas = KeyedRateLimiter.newBuilder()
+        .rate(7, Duration.ofSeconds(3)).burst(4).maxKeys(8).clock(clock).build();
     Map<Integer, RateLimiter> unbounded = new HashMap<>();
     SplittableRandom random = new SplittableRandom(5);
     long compared = 0;

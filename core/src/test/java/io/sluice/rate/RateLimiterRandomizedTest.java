@@ -136,9 +136,9 @@ class RateLimiterRandomizedTest {
     for (int i = 0; i < keys.length; i++) {
       keys[i] = "tenant-" + i;
     }
-    KeyedRateLimiter<String> limiter = RateLimiter.newBuilder()
+    KeyedRateLimiter<String> limiter = KeyedRateLimiter.newBuilder()
         .rate(permits, Duration.ofNanos(PERIOD)).burst(burst).maxKeys(maxKeys).clock(clock)
-        .buildKeyed();
+        .build();
     AtomicLongArray admitted = new AtomicLongArray(keys.length);
     AtomicLong refusedNewKeys = new AtomicLong();
     AtomicReference<String> violation = new AtomicReference<>();

@@ -108,8 +108,8 @@ class RateLimiterStressTest {
   void aKeyedTableStaysBoundedAndNoKeyExceedsItsQuota() throws Exception {
     ManualClock clock = new ManualClock();
     int keys = 64;
-    KeyedRateLimiter<Integer> quotas = RateLimiter.newBuilder()
-        .rate(100, Duration.ofSeconds(1)).burst(10).maxKeys(16).clock(clock).buildKeyed();
+    KeyedRateLimiter<Integer> quotas = KeyedRateLimiter.newBuilder()
+        .rate(100, Duration.ofSeconds(1)).burst(10).maxKeys(16).clock(clock).build();
     AtomicLongArray admitted = new AtomicLongArray(keys);
     AtomicInteger maxTracked = new AtomicInteger();
 

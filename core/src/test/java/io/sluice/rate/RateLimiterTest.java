@@ -177,7 +177,7 @@ class RateLimiterTest {
         .hasMessageContaining("period must be in [PT0.000000001S, PT24H] but was PT48H");
     assertThatThrownBy(() -> RateLimiter.newBuilder().burst(0))
         .hasMessage("burst must be in [1, 1000000000] but was 0");
-    assertThatThrownBy(() -> RateLimiter.newBuilder().maxKeys(0))
+    assertThatThrownBy(() -> KeyedRateLimiter.newBuilder().maxKeys(0))
         .hasMessage("maxKeys must be in [1, 16777216] but was 0");
     // One permit a day refills a burst of 366 in more than 365 days.
     assertThatThrownBy(() -> RateLimiter.newBuilder().rate(1, Duration.ofDays(1)).burst(366).build())

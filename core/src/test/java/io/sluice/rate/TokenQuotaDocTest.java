@@ -25,8 +25,8 @@ class TokenQuotaDocTest {
   private static final String PAGE = "docs/17-token-quotas.md";
 
   private final ManualClock clock = new ManualClock();
-  private final TokenQuota<String> tokensPerMinute = RateLimiter.newBuilder()
-      .rate(100_000, Duration.ofMinutes(1)).burst(100_000).clock(clock).buildTokenQuota();
+  private final TokenQuota<String> tokensPerMinute = TokenQuota.newBuilder()
+      .rate(100_000, Duration.ofMinutes(1)).burst(100_000).clock(clock).build();
   private final FakeModel model = new FakeModel();
   private final StringBuilder client = new StringBuilder();
 
@@ -87,11 +87,11 @@ class TokenQuotaDocTest {
   @Test
   void buildingAQuota() {
     // docs: begin
-    TokenQuota<String> tokensPerMinute = RateLimiter.newBuilder()
+    TokenQuota<String> tokensPerMinute = TokenQuota.newBuilder()
         .rate(100_000, Duration.ofMinutes(1))   // tokens per minute, per API key
         .burst(100_000)                         // at most a minute's tokens at once
         .maxKeys(100_000)
-        .buildTokenQuota();
+        .build();
     // docs: end
 
     assertThat(tokensPerMinute.burst()).isEqualTo(100_000);

@@ -38,8 +38,8 @@ class TokenQuotaStressTest {
   }
 
   private static TokenQuota<Integer> quota(ManualClock clock, int maxKeys) {
-    return RateLimiter.newBuilder().rate(PER_MINUTE, Duration.ofMinutes(1)).burst(BURST)
-        .maxKeys(maxKeys).clock(clock).buildTokenQuota();
+    return TokenQuota.newBuilder().rate(PER_MINUTE, Duration.ofMinutes(1)).burst(BURST)
+        .maxKeys(maxKeys).clock(clock).build();
   }
 
   @Test
@@ -112,8 +112,8 @@ class TokenQuotaStressTest {
   @Test
   void racingReconciliationsOfOneReservationApplyExactlyOnce() throws Exception {
     ManualClock clock = new ManualClock();
-    TokenQuota<Integer> quota = RateLimiter.newBuilder().rate(PER_MINUTE, Duration.ofMinutes(1))
-        .burst(100_000).clock(clock).buildTokenQuota();
+    TokenQuota<Integer> quota = TokenQuota.newBuilder().rate(PER_MINUTE, Duration.ofMinutes(1))
+        .burst(100_000).clock(clock).build();
     int reservations = 2000;
     long[] tickets = new long[reservations];
     int[] actual = new int[reservations];

@@ -22,8 +22,8 @@ class TokenQuotaTest {
   private final ManualClock clock = new ManualClock();
 
   private TokenQuota<String> quota() {
-    return RateLimiter.newBuilder().rate(6000, Duration.ofMinutes(1)).burst(1000).clock(clock)
-        .buildTokenQuota();
+    return TokenQuota.newBuilder().rate(6000, Duration.ofMinutes(1)).burst(1000).clock(clock)
+        .build();
   }
 
   private static long admitted(long ticket) {
@@ -114,8 +114,8 @@ class TokenQuotaTest {
 
   @Test
   void aSlotReusedByANewReservationIsNotReconciledByTheOldTicket() {
-    TokenQuota<String> quota = RateLimiter.newBuilder().rate(6000, Duration.ofMinutes(1))
-        .burst(1000).maxPending(1).clock(clock).buildTokenQuota();
+    TokenQuota<String> quota = TokenQuota.newBuilder().rate(6000, Duration.ofMinutes(1))
+        .burst(1000).maxPending(1).clock(clock).build();
     // Fill every slot, free them all, and take them again: each slot is now in a new generation.
     long[] old = new long[quota.maxPending()];
     for (int i = 0; i < old.length; i++) {
@@ -221,8 +221,8 @@ class TokenQuotaTest {
 
   @Test
   void aDebtForAKeyTheFullTableCannotTrackIsForgivenAndCounted() {
-    TokenQuota<String> quota = RateLimiter.newBuilder().rate(6000, Duration.ofMinutes(1))
-        .burst(1000).maxKeys(1).clock(clock).buildTokenQuota();
+    TokenQuota<String> quota = TokenQuota.newBuilder().rate(6000, Duration.ofMinutes(1))
+        .burst(1000).maxKeys(1).clock(clock).build();
     long reservation = admitted(quota.tryAcquire("a", 100));
     clock.advanceNanos(100 * TOKEN_NANOS);
     quota.cleanUp();
@@ -237,8 +237,8 @@ class TokenQuotaTest {
 
   @Test
   void whenEveryReservationIsHeldAnAdmissionIsRefusedAndChargesNothing() {
-    TokenQuota<String> quota = RateLimiter.newBuilder().rate(6000, Duration.ofMinutes(1))
-        .burst(1000).maxPending(100).clock(clock).buildTokenQuota();
+    TokenQuota<String> quota = TokenQuota.newBuilder().rate(6000, Duration.ofMinutes(1))
+        .burst(1000).maxPending(100).clock(clock).build();
     assertThat(quota.maxPending()).as("rounded up to a power of two, at least 256").isEqualTo(256);
     long[] held = new long[256];
     for (int i = 0; i < held.length; i++) {
@@ -257,8 +257,8 @@ class TokenQuotaTest {
 
   @Test
   void theTableOfReservationsGrowsWithTheReservationsHeld() {
-    TokenQuota<String> quota = RateLimiter.newBuilder().rate(6000, Duration.ofMinutes(1))
-        .burst(1_000_000).maxPending(1 << 20).clock(clock).buildTokenQuota();
+    TokenQuota<String> quota = TokenQuota.newBuilder().rate(6000, Duration.ofMinutes(1))
+        .burst(1_000_000).maxPending(1 << 20).clock(clock).build();
     long[] held = new long[5000];
     for (int i = 0; i < held.length; i++) {
       held[i] = admitted(quota.tryAcquire("k" + i % 7, 3));
@@ -297,8 +297,8 @@ class TokenQuotaTest {
   void aDebtAndItsRetryAfterStayExactAcrossARebase() {
     long permits = 999_999_937L;
     long period = Duration.ofDays(1).toNanos();
-    TokenQuota<String> quota = RateLimiter.newBuilder().rate(permits, Duration.ofNanos(period))
-        .burst(6000).clock(clock).buildTokenQuota();
+    TokenQuota<String> quota = TokenQuota.newBuilder().rate(permits, Duration.ofNanos(period))
+        .burst(6000).clock(clock).build();
     quota.reconcile(admitted(quota.tryAcquire("k", 1)), 0);   // the bucket's anchor: 0
     clock.advanceNanos(1_000_000_000L);
     long reservation = admitted(quota.tryAcquire("k", 3000));
@@ -328,22 +328,23 @@ class TokenQuotaTest {
   void aQuotasBucketMayOweOneBurstSoSomeRatesAllowHalfTheBurst() {
     // One token per day plus a prime: the scaled interval is 2 days in ns, so 2^61 / interval
     // bounds a rate limiter's burst at 13,343 and a quota's at half that.
-    RateLimiterBuilder builder = RateLimiter.newBuilder()
+    assertThat(RateLimiter.newBuilder().rate(999_999_937L, Duration.ofDays(1)).burst(10_000)
+        .build().burst()).isEqualTo(10_000);
+    TokenQuota.Builder builder = TokenQuota.newBuilder()
         .rate(999_999_937L, Duration.ofDays(1)).burst(10_000);
-    assertThat(builder.build().burst()).isEqualTo(10_000);
-    assertThatThrownBy(builder::buildTokenQuota).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("burst").hasMessageContaining("[1, 6671]")
         .hasMessageContaining("10000");
-    assertThat(builder.burst(6671).buildTokenQuota().burst()).isEqualTo(6671);
+    assertThat(builder.burst(6671).build().burst()).isEqualTo(6671);
   }
 
   @Test
   void maxPendingIsCheckedWhenSet() {
-    assertThatThrownBy(() -> RateLimiter.newBuilder().maxPending(0))
+    assertThatThrownBy(() -> TokenQuota.newBuilder().maxPending(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPending");
-    assertThatThrownBy(() -> RateLimiter.newBuilder().maxPending((1 << 24) + 1))
+    assertThatThrownBy(() -> TokenQuota.newBuilder().maxPending((1 << 24) + 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("16777216");
-    assertThat(RateLimiter.newBuilder().rate(1, Duration.ofSeconds(1)).maxPending(1 << 24)
-        .buildTokenQuota().maxPending()).isEqualTo(1 << 24);
+    assertThat(TokenQuota.newBuilder().rate(1, Duration.ofSeconds(1)).maxPending(1 << 24)
+        .build().maxPending()).isEqualTo(1 << 24);
   }
 }

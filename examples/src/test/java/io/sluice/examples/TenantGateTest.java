@@ -8,7 +8,7 @@ import io.sluice.Outcome;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.Tenant;
 import io.sluice.limit.FixedLimit;
-import io.sluice.rate.RateLimiter;
+import io.sluice.rate.KeyedRateLimiter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 class TenantGateTest {
   private final ManualClock clock = new ManualClock();
   private final TenantGate gate = new TenantGate(
-      RateLimiter.newBuilder().rate(2, Duration.ofSeconds(1)).burst(2).clock(clock)
-          .<Tenant>buildKeyed(),
+      KeyedRateLimiter.newBuilder().rate(2, Duration.ofSeconds(1)).burst(2).clock(clock)
+          .<Tenant>build(),
       Limiter.newBuilder().clock(clock).algorithm(FixedLimit.of(3)).build(),
       HttpRefusals.newBuilder().quotaPolicy("tenant", 2, Duration.ofSeconds(1)).build());
 

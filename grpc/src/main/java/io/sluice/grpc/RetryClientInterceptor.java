@@ -8,7 +8,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.sluice.client.AdaptiveThrottle;
 import io.sluice.client.RetryPolicy;
-import io.sluice.client.RetryPolicyBuilder;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
 
@@ -73,7 +72,7 @@ public final class RetryClientInterceptor implements ClientInterceptor {
 
   /**
    * Returns a builder for calls under {@code policy}: its attempts, backoff, budget, throttle and
-   * breaker (see {@link RetryPolicyBuilder}). Share one policy among the channels to one server.
+   * breaker (see {@link RetryPolicy.Builder}). Share one policy among the channels to one server.
    */
   public static Builder newBuilder(RetryPolicy policy) {
     return new Builder(Checks.notNull("policy", policy));

@@ -122,7 +122,7 @@ class AdmissionServerInterceptorTest {
         .isEqualTo("sluice LIMIT_REACHED: the server is at its concurrency limit; retry after "
             + pushback + " ms");
     assertThat(echo.started).hasValue(0);
-    assertThat(limiter.rejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(1);
     limiter.release(held, Outcome.SUCCESS);
     assertAtRest(limiter, 1);
   }
@@ -300,13 +300,13 @@ class AdmissionServerInterceptorTest {
 
     assertThat(refusalOf(channel, "hello").getStatus().getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(say.rejections()).isEqualTo(1);
+    assertThat(say.snapshot().rejected()).isEqualTo(1);
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, Echo.SAY_IDEMPOTENT,
         CallOptions.DEFAULT, "x")).isInstanceOf(StatusRuntimeException.class);
-    assertThat(service.rejections()).isEqualTo(1);
+    assertThat(service.snapshot().rejected()).isEqualTo(1);
     assertThat(ClientCalls.blockingUnaryCall(channel, Echo.CHECK, CallOptions.DEFAULT, ""))
         .as("health checks answer under overload").isEqualTo("SERVING");
-    assertThat(fallback.rejections()).isZero();
+    assertThat(fallback.snapshot().rejected()).isZero();
 
     assertThat(admission.limiterOf(Echo.SAY.getFullMethodName())).isSameAs(say);
     assertThat(admission.limiterOf(Echo.COUNT.getFullMethodName())).isSameAs(service);
@@ -389,7 +389,8 @@ class AdmissionServerInterceptorTest {
     assertThat(shed.getStatus().getDescription()).startsWith("sluice PRIORITY_SHED:");
     assertThat(say(critical, "c")).as("critical flows (6 <= 9)").isEqualTo("c");
     assertThat(say(criticalPlus, "d")).as("critical-plus flows").isEqualTo("d");
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE))
+        .isEqualTo(1);
     limiter.release(keep, Outcome.SUCCESS);
     for (int i = 6; i < held.length; i++) {
       limiter.release(held[i], Outcome.SUCCESS);
@@ -407,12 +408,13 @@ class AdmissionServerInterceptorTest {
     admission.monitorOnly(true);
     assertThat(say(channel, "served")).isEqualTo("served");
     assertThat(say(channel, "served")).isEqualTo("served");
-    assertThat(limiter.monitoredRejections()).isEqualTo(2);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(2);
 
     admission.monitorOnly(false);
     assertThat(refusalOf(channel, "refused").getStatus().getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(limiter.rejections() - limiter.monitoredRejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected() - limiter.snapshot().monitoredRejections())
+        .isEqualTo(1);
     limiter.release(held, Outcome.SUCCESS);
     assertAtRest(limiter, 3);
   }

@@ -58,7 +58,7 @@ class AdmitPathAllocationTest {
     long spent = allocatedBytes() - before - probe;
 
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
     assertThat(spent).as("bytes for %d calls", CALLS)
         .isLessThanOrEqualTo(perCall * CALLS + SLACK_BYTES);
   }

@@ -3,7 +3,6 @@ package io.sluice.grpc;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
-import io.sluice.RejectReason;
 import io.sluice.metrics.LimiterSnapshot;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -88,42 +87,7 @@ final class CountingLimiter implements Limiter {
   }
 
   @Override
-  public long rejections() {
-    return delegate.rejections();
-  }
-
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
-    return delegate.rejections(reason, priority);
-  }
-
-  @Override
-  public long monitoredRejections() {
-    return delegate.monitoredRejections();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return delegate.invalidReleases();
-  }
-
-  @Override
-  public long invalidSamples() {
-    return delegate.invalidSamples();
-  }
-
-  @Override
-  public long invalidAdjustments() {
-    return delegate.invalidAdjustments();
-  }
-
-  @Override
   public LimiterSnapshot snapshot() {
     return delegate.snapshot();
-  }
-
-  @Override
-  public long windowsClosed() {
-    return delegate.windowsClosed();
   }
 }

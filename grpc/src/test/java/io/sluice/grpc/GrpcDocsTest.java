@@ -35,7 +35,6 @@ import io.sluice.http.PriorityHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.limit.FixedLimit;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,8 +105,8 @@ class GrpcDocsTest {
 
   /** A quota of 100 calls a second per tenant, with bursts of 20. */
   private ServerInterceptor quota() {
-    KeyedRateLimiter<String> quotas = RateLimiter.newBuilder()
-        .rate(100, Duration.ofSeconds(1)).burst(20).buildKeyed();
+    KeyedRateLimiter<String> quotas = KeyedRateLimiter.newBuilder()
+        .rate(100, Duration.ofSeconds(1)).burst(20).build();
     ServerInterceptor quota = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -171,8 +170,8 @@ class GrpcDocsTest {
     assertThat(code(channel, GET)).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(call(channel, CHECK)).isEqualTo("ok");
 
-    assertThat(List.of(limiter.rejections(), searchLimiter.rejections(),
-        ordersLimiter.rejections())).containsExactly(1L, 1L, 1L);
+    assertThat(List.of(limiter.snapshot().rejected(), searchLimiter.snapshot().rejected(),
+        ordersLimiter.snapshot().rejected())).containsExactly(1L, 1L, 1L);
     assertThat(handled).as("only the health check ran").hasValue(1);
     limiter.release(held[0], Outcome.SUCCESS);
     searchLimiter.release(held[1], Outcome.SUCCESS);
@@ -260,7 +259,7 @@ class GrpcDocsTest {
 
     shadow(admission, channel);
 
-    assertThat(limiter.monitoredRejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(1);
     assertThat(code(channel, GET)).isEqualTo(Status.Code.UNAVAILABLE);
     limiter.release(held, Outcome.SUCCESS);
   }
@@ -281,7 +280,7 @@ class GrpcDocsTest {
 
     assertThat(call(channel, GET)).isEqualTo("ok");
     assertThat(scheduler.delaysNanos).hasSize(1);
-    assertThat(limiter.rejections()).isEqualTo(1);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(1);
   }
 
   @Test

@@ -25,7 +25,6 @@ import io.sluice.client.AdaptiveThrottle;
 import io.sluice.client.Backoff;
 import io.sluice.client.RetryBudget;
 import io.sluice.client.RetryPolicy;
-import io.sluice.client.RetryPolicyBuilder;
 import io.sluice.limit.FixedLimit;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,7 +75,7 @@ class RetryClientInterceptorTest {
     return ClientInterceptors.intercept(server, attempts, retry);
   }
 
-  private static RetryPolicyBuilder policy(int maxAttempts) {
+  private static RetryPolicy.Builder policy(int maxAttempts) {
     return RetryPolicy.newBuilder().maxAttempts(maxAttempts).random(new SplittableRandom(7))
         .backoff(Backoff.exponential(Duration.ofMillis(1), Duration.ofMillis(100)));
   }

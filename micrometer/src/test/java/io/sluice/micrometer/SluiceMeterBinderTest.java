@@ -337,21 +337,6 @@ class SluiceMeterBinderTest {
     }
 
     @Override
-    public long rejections() {
-      return delegate.rejections();
-    }
-
-    @Override
-    public long invalidReleases() {
-      return delegate.invalidReleases();
-    }
-
-    @Override
-    public long windowsClosed() {
-      return delegate.windowsClosed();
-    }
-
-    @Override
     public LimiterSnapshot snapshot() {
       return delegate.snapshot();
     }

@@ -3,7 +3,7 @@ package io.sluice.redis;
 /**
  * A rate quota as a {@link QuotaStore} evaluates it: {@code permits} per {@code period} with a
  * {@code burst}, expressed in the exact integer units of GCRA. Built by
- * {@link GlobalRateLimiterBuilder}; a store only reads it.
+ * {@link GlobalRateLimiter.Builder}; a store only reads it.
  *
  * <h2>Units</h2>
  * With {@code g = gcd(periodNanos, permits)}, one nanosecond is {@link #unitsPerNano()}

@@ -57,7 +57,7 @@ final class StoreRateLimiter implements GlobalRateLimiter {
   private final LongAdder degradedDecisions = new LongAdder();
   private final LongAdder localDecisions = new LongAdder();
 
-  StoreRateLimiter(GlobalRateLimiterBuilder b, Quota quota, CircuitBreaker breaker,
+  StoreRateLimiter(GlobalRateLimiter.Builder b, Quota quota, CircuitBreaker breaker,
       KeyedRateLimiter<String> share) {
     this.clock = b.clock;
     this.slice = b.slice;

@@ -4,7 +4,7 @@
  * {@link io.sluice.redis.RedisQuotaStore}).
  *
  * <p>{@link io.sluice.redis.GlobalRateLimiter}, built by
- * {@link io.sluice.redis.GlobalRateLimiterBuilder}, is a {@link io.sluice.rate.KeyedRateLimiter}:
+ * {@link io.sluice.redis.GlobalRateLimiter.Builder}, is a {@link io.sluice.rate.KeyedRateLimiter}:
  * the same GCRA, the same exact Retry-After and the same tickets as core's local rate limiter.
  * Every admission has a time budget; when the store is slow or down the limiter either falls back
  * to a local per-node share of the quota or refuses with

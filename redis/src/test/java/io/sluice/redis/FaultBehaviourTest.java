@@ -21,7 +21,7 @@ class FaultBehaviourTest {
   private final ManualClock clock = new ManualClock();
   private final ScriptedStore store = new ScriptedStore();
 
-  private GlobalRateLimiterBuilder builder() {
+  private GlobalRateLimiter.Builder builder() {
     return GlobalRateLimiter.newBuilder()
         .store(store)
         .name("quota")

@@ -9,7 +9,6 @@ import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -64,7 +63,7 @@ class GcraStepTest {
   }
 
   private KeyedRateLimiter<String> local(long permits, Duration period, int burst) {
-    return RateLimiter.newBuilder().rate(permits, period).burst(burst).clock(clock).buildKeyed();
+    return KeyedRateLimiter.newBuilder().rate(permits, period).burst(burst).clock(clock).build();
   }
 
   @Test

@@ -36,7 +36,7 @@ class RedisFaultTest {
 
   private final ManualClock clock = new ManualClock(Duration.ofDays(365).toNanos());
 
-  private GlobalRateLimiterBuilder builder(RedisQuotaStore store, Duration budget) {
+  private GlobalRateLimiter.Builder builder(RedisQuotaStore store, Duration budget) {
     return GlobalRateLimiter.newBuilder()
         .store(store)
         .name("fault")

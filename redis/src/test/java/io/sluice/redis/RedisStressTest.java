@@ -51,7 +51,7 @@ class RedisStressTest {
       Duration period, int burst, int slice) {
     GlobalRateLimiter[] replicas = new GlobalRateLimiter[REPLICAS];
     for (int i = 0; i < REPLICAS; i++) {
-      GlobalRateLimiterBuilder builder = GlobalRateLimiter.newBuilder()
+      GlobalRateLimiter.Builder builder = GlobalRateLimiter.newBuilder()
           .store(stores.get(i))
           .name(name)
           .rate(permits, period)

@@ -17,9 +17,10 @@ import java.lang.invoke.VarHandle;
  * a completion from the thread that called {@code complete()}, an error from an I/O thread), and
  * after a timeout or an error they complete the cycle too, so two events may race and most
  * requests see two. A compare-and-set of {@link #released} from 0 to 1 elects the one release;
- * every other event is a no-op, so {@code Limiter.invalidReleases()} stays 0. The first-byte mark
- * reads the same flag so that a write after the release samples nothing. The limiter's own
- * release and sample are exactly-once too, but calling them twice would count as misuse.
+ * every other event is a no-op, so {@code LimiterSnapshot.invalidReleases()} stays 0. The
+ * first-byte mark reads the same flag so that a write after the release samples nothing. The
+ * limiter's own release and sample are exactly-once too, but calling them twice would count as
+ * misuse.
  */
 final class Admission implements AsyncListener {
   private static final VarHandle RELEASED;

@@ -117,7 +117,8 @@ class RealServerTest {
     List<CompletableFuture<HttpResponse<String>>> critical = hold(6, "X-Priority", "critical");
 
     assertThat(shed).containsOnly("503 true");
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(6);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE))
+        .isEqualTo(6);
     assertThat(limiter.inFlight()).isEqualTo(8);
     app.openGate();
     assertAllOk(sheddable);
@@ -135,7 +136,7 @@ class RealServerTest {
 
     List<CompletableFuture<HttpResponse<String>>> held = hold(4);
     assertThat(limiter.inFlight()).isEqualTo(4);
-    assertThat(limiter.monitoredRejections()).isEqualTo(2);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(2);
 
     filter.monitorOnly(false); // enforcing, at run time
     assertThat(send(server.uri("/fast")).statusCode()).isEqualTo(503);
@@ -233,7 +234,7 @@ class RealServerTest {
 
     assertNoPermitLeaked(10, limiter);
     assertThat(limiter.samples).hasSize(2);
-    assertThat(limiter.delegate.invalidSamples()).isZero();
+    assertThat(limiter.delegate.snapshot().invalidSamples()).isZero();
     assertThat(limiter.outcomes).containsOnly(Outcome.SUCCESS).hasSize(3);
   }
 }

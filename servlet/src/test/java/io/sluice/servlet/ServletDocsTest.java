@@ -125,7 +125,7 @@ class ServletDocsTest {
 
       assertNoPermitLeaked(10, api, search);
       assertThat(api.snapshot().admitted()).isEqualTo(2);
-      assertThat(search.snapshot().admitted() + search.rejections()).isEqualTo(2);
+      assertThat(search.snapshot().admitted() + search.snapshot().rejected()).isEqualTo(2);
       assertThat(app.calls.get()).isEqualTo(export == 200 ? 6 : 5);
     } finally {
       server.stop();
@@ -183,7 +183,7 @@ class ServletDocsTest {
     FakeResponse admitted = new FakeResponse();
     shadow.doFilter(new FakeRequest("/q"), admitted, (req, res) -> { });
     assertThat(admitted.status).isEqualTo(200);
-    assertThat(apiLimiter.monitoredRejections()).isEqualTo(1);
+    assertThat(apiLimiter.snapshot().monitoredRejections()).isEqualTo(1);
 
     shadow.monitorOnly(false);                                   // enforcing from now on
     FakeResponse refused = new FakeResponse();

@@ -335,7 +335,7 @@ class SluiceFilterTest {
     assertThat(served).hasSize(3);
     assertThat(over.status).isEqualTo(200);
     assertThat(malformed.status).isEqualTo(200);
-    assertThat(limiter.monitoredRejections()).isEqualTo(2);
+    assertThat(limiter.snapshot().monitoredRejections()).isEqualTo(2);
 
     filter.monitorOnly(false);
     FakeResponse enforced = new FakeResponse();
@@ -375,7 +375,7 @@ class SluiceFilterTest {
     assertThat(limiter.outcomes).containsExactly(Outcome.IGNORED, Outcome.DROPPED,
         Outcome.DROPPED, Outcome.IGNORED, Outcome.IGNORED, Outcome.DROPPED);
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -438,7 +438,7 @@ class SluiceFilterTest {
 
     assertThat(limiter.outcomes).containsExactly(Outcome.DROPPED);
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -454,7 +454,7 @@ class SluiceFilterTest {
 
     assertThat(limiter.outcomes).containsExactly(Outcome.IGNORED, Outcome.DROPPED);
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.invalidReleases()).isZero();
+    assertThat(limiter.snapshot().invalidReleases()).isZero();
   }
 
   @Test
@@ -510,7 +510,7 @@ class SluiceFilterTest {
 
     assertThat(limiter.samples).hasSize(3);
     assertThat(limiter.outcomes).containsOnly(Outcome.SUCCESS).hasSize(4);
-    assertThat(limiter.delegate.invalidSamples()).isZero();
+    assertThat(limiter.delegate.snapshot().invalidSamples()).isZero();
     assertThat(limiter.inFlight()).isZero();
   }
 

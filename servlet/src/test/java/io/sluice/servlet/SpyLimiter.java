@@ -3,8 +3,8 @@ package io.sluice.servlet;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
-import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
+import io.sluice.metrics.LimiterSnapshot;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,37 +95,7 @@ final class SpyLimiter implements Limiter {
   }
 
   @Override
-  public long rejections() {
-    return delegate.rejections();
-  }
-
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
-    return delegate.rejections(reason, priority);
-  }
-
-  @Override
-  public long monitoredRejections() {
-    return delegate.monitoredRejections();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return delegate.invalidReleases();
-  }
-
-  @Override
-  public long invalidSamples() {
-    return delegate.invalidSamples();
-  }
-
-  @Override
-  public long invalidAdjustments() {
-    return delegate.invalidAdjustments();
-  }
-
-  @Override
-  public long windowsClosed() {
-    return delegate.windowsClosed();
+  public LimiterSnapshot snapshot() {
+    return delegate.snapshot();
   }
 }

@@ -3,8 +3,8 @@ package io.sluice.servlet;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
-import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.metrics.LimiterSnapshot;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -92,27 +92,7 @@ final class TrackingLimiter implements Limiter {
   }
 
   @Override
-  public long rejections() {
-    return delegate.rejections();
-  }
-
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
-    return delegate.rejections(reason, priority);
-  }
-
-  @Override
-  public long monitoredRejections() {
-    return delegate.monitoredRejections();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return delegate.invalidReleases();
-  }
-
-  @Override
-  public long windowsClosed() {
-    return delegate.windowsClosed();
+  public LimiterSnapshot snapshot() {
+    return delegate.snapshot();
   }
 }

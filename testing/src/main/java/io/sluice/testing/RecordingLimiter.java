@@ -3,7 +3,6 @@ package io.sluice.testing;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
-import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.metrics.LimiterSnapshot;
 import java.util.List;
@@ -135,41 +134,6 @@ public final class RecordingLimiter implements Limiter {
   @Override
   public long retryAfterNanos() {
     return delegate.retryAfterNanos();
-  }
-
-  @Override
-  public long rejections() {
-    return delegate.rejections();
-  }
-
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
-    return delegate.rejections(reason, priority);
-  }
-
-  @Override
-  public long monitoredRejections() {
-    return delegate.monitoredRejections();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return delegate.invalidReleases();
-  }
-
-  @Override
-  public long invalidSamples() {
-    return delegate.invalidSamples();
-  }
-
-  @Override
-  public long invalidAdjustments() {
-    return delegate.invalidAdjustments();
-  }
-
-  @Override
-  public long windowsClosed() {
-    return delegate.windowsClosed();
   }
 
   /** Returns the delegate's snapshot: what the callers did, as the delegate counted it. */

@@ -32,8 +32,8 @@ class RecordingLimiterTest {
     assertThat(limiter.refused()).isEqualTo(1);
     assertThat(limiter.ineffectiveReleases()).isEqualTo(2);
     assertThat(limiter.inFlight()).isZero();
-    assertThat(limiter.rejections()).isEqualTo(real.rejections()).isEqualTo(1);
-    assertThat(limiter.invalidReleases()).isEqualTo(2);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(real.snapshot().rejected()).isEqualTo(1);
+    assertThat(limiter.snapshot().invalidReleases()).isEqualTo(2);
     assertThat(limiter.limit()).isEqualTo(2);
     assertThat(limiter.delegate()).isSameAs(real);
   }

@@ -124,8 +124,9 @@ public final class GrpcExample {
       out.printf("  critical  served %d of %d%n", criticalServed.get(), (calls + 1) / 2);
       out.printf("  sheddable served %d of %d%n", sheddableServed.get(), calls / 2);
       out.printf("  failed after retries: %d%n", failed.get());
-      long sheddableRefused = limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)
-          + limiter.rejections(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE);
+      LimiterSnapshot counts = limiter.snapshot();
+      long sheddableRefused = counts.rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)
+          + counts.rejected(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE);
       out.printf("  the server admitted %d attempts and refused %d, %d of them sheddable;%n"
           + "  in flight at the end: %d%n", s.admitted(), s.rejected(), sheddableRefused,
           s.inFlight());

@@ -25,7 +25,6 @@ import io.sluice.micrometer.SluiceMeterBinder;
 import io.sluice.pool.Lease;
 import io.sluice.pool.PoolGuard;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -157,10 +156,10 @@ public final class ProtectedServer implements DemoServer {
     this.pool = b.pool;
     this.requestTimeoutNanos = b.requestTimeoutNanos;
     this.expectedQueryNanos = pool.meanServiceTime().toNanos();
-    this.quotas = b.quotaPerSecond == 0 ? null : RateLimiter.newBuilder()
+    this.quotas = b.quotaPerSecond == 0 ? null : KeyedRateLimiter.newBuilder()
         .rate(b.quotaPerSecond, Duration.ofSeconds(1))
         .burst(b.quotaBurst)
-        .buildKeyed();
+        .build();
     HttpRefusals.Builder refusals = HttpRefusals.newBuilder();
     if (quotas != null) {
       refusals.quotaPolicy("tenant", b.quotaPerSecond, Duration.ofSeconds(1));
@@ -370,7 +369,7 @@ public final class ProtectedServer implements DemoServer {
       try {
         lease.resource().query();
       } catch (InterruptedException e) {
-        lease.close(Outcome.IGNORED);
+        lease.release(Outcome.IGNORED);
         Thread.currentThread().interrupt();
         callback.failed(e);
         return;

@@ -4,7 +4,6 @@ import io.sluice.NanoClock;
 import io.sluice.Priority;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.Tenant;
-import io.sluice.rate.RateLimiter;
 import io.sluice.rate.TokenQuota;
 import java.time.Duration;
 import java.util.HashMap;
@@ -74,10 +73,10 @@ public final class ApiKeys {
 
     TierQuotas(Tier tier, NanoClock clock) {
       this.tier = tier;
-      this.requests = RateLimiter.newBuilder().rate(tier.requestsPerMinute(),
-          Duration.ofMinutes(1)).burst(tier.requestsPerMinute()).clock(clock).buildTokenQuota();
-      this.tokens = RateLimiter.newBuilder().rate(tier.tokensPerMinute(), Duration.ofMinutes(1))
-          .burst(tier.tokensPerMinute()).clock(clock).buildTokenQuota();
+      this.requests = TokenQuota.newBuilder().rate(tier.requestsPerMinute(),
+          Duration.ofMinutes(1)).burst(tier.requestsPerMinute()).clock(clock).build();
+      this.tokens = TokenQuota.newBuilder().rate(tier.tokensPerMinute(), Duration.ofMinutes(1))
+          .burst(tier.tokensPerMinute()).clock(clock).build();
       this.requestRefusals = HttpRefusals.newBuilder()
           .quotaPolicy(tier.name() + "-requests", tier.requestsPerMinute(), Duration.ofMinutes(1))
           .build();

@@ -3,9 +3,9 @@ package io.sluice.examples.llm;
 import io.sluice.Limiter;
 import io.sluice.Outcome;
 import io.sluice.Priority;
-import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.fair.FairShare;
+import io.sluice.metrics.LimiterSnapshot;
 
 /*
  * FairShare in front of a limiter, with the two things the gateway needs that FairShare does not
@@ -133,38 +133,8 @@ final class TenantAdmission<K> {
     }
 
     @Override
-    public long rejections() {
-      return delegate.rejections();
-    }
-
-    @Override
-    public long rejections(RejectReason reason, Priority priority) {
-      return delegate.rejections(reason, priority);
-    }
-
-    @Override
-    public long monitoredRejections() {
-      return delegate.monitoredRejections();
-    }
-
-    @Override
-    public long invalidReleases() {
-      return delegate.invalidReleases();
-    }
-
-    @Override
-    public long invalidSamples() {
-      return delegate.invalidSamples();
-    }
-
-    @Override
-    public long invalidAdjustments() {
-      return delegate.invalidAdjustments();
-    }
-
-    @Override
-    public long windowsClosed() {
-      return delegate.windowsClosed();
+    public LimiterSnapshot snapshot() {
+      return delegate.snapshot();
     }
 
     @Override

@@ -100,13 +100,15 @@ class ObservabilityReadmeTest {
     assertThat(permits).allMatch(Ticket::isPermit);
     // README: shadow mode
     // ... serve traffic through it as usual, then read what it would have done:
-    long wouldHaveRefused = limiter.monitoredRejections();
-    long sheddableShed = limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE);
+    LimiterSnapshot counts = limiter.snapshot();
+    long wouldHaveRefused = counts.monitoredRejections();
+    long sheddableShed = counts.rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE);
     limiter.monitorOnly(false);                   // enforce from now on
     // README end
     assertThat(wouldHaveRefused).isEqualTo(5);
-    assertThat(limiter.rejections()).isEqualTo(5);
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE)).isEqualTo(5);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(5);
+    assertThat(limiter.snapshot().rejected(RejectReason.LIMIT_REACHED, Priority.SHEDDABLE))
+        .isEqualTo(5);
     assertThat(sheddableShed).as("beyond the limit itself: LIMIT_REACHED").isZero();
     assertThat(limiter.snapshot().admitted()).isEqualTo(limit + 5);
     assertThat(limiter.inFlight()).isEqualTo(limit + 5);
@@ -114,8 +116,8 @@ class ObservabilityReadmeTest {
     long refused = limiter.tryAcquire();
     assertThat(Ticket.isRejection(refused)).isTrue();
     assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.LIMIT_REACHED);
-    assertThat(limiter.monitoredRejections()).as("enforced now").isEqualTo(5);
-    assertThat(limiter.rejections()).isEqualTo(6);
+    assertThat(limiter.snapshot().monitoredRejections()).as("enforced now").isEqualTo(5);
+    assertThat(limiter.snapshot().rejected()).isEqualTo(6);
     for (long permit : permits) {
       assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
     }
@@ -140,9 +142,12 @@ class ObservabilityReadmeTest {
 
     assertThat(permits).hasSize(8).allMatch(Ticket::isPermit);
     assertThat(limiter.inFlight()).isEqualTo(8);
-    assertThat(limiter.rejections(RejectReason.LIMIT_REACHED, Priority.CRITICAL)).isEqualTo(1);
-    assertThat(limiter.rejections(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE)).isEqualTo(1);
-    assertThat(limiter.monitoredRejections()).isEqualTo(2).isEqualTo(limiter.rejections());
+    assertThat(limiter.snapshot().rejected(RejectReason.LIMIT_REACHED, Priority.CRITICAL))
+        .isEqualTo(1);
+    assertThat(limiter.snapshot().rejected(RejectReason.PRIORITY_SHED, Priority.SHEDDABLE))
+        .isEqualTo(1);
+    assertThat(limiter.snapshot().monitoredRejections())
+        .isEqualTo(2).isEqualTo(limiter.snapshot().rejected());
     for (long permit : permits) {
       assertThat(limiter.release(permit, Outcome.SUCCESS)).isTrue();
     }
