@@ -17,7 +17,6 @@ import io.sluice.http.TrustedSources;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.LimiterSnapshot;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.OutcomeMapping.Ending;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -229,8 +228,8 @@ class ServletDocsTest {
   @Test
   void aTenantOutOfQuotaGets429() throws Exception {
     Limiter apiLimiter = Limiter.newBuilder().algorithm(FixedLimit.of(4)).build();
-    KeyedRateLimiter<Tenant> quotas = RateLimiter.newBuilder()
-        .rate(100, Duration.ofMinutes(1)).burst(100).buildKeyed();   // per tenant
+    KeyedRateLimiter<Tenant> quotas = KeyedRateLimiter.newBuilder()
+        .rate(100, Duration.ofMinutes(1)).burst(100).build();   // per tenant
     SluiceFilter quotaFilter = SluiceFilter.newBuilder(apiLimiter)
         .tenants(TenantHeader.newBuilder().build())
         .quotas(quotas)                                          // 429 once a tenant's is spent

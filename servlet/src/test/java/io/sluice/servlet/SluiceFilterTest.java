@@ -16,7 +16,6 @@ import io.sluice.http.Tenant;
 import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.OutcomeMapping.Ending;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -236,8 +235,8 @@ class SluiceFilterTest {
   @Test
   void aTenantOutOfQuotaIsAnswered429BeforeItTakesAPermit() throws Exception {
     ManualClock clock = new ManualClock();
-    KeyedRateLimiter<Tenant> quotas = RateLimiter.newBuilder()
-        .rate(2, Duration.ofSeconds(1)).burst(2).clock(clock).buildKeyed();
+    KeyedRateLimiter<Tenant> quotas = KeyedRateLimiter.newBuilder()
+        .rate(2, Duration.ofSeconds(1)).burst(2).clock(clock).build();
     SluiceFilter filter = SluiceFilter.newBuilder(limiter)
         .tenants(TenantHeader.newBuilder().build())
         .quotas(quotas)
@@ -275,8 +274,8 @@ class SluiceFilterTest {
 
   @Test
   void aQuotaInShadowModeRefusesNothingAndQuotasNeedTenants() throws Exception {
-    KeyedRateLimiter<Tenant> quotas = RateLimiter.newBuilder()
-        .rate(1, Duration.ofHours(1)).burst(1).clock(new ManualClock()).buildKeyed();
+    KeyedRateLimiter<Tenant> quotas = KeyedRateLimiter.newBuilder()
+        .rate(1, Duration.ofHours(1)).burst(1).clock(new ManualClock()).build();
     SluiceFilter filter = SluiceFilter.newBuilder(limiter)
         .tenants(TenantHeader.newBuilder().build()).quotas(quotas).monitorOnly(true).build();
     for (int i = 0; i < 3; i++) {

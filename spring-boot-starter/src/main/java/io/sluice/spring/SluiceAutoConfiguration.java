@@ -9,7 +9,6 @@ import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.OutcomeMapping;
 import io.sluice.servlet.SluiceFilter;
 import java.time.Duration;
@@ -151,13 +150,13 @@ public class SluiceAutoConfiguration {
     Duration period = quota.getPeriod();
     int burst = quota.getBurst() != null ? quota.getBurst()
         : (int) Math.min(requests, 1_000_000_000L); // the builder's largest burst
-    var builder = RateLimiter.newBuilder();
+    var builder = KeyedRateLimiter.newBuilder();
     apply("sluice.quota.requests", requests, () -> builder.rate(requests, Duration.ofSeconds(1)));
     apply("sluice.quota.period", period, () -> builder.rate(requests, period));
     apply("sluice.quota.burst", burst, () -> builder.burst(burst));
     apply("sluice.quota.max-keys", quota.getMaxKeys(), () -> builder.maxKeys(quota.getMaxKeys()));
     try {
-      return builder.buildKeyed();
+      return builder.build();
     } catch (IllegalArgumentException e) { // the burst takes longer than a year to refill
       throw new InvalidConfigurationPropertyValueException("sluice.quota.burst", burst,
           e.getMessage());

@@ -6,7 +6,6 @@ import io.sluice.http.HttpRefusals;
 import io.sluice.http.Tenant;
 import io.sluice.http.TenantHeader;
 import io.sluice.rate.KeyedRateLimiter;
-import io.sluice.rate.RateLimiter;
 import io.sluice.servlet.SluiceFilter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -123,7 +122,7 @@ class QuotaAutoConfigurationTest {
   static class UserQuota {
     @Bean
     KeyedRateLimiter<Tenant> sluiceQuotas() {
-      return RateLimiter.newBuilder().rate(7, Duration.ofSeconds(1)).burst(7).buildKeyed();
+      return KeyedRateLimiter.newBuilder().rate(7, Duration.ofSeconds(1)).burst(7).build();
     }
 
     @Bean
@@ -136,7 +135,7 @@ class QuotaAutoConfigurationTest {
   static class OnlyQuota {
     @Bean
     KeyedRateLimiter<Tenant> myQuotas() {
-      return RateLimiter.newBuilder().rate(7, Duration.ofSeconds(1)).burst(7).buildKeyed();
+      return KeyedRateLimiter.newBuilder().rate(7, Duration.ofSeconds(1)).burst(7).build();
     }
   }
 }

@@ -105,7 +105,7 @@ class QuotaRealPortTest {
     assertThat(limiter.inFlight()).isZero();
     assertThat(limiter.snapshot().admitted()).as("a quota refusal takes no permit")
         .isEqualTo(6);
-    assertThat(limiter.rejections()).isZero();
+    assertThat(limiter.snapshot().rejected()).isZero();
   }
 
   /** The application: Spring Boot's auto-configuration, the starter's included, and one page. */

@@ -82,7 +82,7 @@ class SpringExampleTest {
         LimiterSnapshot snapshot = each.snapshot();
         assertThat(each.inFlight()).isZero();
         assertThat(snapshot.admitted()).isEqualTo(snapshot.completed());
-        assertThat(each.invalidReleases()).isZero();
+        assertThat(snapshot.invalidReleases()).isZero();
       }
       assertThat(reports.snapshot().admitted()).as("/report: its own limiter").isEqualTo(1);
       assertThat(limiter.snapshot().admitted()).as("/hello 4 times, and the test's permit")
