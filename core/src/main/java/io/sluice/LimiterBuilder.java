@@ -81,7 +81,7 @@ public final class LimiterBuilder {
     return this;
   }
 
-  /** Sets the clock; tests pass a {@link ManualClock}. */
+  /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
   public LimiterBuilder clock(NanoClock clock) {
     this.clock = Args.notNull("clock", clock);
     return this;

@@ -1,6 +1,5 @@
 package io.sluice.breaker;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import java.time.Duration;
@@ -144,7 +143,7 @@ public final class CircuitBreakerBuilder {
     return this;
   }
 
-  /** Sets the clock; tests pass a {@link ManualClock}. */
+  /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
   public CircuitBreakerBuilder clock(NanoClock clock) {
     this.clock = Args.notNull("clock", clock);
     return this;

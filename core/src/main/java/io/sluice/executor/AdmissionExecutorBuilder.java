@@ -1,7 +1,6 @@
 package io.sluice.executor;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.RejectionListener;
 import io.sluice.internal.Args;
@@ -63,7 +62,7 @@ public final class AdmissionExecutorBuilder {
     return this;
   }
 
-  /** Sets the clock of sojourn times, deadlines and estimates; tests pass a {@link ManualClock}. */
+  /** Sets the clock of sojourn times, deadlines and estimates; tests pass a {@code ManualClock}. */
   public AdmissionExecutorBuilder clock(NanoClock clock) {
     this.clock = Args.notNull("clock", clock);
     return this;

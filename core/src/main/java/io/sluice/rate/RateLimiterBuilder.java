@@ -1,6 +1,5 @@
 package io.sluice.rate;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import java.time.Duration;
@@ -86,7 +85,7 @@ public final class RateLimiterBuilder {
     return this;
   }
 
-  /** Sets the clock; tests pass a {@link ManualClock}. */
+  /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
   public RateLimiterBuilder clock(NanoClock clock) {
     this.clock = Args.notNull("clock", clock);
     return this;

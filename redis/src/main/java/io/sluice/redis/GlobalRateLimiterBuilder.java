@@ -1,6 +1,5 @@
 package io.sluice.redis;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.breaker.CircuitBreakerBuilder;
@@ -192,7 +191,7 @@ public final class GlobalRateLimiterBuilder {
 
   /**
    * Sets the node's clock: of the breaker, of leases and remembered refusals, and of the fail-open
-   * share. Tests pass a {@link ManualClock}.
+   * share. Tests pass sluice-testing's {@code ManualClock}.
    */
   public GlobalRateLimiterBuilder clock(NanoClock clock) {
     this.clock = Check.notNull("clock", clock);
