@@ -13,14 +13,20 @@ import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.metrics.ExecutorSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /*
  * The AdmissionExecutor: a limiter in front of a wrapped executor, per-level queues behind it, and
@@ -162,11 +168,162 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     }
   }
 
+  // ---------------------------------------------------------------- invokeAll, invokeAny
+
+  /*
+   * Both make and accept the executor's own tasks, as submit() does, and wait on the tasks' own
+   * futures: there is no wrapper whose task must be found again, so they need no per-thread state
+   * and nothing a nested call or another caller on the thread can disturb. A shed task completes
+   * exceptionally like any failure. Whatever ends the call (a result, the last failure, a refusal
+   * at submission, a timeout, an interrupt), every task is cancelled on the way out, so a loser
+   * leaves its queue, releases its permit, or is never submitted. Timeouts are waits of the
+   * calling thread and read System.nanoTime(), as Future.get does, not the executor's clock.
+   */
+
+  @Override
+  public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
+      throws InterruptedException {
+    return invokeAll(tasks, false, 0L);
+  }
+
+  @Override
+  public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout,
+      TimeUnit unit) throws InterruptedException {
+    return invokeAll(tasks, true, unit.toNanos(timeout));
+  }
+
+  @Override
+  public <T> T invokeAny(Collection<? extends Callable<T>> tasks)
+      throws InterruptedException, ExecutionException {
+    try {
+      return invokeAny(tasks, false, 0L);
+    } catch (TimeoutException cannotHappen) {
+      throw new AssertionError(cannotHappen);
+    }
+  }
+
+  @Override
+  public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return invokeAny(tasks, true, unit.toNanos(timeout));
+  }
+
+  /** Makes every task before accepting any, so that a null task refuses the whole call. */
+  private <T> List<AdmissionTask<T>> newTasks(Collection<? extends Callable<T>> tasks) {
+    List<AdmissionTask<T>> made = new ArrayList<>(tasks.size());
+    for (Callable<T> task : tasks) {
+      made.add(newTask(requireTask(task), TaskOptions.defaults()));
+    }
+    return made;
+  }
+
+  private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, boolean timed,
+      long timeoutNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    List<AdmissionTask<T>> made = newTasks(tasks);
+    List<Future<T>> futures = new ArrayList<>(made);
+    boolean complete = false;
+    try {
+      for (int i = 0; i < made.size(); i++) {
+        if (timed && (i == 0 ? timeoutNanos : deadline - System.nanoTime()) <= 0) {
+          return futures; // the rest are cancelled below, unsubmitted
+        }
+        accept(made.get(i));
+      }
+      for (AdmissionTask<T> task : made) {
+        if (!awaitDone(task, timed, deadline)) {
+          return futures;
+        }
+      }
+      complete = true;
+      return futures;
+    } finally {
+      if (!complete) {
+        cancelAll(made);
+      }
+    }
+  }
+
+  /** Waits until {@code task} is done; false if the deadline passed first. */
+  private static boolean awaitDone(AdmissionTask<?> task, boolean timed, long deadline)
+      throws InterruptedException {
+    try {
+      if (!timed) {
+        task.get();
+      } else if (!task.isDone()) {
+        task.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      }
+    } catch (ExecutionException | CancellationException failedOrCancelled) {
+      // Done: invokeAll hands the future back as it is.
+    } catch (TimeoutException e) {
+      return false;
+    }
+    return true;
+  }
+
   /**
-   * Tasks of invokeAll are ours, so a shed one completes instead of hanging. invokeAny (through
-   * ExecutorCompletionService) wraps ours in a FutureTask of its own and executes that at once on
-   * the same thread; the wrapper is cancelled if shed, and the task remembered here, which its
-   * completion queue hands out, is failed first (see takeTaskFor).
+   * Accepts one task at a time, and the next only while no task has completed yet (so a task
+   * that succeeds at once spares the others their admission), as the JDK's invokeAny does.
+   */
+  private <T> T invokeAny(Collection<? extends Callable<T>> tasks, boolean timed,
+      long timeoutNanos) throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    List<AdmissionTask<T>> made = newTasks(tasks);
+    if (made.isEmpty()) {
+      throw new IllegalArgumentException("tasks must not be empty");
+    }
+    LinkedBlockingQueue<AdmissionTask<T>> completed = new LinkedBlockingQueue<>();
+    ExecutionException failure = null;
+    try {
+      int submitted = 0;
+      int active = 0;
+      for (;;) {
+        AdmissionTask<T> done = completed.poll();
+        if (done == null) {
+          if (submitted < made.size()) {
+            AdmissionTask<T> next = made.get(submitted++);
+            next.whenComplete((value, thrown) -> completed.add(next));
+            active++;
+            accept(next);
+            continue;
+          }
+          if (active == 0) {
+            break;
+          }
+          done = timed
+              ? completed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+              : completed.take();
+          if (done == null) {
+            throw new TimeoutException("no task succeeded within " + timeoutNanos + " ns");
+          }
+        }
+        active--;
+        try {
+          return done.get();
+        } catch (ExecutionException e) {
+          failure = e;
+        } catch (CancellationException e) {
+          failure = new ExecutionException("a task was cancelled", e);
+        }
+      }
+      throw failure != null ? failure : new ExecutionException("no task completed", null);
+    } finally {
+      cancelAll(made);
+    }
+  }
+
+  /** Cancels every task not done: a queued one leaves its queue, an admitted one its permit. */
+  private static void cancelAll(List<? extends AdmissionTask<?>> tasks) {
+    for (AdmissionTask<?> task : tasks) {
+      task.cancel(true);
+    }
+  }
+
+  /**
+   * ExecutorCompletionService wraps a task of ours, made here, in a FutureTask of its own and
+   * executes that at once on the same thread; the wrapper is cancelled if shed, and the task
+   * remembered here, which its completion queue hands out, is failed first (see takeTaskFor).
+   * invokeAll and invokeAny do not come here: they accept the executor's own tasks.
    */
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
