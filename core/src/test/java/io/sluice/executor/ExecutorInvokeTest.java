@@ -91,10 +91,13 @@ class ExecutorInvokeTest {
     return thread;
   }
 
-  /** Waits until {@code executor} holds {@code inFlight} permits and {@code queued} tasks. */
-  private static void awaitState(AdmissionExecutor executor, Thread caller, int inFlight,
-      int queued) {
-    while (executor.limiter().inFlight() != inFlight || executor.queued() != queued) {
+  /**
+   * Waits until {@code executor} holds {@code inFlight} permits, all of them by tasks handed to
+   * the pool (not one in the middle of its dispatch), and {@code queued} tasks.
+   */
+  private void awaitState(AdmissionExecutor executor, Thread caller, int inFlight, int queued) {
+    while (executor.limiter().inFlight() != inFlight || pool.tasks.size() != inFlight
+        || executor.queued() != queued) {
       assertThat(caller.isAlive()).as("the caller still waits").isTrue();
       Thread.onSpinWait();
     }
