@@ -421,7 +421,7 @@ public interface Limiter {
       return this;
     }
 
-    /** Sets the clock; tests pass a {@link ManualClock}. */
+    /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
     public Builder clock(NanoClock clock) {
       this.clock = Args.notNull("clock", clock);
       return this;

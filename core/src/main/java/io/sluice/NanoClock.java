@@ -4,9 +4,10 @@ package io.sluice;
  * A source of monotonic time in nanoseconds, as {@link System#nanoTime()} gives it: only differences
  * between readings mean anything.
  *
- * <p>Time is an input of every Sluice component. Production code uses {@link #system()}; tests and
- * the simulator use a {@link ManualClock} and move time themselves, so nothing waits on the wall
- * clock. Implementations must be safe to call from any thread and should not allocate.
+ * <p>Time is an input of every Sluice component. Production code uses {@link #system()}; tests use
+ * a manual clock (sluice-testing's {@code ManualClock}) and the simulator its virtual clock, and
+ * move time themselves, so nothing waits on the wall clock. Implementations must be safe to call
+ * from any thread and should not allocate.
  */
 @FunctionalInterface
 public interface NanoClock {

@@ -1,7 +1,6 @@
 package io.sluice.breaker;
 
 import com.google.errorprone.annotations.CheckReturnValue;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.internal.Args;
@@ -274,7 +273,7 @@ public interface CircuitBreaker {
       return this;
     }
 
-    /** Sets the clock; tests pass a {@link ManualClock}. */
+    /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
     public Builder clock(NanoClock clock) {
       this.clock = Args.notNull("clock", clock);
       return this;

@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import io.sluice.internal.PackedWindow;
@@ -136,7 +135,7 @@ public final class AdaptiveThrottle {
       return this;
     }
 
-    /** Sets the clock; tests pass a {@link ManualClock}. */
+    /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
     public Builder clock(NanoClock clock) {
       this.clock = Args.notNull("clock", clock);
       return this;

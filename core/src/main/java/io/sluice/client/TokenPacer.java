@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import io.sluice.rate.TokenQuota;
@@ -60,7 +59,7 @@ public final class TokenPacer {
    * @param tokensPerMinute the account's limit, or this client's share of it, in [1, 10^9]
    * @param burst the most tokens sent at once after a quiet spell, in [1, tokensPerMinute]: the
    *     largest estimate admitted; smaller spreads requests more evenly
-   * @param clock the clock; tests pass a {@link ManualClock}
+   * @param clock the clock; tests pass sluice-testing's {@code ManualClock}
    */
   public static TokenPacer perMinute(long tokensPerMinute, int burst, NanoClock clock) {
     Args.inRange("tokensPerMinute", tokensPerMinute, 1, 1_000_000_000L);

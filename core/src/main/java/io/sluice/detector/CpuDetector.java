@@ -1,6 +1,5 @@
 package io.sluice.detector;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import java.nio.file.Path;
@@ -228,7 +227,7 @@ public final class CpuDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
+    /** Sets the clock and the sleeper; tests pass a {@code ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

@@ -1,6 +1,5 @@
 package io.sluice.detector;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import java.time.Duration;
@@ -158,7 +157,7 @@ public final class HeartbeatDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
+    /** Sets the clock and the sleeper; tests pass a {@code ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

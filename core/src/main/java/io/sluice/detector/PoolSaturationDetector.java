@@ -1,7 +1,6 @@
 package io.sluice.detector;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import io.sluice.pool.PoolGuard;
@@ -257,7 +256,7 @@ public final class PoolSaturationDetector implements OverloadDetector {
       return this;
     }
 
-    /** Sets the clock and the sleeper; tests pass a {@link ManualClock} and a sleeper moving it. */
+    /** Sets the clock and the sleeper; tests pass a {@code ManualClock} and a sleeper moving it. */
     Builder time(NanoClock clock, Sleeper sleeper) {
       settings.time(clock, sleeper);
       return this;

@@ -2,7 +2,6 @@ package io.sluice.executor;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
@@ -104,7 +103,7 @@ import java.util.concurrent.ExecutorService;
  * and shed later has its
  * future completed exceptionally with the exception (and the {@link ShedListener} told); nothing
  * waits forever for a shed task: a {@code Future} given to {@code execute} (a {@code FutureTask},
- * or the wrappers of {@code invokeAny} and {@code ExecutorCompletionService}) is cancelled when it
+ * or the wrapper of an {@code ExecutorCompletionService}) is cancelled when it
  * is shed, and the task a completion service wraps fails with the rejection. The Retry-After is
  * the limiter's estimate for a request that would wait behind the tasks queued at its level and
  * above (the limiter's turnover time times {@code 1 + queued / limit}), times a jitter factor in
@@ -283,7 +282,8 @@ public interface AdmissionExecutor extends ExecutorService {
     }
 
     /**
-     * Sets the clock of sojourn times, deadlines and estimates; tests pass a {@link ManualClock}.
+     * Sets the clock of sojourn times, deadlines and estimates; tests pass sluice-testing's
+     * {@code ManualClock}.
      */
     public Builder clock(NanoClock clock) {
       this.clock = Args.notNull("clock", clock);

@@ -64,7 +64,7 @@ final class AdmissionTask<T> extends CompletableFuture<T> implements RunnableFut
   /** Set for tasks of execute(): no future reports their failures, the thread's handler does. */
   boolean reportsFailure;
   /**
-   * For a foreign future given to execute() by ExecutorCompletionService (and so invokeAny): the
+   * For a foreign future given to execute() by an ExecutorCompletionService: the
    * task it wraps, made by newTaskFor, which its completion queue hands out. A shed fails it.
    */
   AdmissionTask<?> wrapped;

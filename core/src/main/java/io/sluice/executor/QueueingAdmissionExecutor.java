@@ -9,27 +9,33 @@ import io.sluice.RejectReason;
 import io.sluice.RejectionListener;
 import io.sluice.Ticket;
 import io.sluice.internal.Args;
-import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.metrics.ExecutorSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.TimeoutException;
 
 /*
  * The AdmissionExecutor: a limiter in front of a wrapped executor, per-level queues behind it, and
  * one dispatcher at a time that moves queued tasks to the wrapped executor as permits free up.
+ * This class holds submission, admission and dispatch; the rules it applies live in classes named
+ * after them: QueueDiscipline (strict priority, CoDel, adaptive LIFO), ServiceTimeEstimates (the
+ * service and wait estimates of the deadline checks), LongTaskShare (the long-task sub-limit),
+ * ExecutorLifecycle (shutdown, shutdownNow, termination) and ExecutorCounters (the snapshot's
+ * counts). Each is a final field whose methods are small enough for the JIT to inline.
  *
  * Dispatch without lost wake-ups (the "drain loop" of Caffeine's buffers and reactive libraries):
  * every event that may let a queued task run — a task queued, a permit released, a shutdown —
@@ -49,41 +55,11 @@ import java.util.concurrent.atomic.LongAdder;
  * refusal by the limiter stops the pass for all lower levels (strict priority); a refusal by the
  * long-task sub-limit stops only the long class. Lower levels are still purged. The clock is read
  * once per pass, and not at all when every queue is empty (the common case of a release).
- *
- * The control word `ctl` packs SHUTDOWN and STOP bits with the count of accepted tasks that are
- * not yet settled (run, shed, cancelled or returned by shutdownNow). Submission increments it with
- * a CAS that fails once SHUTDOWN is set, so no task slips in after termination; the decrement that
- * brings a shut-down executor's count to zero counts the termination latch down.
- *
- * The long-task sub-limit is a second counter of units held by long tasks, reserved by CAS before
- * the limiter is asked and returned when the limiter refuses or the task ends.
- *
- * Metrics: every count is a LongAdder indexed by priority (and reason or outcome), bumped where the
- * event is decided: admitted when a task moves to ADMITTED, refused when submit or execute throws,
- * shed when an accepted task's future is failed later, completed when an admitted task's permit
- * is released. The wait from submission to admission of every admitted task (zero for those
- * admitted at once) goes into a cumulative histogram per priority. None of this is on the
- * limiter's acquire or release path; a task already allocates its future.
- *
- * Service estimates (for deadlines) are moving averages with weight 1/8 of the
- * dispatch-to-completion time of successful tasks, one per class, updated with opaque racy writes:
- * a lost update loses one sample, which an estimate can afford. Only completions refresh an
- * estimate, and a deadline check that refuses every task stops completions: an estimate inflated
- * once (a cold start, a stall) would then refuse every task with a shorter deadline forever. So the
- * deadline checks trust an estimate only while it is fresh, refreshed within the last
- * max(CoDel interval, twice the estimate); a stale estimate admits tasks again, and their
- * completions measure it anew (like the re-measurement of the limit algorithms' baseline).
  */
 final class QueueingAdmissionExecutor extends AbstractExecutorService
     implements AdmissionExecutor {
-  private static final VarHandle CTL;
   private static final VarHandle WIP;
-  private static final VarHandle LONG_UNITS;
-  private static final VarHandle ESTIMATES = MethodHandles.arrayElementVarHandle(long[].class);
 
-  private static final long SHUTDOWN = 1L << 62;
-  private static final long STOP = 1L << 61;
-  private static final long COUNT_MASK = STOP - 1;
   /** A refusal by the long-task sub-limit; never a valid rejection ticket (reason bits 31). */
   private static final long SUB_LIMITED = Long.MIN_VALUE;
   /** serve(): the queue is empty or the long-task sub-limit refused; lower levels may go on. */
@@ -91,15 +67,11 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   /** serve(): the limiter refused; lower levels wait. */
   private static final int BLOCKED = 1;
   private static final int LEVELS = Priority.LEVELS;
-  private static final int REASONS = RejectReason.values().length;
-  private static final int OUTCOMES = Outcome.values().length;
 
   static {
     try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      CTL = lookup.findVarHandle(QueueingAdmissionExecutor.class, "ctl", long.class);
-      WIP = lookup.findVarHandle(QueueingAdmissionExecutor.class, "wip", int.class);
-      LONG_UNITS = lookup.findVarHandle(QueueingAdmissionExecutor.class, "longUnits", int.class);
+      WIP = MethodHandles.lookup()
+          .findVarHandle(QueueingAdmissionExecutor.class, "wip", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -108,38 +80,20 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   private final Executor delegate;
   private final Limiter limiter;
   private final NanoClock clock;
-  /** Index level * 2 + class (0 regular, 1 long); null when queueing or the long class is off. */
-  private final TaskQueue[] queues;
-  private final long codelTargetNanos;
-  private final long codelIntervalNanos;
-  private final boolean adaptiveLifo;
+  private final QueueDiscipline queues;
+  private final ServiceTimeEstimates service;
   private final int longTaskMinCost;
-  private final double longTaskMaxShare;
+  private final LongTaskShare longTasks;
   private final FailureClassifier classifier;
   private final ShedListener shedListener;
   private final double retryAfterJitter;
   private final RejectionListener rejectionListener;
-  /** Index reason * LEVELS + priority. */
-  private final LongAdder[] refused = adders(REASONS * LEVELS);
-  /** Index reason * LEVELS + priority. */
-  private final LongAdder[] shedCounts = adders(REASONS * LEVELS);
-  private final LongAdder[] admitted = adders(LEVELS);
-  /** Index outcome * LEVELS + priority. */
-  private final LongAdder[] completed = adders(OUTCOMES * LEVELS);
-  private final CumulativeHistogram[] queueWaits = new CumulativeHistogram[LEVELS];
-  /** Service-time estimates in nanoseconds: [0] regular tasks, [1] long tasks; 0 = none yet. */
-  private final long[] serviceEstimates = new long[2];
-  /** When each estimate last took a sample, a reading of the clock. */
-  private final long[] serviceSampledNanos = new long[2];
-  private final CountDownLatch terminated = new CountDownLatch(1);
-  private final CountDownLatch stopCollected = new CountDownLatch(1);
-  private final ConcurrentLinkedQueue<Runnable> stoppedTasks = new ConcurrentLinkedQueue<>();
+  private final ExecutorCounters counters = new ExecutorCounters();
+  private final ExecutorLifecycle lifecycle = new ExecutorLifecycle();
   /** The task newTaskFor made last on each thread, until the execute() that follows it. */
   private final ThreadLocal<AdmissionTask<?>> lastTaskFor = new ThreadLocal<>();
 
-  private volatile long ctl;
   private volatile int wip;
-  private volatile int longUnits;
   /** The thread running a dispatch pass, if any; lets shutdownNow() from inside a pass collect. */
   private volatile Thread dispatcher;
 
@@ -147,37 +101,17 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     this.delegate = b.delegate;
     this.limiter = limiter;
     this.clock = b.clock;
-    this.codelTargetNanos = b.codelTargetNanos;
-    this.codelIntervalNanos = b.codelIntervalNanos;
-    this.adaptiveLifo = b.adaptiveLifo;
     this.longTaskMinCost = b.longTaskMinCost;
-    this.longTaskMaxShare = b.longTaskMaxShare;
+    this.longTasks = new LongTaskShare(b.longTaskMaxShare);
+    this.service = new ServiceTimeEstimates(b.codelIntervalNanos);
     this.classifier = b.classifier;
     this.shedListener = b.shedListener;
     this.retryAfterJitter = b.retryAfterJitter;
     this.rejectionListener = b.rejectionListener;
-    for (int i = 0; i < LEVELS; i++) {
-      queueWaits[i] = new CumulativeHistogram();
-    }
-    this.queues = new TaskQueue[LEVELS * 2];
-    if (b.queueCapacity > 0) {
-      long now = clock.nanoTime();
-      boolean longClass = longTaskMinCost != Integer.MAX_VALUE;
-      for (int level = 0; level < LEVELS; level++) {
-        queues[level * 2] = new TaskQueue(b.queueCapacity, now);
-        if (longClass) {
-          queues[level * 2 + 1] = new TaskQueue(b.queueCapacity, now);
-        }
-      }
-    }
-  }
-
-  private static LongAdder[] adders(int n) {
-    LongAdder[] a = new LongAdder[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = new LongAdder();
-    }
-    return a;
+    // The clock is read only if there are queues: the reading their first empty spell starts at.
+    this.queues = new QueueDiscipline(b.queueCapacity, longTaskMinCost != Integer.MAX_VALUE,
+        b.codelTargetNanos, b.codelIntervalNanos, b.adaptiveLifo,
+        b.queueCapacity > 0 ? clock.nanoTime() : 0L);
   }
 
   // ---------------------------------------------------------------- submission
@@ -234,11 +168,162 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     }
   }
 
+  // ---------------------------------------------------------------- invokeAll, invokeAny
+
+  /*
+   * Both make and accept the executor's own tasks, as submit() does, and wait on the tasks' own
+   * futures: there is no wrapper whose task must be found again, so they need no per-thread state
+   * and nothing a nested call or another caller on the thread can disturb. A shed task completes
+   * exceptionally like any failure. Whatever ends the call (a result, the last failure, a refusal
+   * at submission, a timeout, an interrupt), every task is cancelled on the way out, so a loser
+   * leaves its queue, releases its permit, or is never submitted. Timeouts are waits of the
+   * calling thread and read System.nanoTime(), as Future.get does, not the executor's clock.
+   */
+
+  @Override
+  public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
+      throws InterruptedException {
+    return invokeAll(tasks, false, 0L);
+  }
+
+  @Override
+  public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout,
+      TimeUnit unit) throws InterruptedException {
+    return invokeAll(tasks, true, unit.toNanos(timeout));
+  }
+
+  @Override
+  public <T> T invokeAny(Collection<? extends Callable<T>> tasks)
+      throws InterruptedException, ExecutionException {
+    try {
+      return invokeAny(tasks, false, 0L);
+    } catch (TimeoutException cannotHappen) {
+      throw new AssertionError(cannotHappen);
+    }
+  }
+
+  @Override
+  public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return invokeAny(tasks, true, unit.toNanos(timeout));
+  }
+
+  /** Makes every task before accepting any, so that a null task refuses the whole call. */
+  private <T> List<AdmissionTask<T>> newTasks(Collection<? extends Callable<T>> tasks) {
+    List<AdmissionTask<T>> made = new ArrayList<>(tasks.size());
+    for (Callable<T> task : tasks) {
+      made.add(newTask(requireTask(task), TaskOptions.defaults()));
+    }
+    return made;
+  }
+
+  private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, boolean timed,
+      long timeoutNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    List<AdmissionTask<T>> made = newTasks(tasks);
+    List<Future<T>> futures = new ArrayList<>(made);
+    boolean complete = false;
+    try {
+      for (int i = 0; i < made.size(); i++) {
+        if (timed && (i == 0 ? timeoutNanos : deadline - System.nanoTime()) <= 0) {
+          return futures; // the rest are cancelled below, unsubmitted
+        }
+        accept(made.get(i));
+      }
+      for (AdmissionTask<T> task : made) {
+        if (!awaitDone(task, timed, deadline)) {
+          return futures;
+        }
+      }
+      complete = true;
+      return futures;
+    } finally {
+      if (!complete) {
+        cancelAll(made);
+      }
+    }
+  }
+
+  /** Waits until {@code task} is done; false if the deadline passed first. */
+  private static boolean awaitDone(AdmissionTask<?> task, boolean timed, long deadline)
+      throws InterruptedException {
+    try {
+      if (!timed) {
+        task.get();
+      } else if (!task.isDone()) {
+        task.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      }
+    } catch (ExecutionException | CancellationException failedOrCancelled) {
+      // Done: invokeAll hands the future back as it is.
+    } catch (TimeoutException e) {
+      return false;
+    }
+    return true;
+  }
+
   /**
-   * Tasks of invokeAll are ours, so a shed one completes instead of hanging. invokeAny (through
-   * ExecutorCompletionService) wraps ours in a FutureTask of its own and executes that at once on
-   * the same thread; the wrapper is cancelled if shed, and the task remembered here, which its
-   * completion queue hands out, is failed first (see takeTaskFor).
+   * Accepts one task at a time, and the next only while no task has completed yet (so a task
+   * that succeeds at once spares the others their admission), as the JDK's invokeAny does.
+   */
+  private <T> T invokeAny(Collection<? extends Callable<T>> tasks, boolean timed,
+      long timeoutNanos) throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    List<AdmissionTask<T>> made = newTasks(tasks);
+    if (made.isEmpty()) {
+      throw new IllegalArgumentException("tasks must not be empty");
+    }
+    LinkedBlockingQueue<AdmissionTask<T>> completed = new LinkedBlockingQueue<>();
+    ExecutionException failure = null;
+    try {
+      int submitted = 0;
+      int active = 0;
+      for (;;) {
+        AdmissionTask<T> done = completed.poll();
+        if (done == null) {
+          if (submitted < made.size()) {
+            AdmissionTask<T> next = made.get(submitted++);
+            next.whenComplete((value, thrown) -> completed.add(next));
+            active++;
+            accept(next);
+            continue;
+          }
+          if (active == 0) {
+            break;
+          }
+          done = timed
+              ? completed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+              : completed.take();
+          if (done == null) {
+            throw new TimeoutException("no task succeeded within " + timeoutNanos + " ns");
+          }
+        }
+        active--;
+        try {
+          return done.get();
+        } catch (ExecutionException e) {
+          failure = e;
+        } catch (CancellationException e) {
+          failure = new ExecutionException("a task was cancelled", e);
+        }
+      }
+      throw failure != null ? failure : new ExecutionException("no task completed", null);
+    } finally {
+      cancelAll(made);
+    }
+  }
+
+  /** Cancels every task not done: a queued one leaves its queue, an admitted one its permit. */
+  private static void cancelAll(List<? extends AdmissionTask<?>> tasks) {
+    for (AdmissionTask<?> task : tasks) {
+      task.cancel(true);
+    }
+  }
+
+  /**
+   * ExecutorCompletionService wraps a task of ours, made here, in a FutureTask of its own and
+   * executes that at once on the same thread; the wrapper is cancelled if shed, and the task
+   * remembered here, which its completion queue hands out, is failed first (see takeTaskFor).
+   * invokeAll and invokeAny do not come here: they accept the executor's own tasks.
    */
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
@@ -279,7 +364,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     if (!task.transition(AdmissionTask.NEW, AdmissionTask.QUEUED)) {
       throw new IllegalArgumentException("task was already submitted or cancelled: " + task);
     }
-    if (!enter()) {
+    if (!lifecycle.enter()) {
       AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE);
       task.completeExceptionally(e);
@@ -290,7 +375,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     task.enqueuedNanos = now;
     task.deadlineNanos = task.options.deadlineFor(now);
     int level = task.options.priority().ordinal();
-    long service = trustedServiceEstimate(task.longTask, now);
+    long service = this.service.trusted(task.longTask, now);
     if (task.options.cost() > limiter.limit()) {
       checkCost(task);
     }
@@ -299,17 +384,17 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     if (timed && (remaining <= 0 || remaining < service)) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
     }
-    if (higherLevelStanding(level, now)) {
+    if (queues.higherLevelStanding(level, now)) {
       throw refuse(task, RejectReason.PRIORITY_SHED, retryAfter(level));
     }
-    TaskQueue queue = queues[level * 2 + (task.longTask ? 1 : 0)];
-    if (queuedUpTo(level) == 0) {
+    TaskQueue queue = queues.queueFor(level, task.longTask);
+    if (queues.queuedUpTo(level) == 0) {
       long ticket;
       try {
         ticket = tryAdmit(task);
       } catch (IllegalArgumentException e) {
         if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-          leave();
+          lifecycle.leave();
         }
         throw e;
       }
@@ -325,21 +410,22 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         throw refuse(task, Ticket.reason(ticket), Ticket.retryAfterNanos(ticket));
       }
     }
-    if (timed && remaining < saturatedAdd(service, waitEstimate(level, service))) {
+    if (timed
+        && remaining < ServiceTimeEstimates.saturatedAdd(service, waitEstimate(level, service))) {
       throw refuse(task, RejectReason.DEADLINE, retryAfter(level));
     }
     if (!queue.offer(task, now)) {
       throw refuse(task, RejectReason.QUEUE_FULL, retryAfter(level));
     }
     drain();
-    if ((ctl & STOP) != 0 && task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
+    if (lifecycle.stopping() && task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
       // shutdownNow() collected the queues before this task reached them.
       AdmissionRejectedException e = rejection(RejectReason.SHUTDOWN, task, 0L, false);
       task.completeExceptionally(e);
       try {
         notifyRejected(RejectReason.SHUTDOWN, task, 0L);
       } finally {
-        leave();
+        lifecycle.leave();
       }
       throw e;
     }
@@ -357,7 +443,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       notifyRejected(reason, task, retryAfterNanos);
     } finally {
       if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-        leave();
+        lifecycle.leave();
       }
     }
     return e;
@@ -366,8 +452,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   /** Counts a refusal at submission (or a later shed) and returns its exception. */
   private AdmissionRejectedException rejection(RejectReason reason, AdmissionTask<?> task,
       long retryAfterNanos, boolean shed) {
-    int level = task.options.priority().ordinal();
-    (shed ? shedCounts : refused)[reason.ordinal() * LEVELS + level].increment();
+    counters.rejected(reason, task.options.priority().ordinal(), shed);
     return new AdmissionRejectedException(reason, retryAfterNanos);
   }
 
@@ -395,7 +480,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       ticket = limiter.tryAcquire(task.options.cost());
     } catch (RuntimeException e) {
       if (task.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-        leave();
+        lifecycle.leave();
       }
       throw e;
     }
@@ -412,7 +497,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   private long tryAdmit(AdmissionTask<?> task) {
     int cost = task.options.cost();
     int units = cost == 1 ? 1 : Math.min(cost, Math.max(1, limiter.limit()));
-    if (task.longTask && !reserveLongUnits(units)) {
+    if (task.longTask && !longTasks.tryReserve(units, limiter.limit())) {
       return SUB_LIMITED;
     }
     task.units = units;
@@ -432,24 +517,9 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return ticket;
   }
 
-  private boolean reserveLongUnits(int cost) {
-    int cap = (int) (longTaskMaxShare * limiter.limit());
-    int held = longUnits;
-    for (;;) {
-      if (held > 0 && held + cost > cap) {
-        return false;
-      }
-      int witness = (int) LONG_UNITS.compareAndExchange(this, held, held + cost);
-      if (witness == held) {
-        return true;
-      }
-      held = witness;
-    }
-  }
-
   private void returnLongUnits(AdmissionTask<?> task) {
     if (task.longTask) {
-      LONG_UNITS.getAndAdd(this, -task.units);
+      longTasks.release(task.units);
     }
   }
 
@@ -462,9 +532,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       releaseReporting(permit); // cancelled since we looked; its canceller settled it
       return;
     }
-    int level = task.options.priority().ordinal();
-    admitted[level].increment();
-    queueWaits[level].record(now - task.enqueuedNanos);
+    counters.admitted(task.options.priority().ordinal(), now - task.enqueuedNanos);
     try {
       delegate.execute(task);
     } catch (RuntimeException refused) {
@@ -503,7 +571,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   /** Releases an admitted task's permit with its outcome, and counts it. */
   private void complete(AdmissionTask<?> task, Outcome outcome) {
-    completed[outcome.ordinal() * LEVELS + task.options.priority().ordinal()].increment();
+    counters.completed(outcome, task.options.priority().ordinal());
     releaseUnits(task, outcome);
   }
 
@@ -512,12 +580,12 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     try {
       if (outcome == Outcome.SUCCESS) {
         long now = clock.nanoTime();
-        recordService(task.longTask, now - task.dispatchedNanos, now);
+        service.record(task.longTask, now - task.dispatchedNanos, now);
       }
       complete(task, outcome);
     } finally {
       // Even if a limit listener throws from release(): settle the task and dispatch the next.
-      leave();
+      lifecycle.leave();
       drain();
     }
   }
@@ -532,7 +600,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     } catch (RuntimeException listenerFailed) {
       Uncaught.report(listenerFailed);
     } finally {
-      leave();
+      lifecycle.leave();
       drain();
     }
   }
@@ -542,7 +610,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
    * dispatcher) drops it once it is at the oldest end of its queue.
    */
   void cancelledWhileQueued() {
-    leave();
+    lifecycle.leave();
     drain();
   }
 
@@ -590,15 +658,15 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   }
 
   private void pass() {
-    if ((ctl & STOP) != 0) {
+    if (lifecycle.stopping()) {
       collectStopped();
       return;
     }
     long now = 0;
     boolean clockRead = false;
     boolean blocked = false;
-    for (int i = 0; i < queues.length; i++) {
-      TaskQueue queue = queues[i];
+    for (int i = 0; i < queues.size(); i++) {
+      TaskQueue queue = queues.at(i);
       if (queue == null || queue.count() == 0) {
         continue;
       }
@@ -610,7 +678,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       purge(queue, now);
       if (!blocked) {
         blocked = serve(queue, now) == BLOCKED;
-        if ((ctl & STOP) != 0) {
+        if (lifecycle.stopping()) {
           return; // a task run inline called shutdownNow(), which collected the queues
         }
       }
@@ -621,7 +689,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   private void purge(TaskQueue queue, long now) {
     for (AdmissionTask<?> t = queue.oldest(); t != null; t = queue.oldest()) {
       if (!drop(queue, t, false, now)) {
-        if (!queue.standing(now, codelIntervalNanos) || now - t.enqueuedNanos <= codelTargetNanos) {
+        if (!queues.overstayed(queue, t, now)) {
           return;
         }
         queue.remove(false, now);
@@ -635,7 +703,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     if (t.state() != AdmissionTask.QUEUED || t.isDone()) {
       queue.remove(newest, now);
       if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-        leave(); // completed by its caller while queued
+        lifecycle.leave(); // completed by its caller while queued
       }
       return true;
     }
@@ -650,7 +718,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   /** Admits tasks from one queue until it is empty or refused; returns PASSED or BLOCKED. */
   private int serve(TaskQueue queue, long now) {
     for (;;) {
-      boolean newest = adaptiveLifo && queue.standing(now, codelIntervalNanos);
+      boolean newest = queues.servesNewest(queue, now);
       AdmissionTask<?> t = newest ? queue.newest() : queue.oldest();
       if (t == null) {
         return PASSED;
@@ -665,7 +733,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         queue.remove(newest, now);
         if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
           t.completeExceptionally(e);
-          leave();
+          lifecycle.leave();
         }
         continue;
       }
@@ -674,7 +742,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
       }
       queue.remove(newest, now);
       dispatch(t, ticket, now);
-      if ((ctl & STOP) != 0) {
+      if (lifecycle.stopping()) {
         return PASSED;
       }
     }
@@ -706,7 +774,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         }
       }
     } finally {
-      leave(); // after the listeners, so that termination happens-after them
+      lifecycle.leave(); // after the listeners, so that termination happens-after them
     }
   }
 
@@ -724,41 +792,10 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   // ---------------------------------------------------------------- estimates
 
-  private boolean higherLevelStanding(int level, long now) {
-    for (int h = 0; h < level; h++) {
-      TaskQueue queue = queues[h * 2];
-      if (queue != null && queue.standing(now, codelIntervalNanos)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private int queuedUpTo(int level) {
-    int n = 0;
-    for (int i = 0; i < (level + 1) * 2; i++) {
-      TaskQueue queue = queues[i];
-      if (queue != null) {
-        n += queue.count();
-      }
-    }
-    return n;
-  }
-
-  /** Returns (tasks queued at {@code level} and above + 1) x service / limit, saturated. */
+  /** Returns the wait of a task that joins the queues at {@code level} (ServiceTimeEstimates). */
   private long waitEstimate(int level, long serviceNanos) {
-    long tasks = queuedUpTo(level) + 1L;
-    int limit = Math.max(1, limiter.limit());
-    if (serviceNanos <= Long.MAX_VALUE / tasks) {
-      return tasks * serviceNanos / limit;
-    }
-    return (long) ((double) tasks * serviceNanos / limit); // a narrowing cast saturates
-  }
-
-  /** Adds two non-negative durations, saturating at Long.MAX_VALUE. */
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
+    return ServiceTimeEstimates.waitEstimate(queues.queuedUpTo(level), serviceNanos,
+        limiter.limit());
   }
 
   /**
@@ -767,87 +804,35 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
    * this executor's jitter, within the limiter's range (see RetryAfterEstimator).
    */
   private long retryAfter(int level) {
-    return RetryAfterEstimator.advertise(limiter, queuedUpTo(level), retryAfterJitter);
-  }
-
-  private long serviceEstimate(boolean longTask) {
-    return (long) ESTIMATES.getOpaque(serviceEstimates, longTask ? 1 : 0);
-  }
-
-  /**
-   * Returns the service estimate for the deadline checks, or 0 (no check beyond the deadline
-   * itself) if it is stale: not refreshed within max(CoDel interval, twice the estimate).
-   */
-  private long trustedServiceEstimate(boolean longTask, long now) {
-    long estimate = serviceEstimate(longTask);
-    long sampled = (long) ESTIMATES.getOpaque(serviceSampledNanos, longTask ? 1 : 0);
-    long age = now - sampled;
-    return age <= Math.max(codelIntervalNanos, saturatedAdd(estimate, estimate)) ? estimate : 0L;
-  }
-
-  private void recordService(boolean longTask, long sampleNanos, long now) {
-    int i = longTask ? 1 : 0;
-    long old = (long) ESTIMATES.getOpaque(serviceEstimates, i);
-    ESTIMATES.setOpaque(serviceEstimates, i, old == 0 ? sampleNanos : old + (sampleNanos - old) / 8);
-    ESTIMATES.setOpaque(serviceSampledNanos, i, now);
+    return RetryAfterEstimator.advertise(limiter, queues.queuedUpTo(level), retryAfterJitter);
   }
 
   // ---------------------------------------------------------------- lifecycle
 
-  private boolean enter() {
-    long c = ctl;
-    for (;;) {
-      if ((c & SHUTDOWN) != 0) {
-        return false;
-      }
-      long witness = (long) CTL.compareAndExchange(this, c, c + 1);
-      if (witness == c) {
-        return true;
-      }
-      c = witness;
-    }
-  }
-
-  private void leave() {
-    long c = (long) CTL.getAndAdd(this, -1L) - 1;
-    if ((c & SHUTDOWN) != 0 && (c & COUNT_MASK) == 0) {
-      terminated.countDown();
-    }
-  }
-
   @Override
   public void shutdown() {
-    long before = (long) CTL.getAndBitwiseOr(this, SHUTDOWN);
-    if ((before & COUNT_MASK) == 0) {
-      terminated.countDown();
-    }
+    lifecycle.shutdown();
     drain();
   }
 
   @Override
   public List<Runnable> shutdownNow() {
-    long before = (long) CTL.getAndBitwiseOr(this, SHUTDOWN | STOP);
-    if ((before & COUNT_MASK) == 0) {
-      terminated.countDown();
-    }
+    lifecycle.stop();
     if (dispatcher == Thread.currentThread()) {
       collectStopped(); // called by a task that a pass of this thread runs inline
     } else {
       drain();
-      awaitUninterruptibly(stopCollected);
+      lifecycle.awaitCollection();
     }
-    List<Runnable> tasks = new ArrayList<>();
-    for (Runnable r = stoppedTasks.poll(); r != null; r = stoppedTasks.poll()) {
-      tasks.add(r);
-    }
-    return tasks;
+    return lifecycle.takeCollected();
   }
 
-  /** Empties every queue into stoppedTasks, settling each task with a SHUTDOWN rejection. */
+  /** Empties every queue into the tasks shutdownNow returns, each shed with SHUTDOWN. */
   private void collectStopped() {
     try {
       long now = clock.nanoTime();
-      for (TaskQueue queue : queues) {
+      for (int i = 0; i < queues.size(); i++) {
+        TaskQueue queue = queues.at(i);
         if (queue == null) {
           continue;
         }
@@ -855,60 +840,29 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
         for (AdmissionTask<?> t = queue.remove(false, now); t != null;
             t = queue.remove(false, now)) {
           if (t.transition(AdmissionTask.QUEUED, AdmissionTask.DONE)) {
-            stoppedTasks.add(asRunnable(t.task));
+            lifecycle.collect(t.task);
             shed(t, RejectReason.SHUTDOWN, 0L, null);
           }
         }
       }
     } finally {
-      stopCollected.countDown(); // shutdownNow() must return, whatever went wrong
-    }
-  }
-
-  private static Runnable asRunnable(Object task) {
-    if (task instanceof Runnable) {
-      return (Runnable) task;
-    }
-    Callable<?> callable = (Callable<?>) task;
-    return () -> {
-      try {
-        callable.call();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    };
-  }
-
-  private static void awaitUninterruptibly(CountDownLatch latch) {
-    boolean interrupted = false;
-    for (;;) {
-      try {
-        latch.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
+      lifecycle.collectionDone(); // shutdownNow() must return, whatever went wrong
     }
   }
 
   @Override
   public boolean isShutdown() {
-    return (ctl & SHUTDOWN) != 0;
+    return lifecycle.isShutdown();
   }
 
   @Override
   public boolean isTerminated() {
-    return terminated.getCount() == 0;
+    return lifecycle.isTerminated();
   }
 
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return terminated.await(timeout, unit);
+    return lifecycle.awaitTermination(timeout, unit);
   }
 
   // ---------------------------------------------------------------- metrics
@@ -925,27 +879,12 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   @Override
   public int queued() {
-    return queuedUpTo(LEVELS - 1);
+    return queues.queuedUpTo(LEVELS - 1);
   }
 
   @Override
   public int queued(Priority priority) {
-    int level = Args.notNull("priority", priority).ordinal();
-    int n = 0;
-    for (int i = level * 2; i < level * 2 + 2; i++) {
-      if (queues[i] != null) {
-        n += queues[i].count();
-      }
-    }
-    return n;
-  }
-
-  private long refused(int reason, int priority) {
-    return refused[reason * LEVELS + priority].sum();
-  }
-
-  private long shed(int reason, int priority) {
-    return shedCounts[reason * LEVELS + priority].sum();
+    return queues.queuedAt(Args.notNull("priority", priority).ordinal());
   }
 
   /** Reads every count: completions before admissions, so that admitted >= completed. */
@@ -953,17 +892,9 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   public ExecutorSnapshot snapshot() {
     ExecutorSnapshot.Builder b = ExecutorSnapshot.newBuilder();
     for (Priority p : Priority.values()) {
-      int level = p.ordinal();
-      for (Outcome o : Outcome.values()) {
-        b.completed(o, p, completed[o.ordinal() * LEVELS + level].sum());
-      }
-      b.admitted(p, admitted[level].sum());
-      for (RejectReason r : RejectReason.values()) {
-        b.rejected(r, p, refused(r.ordinal(), level));
-        b.shed(r, p, shed(r.ordinal(), level));
-      }
+      counters.addCounts(b, p);
       b.queued(p, queued(p));
-      b.queueWait(p, queueWaits[level].snapshot());
+      counters.addQueueWait(b, p);
     }
     return b.build();
   }

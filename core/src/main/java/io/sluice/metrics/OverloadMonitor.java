@@ -1,7 +1,6 @@
 package io.sluice.metrics;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.detector.OverloadLevel;
 import io.sluice.executor.AdmissionExecutor;
@@ -305,7 +304,7 @@ public final class OverloadMonitor {
       return this;
     }
 
-    /** Sets the clock; tests pass a {@link ManualClock}. */
+    /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
     public Builder clock(NanoClock clock) {
       this.clock = Args.notNull("clock", clock);
       return this;

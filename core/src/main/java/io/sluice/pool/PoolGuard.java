@@ -3,7 +3,6 @@ package io.sluice.pool;
 import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
@@ -537,7 +536,7 @@ public final class PoolGuard<R> {
       return this;
     }
 
-    /** Sets the clock of deadlines and of the default limiter; tests pass a {@link ManualClock}. */
+    /** Sets the clock of deadlines and of the default limiter; tests pass a {@code ManualClock}. */
     public Builder<R> clock(NanoClock clock) {
       this.clock = Args.notNull("clock", clock);
       return this;

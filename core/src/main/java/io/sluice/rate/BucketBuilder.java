@@ -1,6 +1,5 @@
 package io.sluice.rate;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.internal.Args;
 import java.time.Duration;
@@ -56,7 +55,7 @@ abstract class BucketBuilder<B extends BucketBuilder<B>> {
     return self();
   }
 
-  /** Sets the clock; tests pass a {@link ManualClock}. */
+  /** Sets the clock; tests pass sluice-testing's {@code ManualClock}. */
   public B clock(NanoClock clock) {
     this.clock = Args.notNull("clock", clock);
     return self();

@@ -3,12 +3,12 @@ package io.sluice.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.Tenant;
 import io.sluice.limit.FixedLimit;
 import io.sluice.rate.KeyedRateLimiter;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package io.sluice.redis;
 
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.rate.KeyedRateLimiter;
@@ -275,8 +274,7 @@ public interface GlobalRateLimiter extends KeyedRateLimiter<String> {
 
     /**
      * Sets the node's clock: of the breaker, of leases and remembered refusals, and of the
-     * fail-open
-     * share. Tests pass a {@link ManualClock}.
+     * fail-open share. Tests pass sluice-testing's {@code ManualClock}.
      */
     public Builder clock(NanoClock clock) {
       this.clock = Check.notNull("clock", clock);

@@ -3,12 +3,12 @@ package io.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.rate.KeyedRateLimiterSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

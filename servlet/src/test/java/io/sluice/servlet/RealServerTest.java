@@ -6,7 +6,6 @@ import static io.sluice.servlet.Loopback.sendAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
@@ -16,6 +15,7 @@ import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.limit.FixedLimit;
 import io.sluice.servlet.OutcomeMapping.Ending;
+import io.sluice.testing.ManualClock;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
@@ -17,6 +16,7 @@ import io.sluice.http.TenantHeader;
 import io.sluice.http.TrustedSources;
 import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.servlet.OutcomeMapping.Ending;
+import io.sluice.testing.ManualClock;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -3,10 +3,10 @@ package io.sluice.examples.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.sluice.ManualClock;
 import io.sluice.client.AdaptiveThrottle;
 import io.sluice.client.Backoff;
 import io.sluice.client.RetryPolicy;
+import io.sluice.testing.ManualClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;

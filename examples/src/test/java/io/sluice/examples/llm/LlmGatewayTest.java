@@ -4,9 +4,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.examples.llm.LlmGateway.Protection;
 import io.sluice.limit.FixedLimit;
+import io.sluice.testing.ManualClock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link NanoClock} that moves only when told to: the clock of tests and of the simulator.
+ * Core's own copy of sluice-testing's {@code io.sluice.testing.ManualClock}, for core's tests
+ * only: sluice-testing depends on core, so core's tests cannot depend on it (a reactor cycle), and
+ * keeping this copy in core's root test package leaves core's tests' imports as they were. Keep it
+ * to what core's tests use; users get the one in sluice-testing.
  *
  * <p>Thread-safe: readings and advances are atomic, and an advance happens-before every reading
- * that observes it. Time never goes backwards: {@link #setNanos(long)} to an earlier reading fails.
+ * that observes it. Time never goes backwards.
  */
 public final class ManualClock implements NanoClock {
   private final AtomicLong nanos;
