@@ -1,7 +1,6 @@
 package io.sluice;
 
 import io.sluice.detector.OverloadDetector;
-import io.sluice.detector.OverloadLevel;
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
@@ -117,15 +116,18 @@ import java.util.concurrent.atomic.LongAdder;
  * closer, so the timed release records each sample once, as before. A rejection listener costs a
  * null check.
  *
- * Overload detectors: the limiter holds them in a final array. Only a SHEDDABLE acquisition reads
- * them, before its admission CAS: one signal() per detector (each a volatile read of an immutable
- * record) and a compare; if one reads SEVERE the work is refused with PROCESS_OVERLOADED (in
- * monitor-only mode, counted and then admitted as usual). The other levels never read them, so
- * their admit path is unchanged. The window closer reads them once per window and flags the
- * window overloaded (WindowStats.overloaded()) if any reads ELEVATED or above; the adaptive
- * algorithms' base classes back off on that flag as on drops. Detectors sample on their own
- * threads, so a stall that lets no request complete (and so closes no window) still sheds
- * SHEDDABLE work at once.
+ * Overload detectors: a DetectorFold (see there) folds them into one volatile int, `overload`,
+ * next to the limit: the worst level of the detectors that tell their changes (every shipped one
+ * does, from its sampling thread), and a bit that says some detector must be polled. Only a
+ * SHEDDABLE acquisition reads it, before its admission CAS: one volatile read and a compare for
+ * any number of shipped detectors, whose sampling side writes the word on each change of level;
+ * a detector that does not tell its changes is read there one by one. If the fold reads SEVERE
+ * the work is refused with PROCESS_OVERLOADED (in monitor-only mode, counted and then admitted as
+ * usual). The other levels never read it, so their admit path is unchanged. The window closer
+ * reads it once per window and flags the window overloaded (WindowStats.overloaded()) if it reads
+ * ELEVATED or above; the adaptive algorithms' base classes back off on that flag as on drops.
+ * Detectors sample on their own threads, so a stall that lets no request complete (and so closes
+ * no window) still sheds SHEDDABLE work at once.
  *
  * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
  * acquire and release, the read-mostly fields (limit, cappedFrom, window start) only per window
@@ -192,7 +194,8 @@ final class WindowedLimiter extends WindowedLimiterFields
   private final int maxSamplingPeriod;
   private final RetryAfterEstimator retryAfter;
   private final OverloadDetector[] detectors;
-  private final List<OverloadDetector> detectorList;
+  /** Folds the detectors into {@code overload}; held here, since the detectors hold it weakly. */
+  private final DetectorFold detectorFold;
 
   private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
@@ -249,8 +252,9 @@ final class WindowedLimiter extends WindowedLimiterFields
     this.maxSamplingPeriod = builder.maxSamplingPeriod;
     this.retryAfter = new RetryAfterEstimator(this, clock, builder.minRetryAfterNanos,
         builder.maxRetryAfterNanos, builder.retryAfterJitter);
-    this.detectorList = List.copyOf(builder.detectors);
+    List<OverloadDetector> detectorList = List.copyOf(builder.detectors);
     this.detectors = detectorList.toArray(new OverloadDetector[0]);
+    this.detectorFold = new DetectorFold(this, detectorList);
 
     for (int level = 0; level < LEVELS; level++) {
       // Rounded up, so that a share that is a whole number of units (0.9 of 10) is not one less.
@@ -330,24 +334,16 @@ final class WindowedLimiter extends WindowedLimiterFields
     }
   }
 
-  /** Whether any detector reads SEVERE: a volatile read per detector, no allocation. */
+  /** Whether a detector reads SEVERE: one volatile read while all of them are calm. */
   private boolean severe() {
-    for (OverloadDetector detector : detectors) {
-      if (detector.signal().level() == OverloadLevel.SEVERE) {
-        return true;
-      }
-    }
-    return false;
+    int word = overload;
+    return word != 0 && detectorFold.severe(word);
   }
 
-  /** Whether any detector reads ELEVATED or SEVERE. */
+  /** Whether a detector reads ELEVATED or SEVERE. */
   private boolean overloaded() {
-    for (OverloadDetector detector : detectors) {
-      if (detector.signal().level() != OverloadLevel.NONE) {
-        return true;
-      }
-    }
-    return false;
+    int word = overload;
+    return word != 0 && detectorFold.overloaded(word);
   }
 
   /**
@@ -995,6 +991,8 @@ abstract class WindowedLimiterFields extends WindowedLimiterPad1 {
   volatile long lastDropsSeen;
   /** Levels from this ordinal down are held to their shares; Priority.LEVELS when none is. */
   volatile int cappedFrom;
+  /** The detectors' worst level and whether some must be polled: see DetectorFold. */
+  volatile int overload;
   /** Refusals are counted and reported, and the work admitted all the same. */
   volatile boolean monitorOnly;
   long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
