@@ -8,7 +8,6 @@ import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.LimiterSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,8 +34,9 @@ import java.util.concurrent.atomic.LongAdder;
  * corrupted ticket (a neighbour's slot, a flipped bit) or a ticket of another limiter is refused
  * too, but for a 2^-32 chance. The table is sized by the work in flight, not by maxLimit: it
  * starts at 256 slots and grows (allocating, never moving a slot) when in-flight units reach a new
- * high above half its capacity, so the admit round trip and the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
- * a claim finds a free slot within a few probes; its probing is bounded all the same, and in the
+ * high above half its capacity, so the admit round trip and the memory do not depend on
+ * maxLimit. It is at least twice as large as the units in flight, so a claim finds a free slot
+ * within a few probes; its probing is bounded all the same, and in the
  * (unreachable in practice) case that it finds none, the admission is undone as an IGNORED
  * release and refused with LIMIT_REACHED, so the counts stay consistent.
  *
@@ -66,23 +66,11 @@ import java.util.concurrent.atomic.LongAdder;
  * checked against the limit in its own CAS, concurrent charges exceed the limit by at most one
  * charge.
  *
- * Priorities: each level has a share of the limit (CRITICAL_PLUS all of it; the others fixed
- * fractions, 2^-32 fixed point rounded up) that applies only under contention. `cappedFrom` is the
- * first level held to its share (LEVELS: none); acquire reads it next to the limit, in the same
- * cache line, and admits work of a capped level only within its share (refused: PRIORITY_SHED;
- * beyond the limit itself: LIMIT_REACHED). A refusal of a level presses the levels below it: it
- * lowers cappedFrom by CAS at once and writes the window number into pressedIn[level] (opaque;
- * once per window). While shares are in force, an admission of an uncapped level that lands above
- * the lowest level's share is using the room reserved for the levels above, and refreshes the
- * press of the level that put the shares in force (cappedFrom - 1); so the shares hold while the
- * higher levels need them, without the refusals that would otherwise recur each time they lapse.
- * (An admission of a capped level never refreshes them: otherwise CRITICAL work between the
- * lowest share and its own would keep itself capped long after CRITICAL_PLUS work was gone.) The window closer lifts the shares of levels no higher level pressed in the
- * last HOLD_WINDOWS windows, by one CAS from the value it read: if a press lowered it meanwhile,
- * the press stands (and a press it overwrote is restored by the next refusal). A fixed share
- * alone (always in force) would idle capacity whenever only the lower levels have demand; an
- * adaptive share per level would need a count of units per level on every acquire and release.
- * Here the hot-path cost is a read and a compare, and, under contention, a multiply.
+ * Priorities: each level has a share of the limit that applies only under contention; the rule
+ * (shares, presses, how they lapse) is LimiterPriorities'. Acquire reads `cappedFrom` next to the
+ * limit and admits work of a capped level only within its share (refused: PRIORITY_SHED; beyond
+ * the limit itself: LIMIT_REACHED); a refusal presses the levels below it; the window closer
+ * relaxes the shares no refusal has pressed lately.
  *
  * Monitor-only (shadow) mode: the volatile flag is read only on the refusal path. A refused
  * acquisition is counted and reported as usual, then admitted by a second CAS loop bounded only by
@@ -129,11 +117,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Detectors sample on their own threads, so a stall that lets no request complete (and so closes
  * no window) still sheds SHEDDABLE work at once.
  *
- * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
- * acquire and release, the read-mostly fields (limit, cappedFrom, window start) only per window
- * or under contention.
+ * Hot fields are padded 128 bytes apart by inheritance (LimiterLayout): the admission word changes
+ * on every acquire and release, the read-mostly fields (limit, cappedFrom, the detectors' word,
+ * window start) only per window or under contention.
  */
-final class WindowedLimiter extends WindowedLimiterFields
+final class WindowedLimiter extends LimiterPriorities
     implements Limiter, RetryAfterEstimator.Source {
   static final int TARGET_SAMPLES = 1024;
 
@@ -155,10 +143,6 @@ final class WindowedLimiter extends WindowedLimiterFields
   private static final int LEVELS = Priority.LEVELS;
   private static final int CRITICAL = Priority.CRITICAL.ordinal();
   private static final int SHEDDABLE = Priority.SHEDDABLE.ordinal();
-  /** Shares are fixed-point fractions of 2^SHARE_BITS, rounded up: exact to 2^-12 of a unit. */
-  static final int SHARE_BITS = 32;
-  /** Windows the shares stay in force after the last refusal or reserve use that pressed them. */
-  static final int HOLD_WINDOWS = 4;
   /**
    * The most units in flight a monitor-only limiter admits: its permit table (a ticket names 2^24
    * slots) then holds at most half of its 2^23 slots busy. Beyond it even a monitor-only limiter
@@ -166,17 +150,14 @@ final class WindowedLimiter extends WindowedLimiterFields
    */
   static final int MAX_UNITS = 1 << 22;
   private static final VarHandle RELEASE_BASE;
-  private static final VarHandle CAPPED_FROM;
-  private static final VarHandle PRESSED = MethodHandles.arrayElementVarHandle(long[].class);
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      STATE = lookup.findVarHandle(WindowedLimiterState.class, "state", long.class);
-      MAX_IN_FLIGHT = lookup.findVarHandle(WindowedLimiterFields.class, "maxInFlight", int.class);
-      CLOSING = lookup.findVarHandle(WindowedLimiterFields.class, "closing", int.class);
+      STATE = lookup.findVarHandle(LimiterLayout.State.class, "state", long.class);
+      MAX_IN_FLIGHT = lookup.findVarHandle(LimiterLayout.Fields.class, "maxInFlight", int.class);
+      CLOSING = lookup.findVarHandle(LimiterLayout.Fields.class, "closing", int.class);
       RELEASE_BASE = lookup.findVarHandle(WindowedLimiter.class, "releaseBase", long.class);
-      CAPPED_FROM = lookup.findVarHandle(WindowedLimiterFields.class, "cappedFrom", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -210,13 +191,6 @@ final class WindowedLimiter extends WindowedLimiterFields
   private final LongAdder invalidReleases = new LongAdder();
   private final LongAdder invalidSamples = new LongAdder();
   private final LongAdder invalidAdjustments = new LongAdder();
-  /** The share of the limit each level may fill while shares are in force, in 2^-SHARE_BITS. */
-  private final long[] shares = new long[LEVELS];
-  /**
-   * Per level but the lowest: the window (count of windows closed) in which a refusal of that
-   * level, or its use of the reserve, last pressed the shares of the levels below it.
-   */
-  private final long[] pressedIn = new long[LEVELS - 1];
   private final LongAdder ignoredReleases = new LongAdder();
   /** Units of outstanding weighted permits beyond their first: in-flight units minus permits. */
   private final LongAdder extraUnits = new LongAdder();
@@ -240,6 +214,7 @@ final class WindowedLimiter extends WindowedLimiterFields
 
   WindowedLimiter(LimiterBuilder builder, LimitAlgorithm algorithm, int minLimit,
       int initialLimit, int maxLimit) {
+    super(builder.shares);
     this.clock = builder.clock;
     this.algorithm = algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
@@ -257,14 +232,10 @@ final class WindowedLimiter extends WindowedLimiterFields
     this.detectorFold = new DetectorFold(this, detectorList);
 
     for (int level = 0; level < LEVELS; level++) {
-      // Rounded up, so that a share that is a whole number of units (0.9 of 10) is not one less.
-      shares[level] = (long) Math.ceil(builder.shares[level] * (1L << SHARE_BITS));
       refusals[level] = new LongAdder();
       refusals[LEVELS + level] = new LongAdder();
       refusals[2 * LEVELS + level] = new LongAdder();
     }
-    Arrays.fill(pressedIn, -HOLD_WINDOWS - 1L);
-    this.cappedFrom = LEVELS;
     this.monitorOnly = builder.monitorOnly;
     this.permits = new PermitTable(MAX_UNITS);
     this.limit = initialLimit;
@@ -359,25 +330,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     return true;
   }
 
-  /** The units work of {@code level} may bring in flight while the shares are in force. */
-  private int share(int limitNow, int level) {
-    return (int) (limitNow * shares[level] >>> SHARE_BITS);
-  }
-
-  /**
-   * Work of a level held to no share was admitted while shares are in force: if it took room the
-   * lowest level may not use, the reserve is in use, so the shares stay in force (see the design
-   * comment). Capped work never refreshes them: a level's own demand must not keep it capped.
-   */
-  private void noteReserveUse(int from, int inFlightAfter, int limitNow) {
-    if (inFlightAfter > share(limitNow, LEVELS - 1)) {
-      long window = windowsClosed;
-      if ((long) PRESSED.getOpaque(pressedIn, from - 1) != window) {
-        PRESSED.setOpaque(pressedIn, from - 1, window);
-      }
-    }
-  }
-
   /** Claims the slot of an admission; on the unreachable failure, undoes it and refuses. */
   private long admitted(long admissionWord, int inFlightAfter, int cost, int level) {
     long ticket = claimSlot(admissionWord, inFlightAfter, cost);
@@ -417,26 +369,6 @@ final class WindowedLimiter extends WindowedLimiterFields
       }
     }
     return reject(reason, level, word);
-  }
-
-  /**
-   * Work of {@code level} was refused for lack of room: the shares of the levels below it come
-   * into force now and stay until HOLD_WINDOWS windows pass without another such refusal.
-   */
-  private void press(int level) {
-    long window = windowsClosed;
-    if ((long) PRESSED.getOpaque(pressedIn, level) != window) {
-      PRESSED.setOpaque(pressedIn, level, window);
-    }
-    int from = level + 1;
-    int current = cappedFrom;
-    while (from < current) {
-      int witness = (int) CAPPED_FROM.compareAndExchange(this, current, from);
-      if (witness == current) {
-        return;
-      }
-      current = witness;
-    }
   }
 
   private long reject(int reason, int level, long word) {
@@ -735,24 +667,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     }
   }
 
-  /**
-   * Takes the shares out of force for the levels no higher level has pressed in the last
-   * HOLD_WINDOWS windows. One CAS: if it fails, a refusal has just pressed them, and they stay.
-   */
-  private void relaxShares(long closed) {
-    int from = LEVELS;
-    for (int level = 0; level < LEVELS - 1; level++) {
-      if (closed - (long) PRESSED.getOpaque(pressedIn, level) <= HOLD_WINDOWS) {
-        from = level + 1;
-        break;
-      }
-    }
-    int current = cappedFrom;
-    if (from > current) {
-      CAPPED_FROM.compareAndSet(this, current, from);
-    }
-  }
-
   private int samplingMaskFor(long completionsPerWindow) {
     long period = completionsPerWindow / TARGET_SAMPLES;
     if (period <= 1) {
@@ -830,11 +744,6 @@ final class WindowedLimiter extends WindowedLimiterFields
   @Override
   public long invalidAdjustments() {
     return invalidAdjustments.sum();
-  }
-
-  /** Returns the first level whose share is in force: Priority.LEVELS when none is. */
-  int cappedFrom() {
-    return cappedFrom;
   }
 
   @Override
@@ -961,39 +870,4 @@ final class WindowedLimiter extends WindowedLimiterFields
     return "Limiter[algorithm=" + algorithm + ", limit=" + limit() + ", inFlight=" + inFlight()
         + ", retryAfterNanos=" + retryAfterNanos() + "]";
   }
-}
-
-/** Padding before the admission word. */
-abstract class WindowedLimiterPad0 {
-  long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
-}
-
-/** The admission word, alone on its cache lines. */
-abstract class WindowedLimiterState extends WindowedLimiterPad0 {
-  /** Low 32 bits: in-flight units; high 32 bits: wrapping release count. */
-  volatile long state;
-}
-
-/** Padding after the admission word. */
-abstract class WindowedLimiterPad1 extends WindowedLimiterState {
-  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
-}
-
-/** Fields read on every call but written about once per window. */
-abstract class WindowedLimiterFields extends WindowedLimiterPad1 {
-  volatile int limit;
-  volatile int maxInFlight;
-  volatile int samplingMask;
-  volatile int closing;
-  volatile long windowStart;
-  volatile long windowsClosed;
-  /** Drops already accounted to closed windows; read to decide whether a window has enough events. */
-  volatile long lastDropsSeen;
-  /** Levels from this ordinal down are held to their shares; Priority.LEVELS when none is. */
-  volatile int cappedFrom;
-  /** The detectors' worst level and whether some must be polled: see DetectorFold. */
-  volatile int overload;
-  /** Refusals are counted and reported, and the work admitted all the same. */
-  volatile boolean monitorOnly;
-  long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
 }
