@@ -10,8 +10,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /*
  * The limiter: a packed admission word, a table of permit slots, and a window aggregator.
@@ -91,18 +89,8 @@ import java.util.concurrent.atomic.LongAdder;
  * count that has not moved since refusals began means nothing has completed: the hint grows with
  * that time) and the jitter draw it makes anyway, and gets back the value to advertise.
  *
- * Metrics without a cost on the hot path: the counts are derived from what the limiter counts
- * anyway. The window closer extends the 32-bit wrapping release count to a 64-bit total
- * (releaseBase: the total at the last close, whose low half equals the count then; a reader adds
- * the unsigned distance of the current count, exact while fewer than 2^32 releases happen in one
- * window, which the window statistics already assume). Successes are releases minus drops minus
- * ignored releases, the last counted only on the IGNORED path. Permits issued are releases plus
- * permits outstanding; those are the in-flight units minus the extra units of weighted permits
- * (cost above 1, at admission or by adjustment), which only weighted work pays to count.
- * Refusals are LongAdders by reason and level, bumped on the reject path. The RTT distribution is
- * the sum of the closed windows' histograms, folded into a cumulative histogram by the window
- * closer, so the timed release records each sample once, as before. A rejection listener costs a
- * null check.
+ * Metrics without a cost on the hot path: LimiterCounts (see there) derives the counts from what
+ * the limiter counts anyway; the window closer extends the release count there once per window.
  *
  * Overload detectors: a DetectorFold (see there) folds them into one volatile int, `overload`,
  * next to the limit: the worst level of the detectors that tell their changes (every shipped one
@@ -121,7 +109,7 @@ import java.util.concurrent.atomic.LongAdder;
  * on every acquire and release, the read-mostly fields (limit, cappedFrom, the detectors' word,
  * window start) only per window or under contention.
  */
-final class WindowedLimiter extends LimiterPriorities
+final class WindowedLimiter extends LimiterCounts
     implements Limiter, RetryAfterEstimator.Source {
   static final int TARGET_SAMPLES = 1024;
 
@@ -149,7 +137,6 @@ final class WindowedLimiter extends LimiterPriorities
    * refuses.
    */
   static final int MAX_UNITS = 1 << 22;
-  private static final VarHandle RELEASE_BASE;
 
   static {
     try {
@@ -157,7 +144,6 @@ final class WindowedLimiter extends LimiterPriorities
       STATE = lookup.findVarHandle(LimiterLayout.State.class, "state", long.class);
       MAX_IN_FLIGHT = lookup.findVarHandle(LimiterLayout.Fields.class, "maxInFlight", int.class);
       CLOSING = lookup.findVarHandle(LimiterLayout.Fields.class, "closing", int.class);
-      RELEASE_BASE = lookup.findVarHandle(WindowedLimiter.class, "releaseBase", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -180,32 +166,6 @@ final class WindowedLimiter extends LimiterPriorities
 
   private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
-  private final LongAdder drops = new LongAdder();
-  /**
-   * Refusals (monitored ones included) by reason and level: LIMIT_REACHED, then PRIORITY_SHED,
-   * then PROCESS_OVERLOADED.
-   */
-  private final LongAdder[] refusals = new LongAdder[3 * LEVELS];
-  /** Refusals that monitor-only mode turned into admissions. */
-  private final LongAdder monitoredRejections = new LongAdder();
-  private final LongAdder invalidReleases = new LongAdder();
-  private final LongAdder invalidSamples = new LongAdder();
-  private final LongAdder invalidAdjustments = new LongAdder();
-  private final LongAdder ignoredReleases = new LongAdder();
-  /** Units of outstanding weighted permits beyond their first: in-flight units minus permits. */
-  private final LongAdder extraUnits = new LongAdder();
-  /**
-   * Weighted (cost above 1) acquisitions and releases begun and ended. Each changes the state word
-   * and extraUnits in two steps; admitted() trusts a reading of both only if no weighted
-   * operation overlapped it (see there). The unweighted paths never touch these.
-   */
-  private final AtomicLong weightedBegun = new AtomicLong();
-  private final AtomicLong weightedEnded = new AtomicLong();
-  /** The largest value admitted() has returned, which it never goes below. */
-  private final AtomicLong admittedFloor = new AtomicLong();
-  private final CumulativeHistogram rttTotals = new CumulativeHistogram();
-  /** Releases as of the last closed window; its low 32 bits equal the release count then. */
-  private long releaseBase;
 
   // Owned by the thread holding the closing flag.
   private final WindowSnapshot window = new WindowSnapshot();
@@ -231,11 +191,6 @@ final class WindowedLimiter extends LimiterPriorities
     this.detectors = detectorList.toArray(new OverloadDetector[0]);
     this.detectorFold = new DetectorFold(this, detectorList);
 
-    for (int level = 0; level < LEVELS; level++) {
-      refusals[level] = new LongAdder();
-      refusals[LEVELS + level] = new LongAdder();
-      refusals[2 * LEVELS + level] = new LongAdder();
-    }
     this.monitorOnly = builder.monitorOnly;
     this.permits = new PermitTable(MAX_UNITS);
     this.limit = initialLimit;
@@ -389,11 +344,6 @@ final class WindowedLimiter extends LimiterPriorities
       notifyRejected(listener, reason, level, retryAfterNanos);
     }
     return retryAfterNanos;
-  }
-
-  /** The first index of a reason's counts in {@code refusals}. */
-  private static int block(int reason) {
-    return reason == LIMIT_REACHED ? 0 : reason == PRIORITY_SHED ? LEVELS : 2 * LEVELS;
   }
 
   private static void notifyRejected(RejectionListener listener, int reason, int level,
@@ -631,7 +581,7 @@ final class WindowedLimiter extends LimiterPriorities
     int completionCount = (int) (word >>> 32);
     w.completions = Integer.toUnsignedLong(completionCount - lastCompletionCount);
     lastCompletionCount = completionCount;
-    RELEASE_BASE.setRelease(this, (long) RELEASE_BASE.getOpaque(this) + w.completions);
+    addReleases(w.completions);
     w.inFlight = (int) word;
     long dropTotal = drops.sum();
     w.drops = dropTotal - lastDropsSeen;
@@ -702,51 +652,6 @@ final class WindowedLimiter extends LimiterPriorities
   }
 
   @Override
-  public long rejections() {
-    long total = 0;
-    for (LongAdder count : refusals) {
-      total += count.sum();
-    }
-    return total;
-  }
-
-  @Override
-  public long rejections(RejectReason reason, Priority priority) {
-    if (reason == null || priority == null) {
-      throw new IllegalArgumentException("reason and priority must not be null but were "
-          + reason + " and " + priority);
-    }
-    if (reason == RejectReason.LIMIT_REACHED) {
-      return refusals[priority.ordinal()].sum();
-    }
-    if (reason == RejectReason.PRIORITY_SHED) {
-      return refusals[LEVELS + priority.ordinal()].sum();
-    }
-    return reason == RejectReason.PROCESS_OVERLOADED
-        ? refusals[2 * LEVELS + priority.ordinal()].sum() : 0;
-  }
-
-  @Override
-  public long monitoredRejections() {
-    return monitoredRejections.sum();
-  }
-
-  @Override
-  public long invalidReleases() {
-    return invalidReleases.sum();
-  }
-
-  @Override
-  public long invalidSamples() {
-    return invalidSamples.sum();
-  }
-
-  @Override
-  public long invalidAdjustments() {
-    return invalidAdjustments.sum();
-  }
-
-  @Override
   public long windowsClosed() {
     return windowsClosed;
   }
@@ -759,45 +664,6 @@ final class WindowedLimiter extends LimiterPriorities
   /** Returns the algorithm's largest limit. */
   int maxLimit() {
     return maxLimit;
-  }
-
-  /** Returns the permits released as DROPPED. */
-  long drops() {
-    return drops.sum();
-  }
-
-  /** Returns the permits released as IGNORED. */
-  long ignoredReleases() {
-    return ignoredReleases.sum();
-  }
-
-  /** Returns the permits released, whatever their outcome. */
-  long releases() {
-    long base = (long) RELEASE_BASE.getAcquire(this);
-    return releasesIn(state, base);
-  }
-
-  /**
-   * Releases plus permits held: the units in flight less the extra units of weighted permits.
-   * A weighted operation updates the word and extraUnits in two steps, so a reading that overlaps
-   * one could count a permit up to {@code cost} times, or not at all, and a counter exported to
-   * a metrics system must never go back. So the reading is taken between two counts: if every
-   * weighted operation begun before its end had ended before its start, nothing overlapped it and
-   * it is exact. Otherwise (after a few tries) the last exact value stands: admitted() never
-   * decreases, never exceeds the truth, and is exact whenever no weighted operation is under way.
-   */
-  long admitted() {
-    for (int attempt = 0; attempt < 4; attempt++) {
-      long ended = weightedEnded.get();
-      long base = (long) RELEASE_BASE.getAcquire(this);
-      long word = state;
-      long extra = extraUnits.sum();
-      if (weightedBegun.get() == ended) {
-        long exact = releasesIn(word, base) + (int) word - extra;
-        return admittedFloor.accumulateAndGet(exact, Math::max);
-      }
-    }
-    return admittedFloor.get();
   }
 
   /**
@@ -847,11 +713,6 @@ final class WindowedLimiter extends LimiterPriorities
       states[i] = new DetectorState(detectors[i].name(), detectors[i].signal());
     }
     return List.of(states);
-  }
-
-  /** The 64-bit release total: the base read before the word, plus the count since it. */
-  private static long releasesIn(long word, long base) {
-    return base + Integer.toUnsignedLong((int) (word >>> 32) - (int) base);
   }
 
   /** Returns the permit slots allocated: small until many permits are held at once. */
