@@ -27,6 +27,10 @@ import java.util.List;
  * The detectors hold this fold weakly; the limiter holds it, and the fold holds the limiter's
  * field block: a limiter that its users drop is not kept alive by a shared detector.
  */
+/**
+ * A limiter's detectors folded into one word; see the design comment. Thread-safe: any detector's
+ * thread may run it, and the admit path reads the word without a lock.
+ */
 final class DetectorFold implements Runnable {
   /** Set in the word while some detector cannot tell its changes: read it at each admission. */
   static final int POLL = 1 << 2;
