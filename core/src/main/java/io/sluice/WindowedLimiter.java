@@ -1,7 +1,6 @@
 package io.sluice;
 
 import io.sluice.detector.OverloadDetector;
-import io.sluice.detector.OverloadLevel;
 import io.sluice.internal.CumulativeHistogram;
 import io.sluice.internal.RetryAfterEstimator;
 import io.sluice.limit.LimitAlgorithm;
@@ -9,11 +8,8 @@ import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.LimiterSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /*
  * The limiter: a packed admission word, a table of permit slots, and a window aggregator.
@@ -36,8 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * corrupted ticket (a neighbour's slot, a flipped bit) or a ticket of another limiter is refused
  * too, but for a 2^-32 chance. The table is sized by the work in flight, not by maxLimit: it
  * starts at 256 slots and grows (allocating, never moving a slot) when in-flight units reach a new
- * high above half its capacity, so the admit round trip and the memory do not depend on maxLimit. It is at least twice as large as the units in flight, so
- * a claim finds a free slot within a few probes; its probing is bounded all the same, and in the
+ * high above half its capacity, so the admit round trip and the memory do not depend on
+ * maxLimit. It is at least twice as large as the units in flight, so a claim finds a free slot
+ * within a few probes; its probing is bounded all the same, and in the
  * (unreachable in practice) case that it finds none, the admission is undone as an IGNORED
  * release and refused with LIMIT_REACHED, so the counts stay consistent.
  *
@@ -67,23 +64,11 @@ import java.util.concurrent.atomic.LongAdder;
  * checked against the limit in its own CAS, concurrent charges exceed the limit by at most one
  * charge.
  *
- * Priorities: each level has a share of the limit (CRITICAL_PLUS all of it; the others fixed
- * fractions, 2^-32 fixed point rounded up) that applies only under contention. `cappedFrom` is the
- * first level held to its share (LEVELS: none); acquire reads it next to the limit, in the same
- * cache line, and admits work of a capped level only within its share (refused: PRIORITY_SHED;
- * beyond the limit itself: LIMIT_REACHED). A refusal of a level presses the levels below it: it
- * lowers cappedFrom by CAS at once and writes the window number into pressedIn[level] (opaque;
- * once per window). While shares are in force, an admission of an uncapped level that lands above
- * the lowest level's share is using the room reserved for the levels above, and refreshes the
- * press of the level that put the shares in force (cappedFrom - 1); so the shares hold while the
- * higher levels need them, without the refusals that would otherwise recur each time they lapse.
- * (An admission of a capped level never refreshes them: otherwise CRITICAL work between the
- * lowest share and its own would keep itself capped long after CRITICAL_PLUS work was gone.) The window closer lifts the shares of levels no higher level pressed in the
- * last HOLD_WINDOWS windows, by one CAS from the value it read: if a press lowered it meanwhile,
- * the press stands (and a press it overwrote is restored by the next refusal). A fixed share
- * alone (always in force) would idle capacity whenever only the lower levels have demand; an
- * adaptive share per level would need a count of units per level on every acquire and release.
- * Here the hot-path cost is a read and a compare, and, under contention, a multiply.
+ * Priorities: each level has a share of the limit that applies only under contention; the rule
+ * (shares, presses, how they lapse) is LimiterPriorities'. Acquire reads `cappedFrom` next to the
+ * limit and admits work of a capped level only within its share (refused: PRIORITY_SHED; beyond
+ * the limit itself: LIMIT_REACHED); a refusal presses the levels below it; the window closer
+ * relaxes the shares no refusal has pressed lately.
  *
  * Monitor-only (shadow) mode: the volatile flag is read only on the refusal path. A refused
  * acquisition is counted and reported as usual, then admitted by a second CAS loop bounded only by
@@ -104,34 +89,27 @@ import java.util.concurrent.atomic.LongAdder;
  * count that has not moved since refusals began means nothing has completed: the hint grows with
  * that time) and the jitter draw it makes anyway, and gets back the value to advertise.
  *
- * Metrics without a cost on the hot path: the counts are derived from what the limiter counts
- * anyway. The window closer extends the 32-bit wrapping release count to a 64-bit total
- * (releaseBase: the total at the last close, whose low half equals the count then; a reader adds
- * the unsigned distance of the current count, exact while fewer than 2^32 releases happen in one
- * window, which the window statistics already assume). Successes are releases minus drops minus
- * ignored releases, the last counted only on the IGNORED path. Permits issued are releases plus
- * permits outstanding; those are the in-flight units minus the extra units of weighted permits
- * (cost above 1, at admission or by adjustment), which only weighted work pays to count.
- * Refusals are LongAdders by reason and level, bumped on the reject path. The RTT distribution is
- * the sum of the closed windows' histograms, folded into a cumulative histogram by the window
- * closer, so the timed release records each sample once, as before. A rejection listener costs a
- * null check.
+ * Metrics without a cost on the hot path: LimiterCounts (see there) derives the counts from what
+ * the limiter counts anyway; the window closer extends the release count there once per window.
  *
- * Overload detectors: the limiter holds them in a final array. Only a SHEDDABLE acquisition reads
- * them, before its admission CAS: one signal() per detector (each a volatile read of an immutable
- * record) and a compare; if one reads SEVERE the work is refused with PROCESS_OVERLOADED (in
- * monitor-only mode, counted and then admitted as usual). The other levels never read them, so
- * their admit path is unchanged. The window closer reads them once per window and flags the
- * window overloaded (WindowStats.overloaded()) if any reads ELEVATED or above; the adaptive
- * algorithms' base classes back off on that flag as on drops. Detectors sample on their own
- * threads, so a stall that lets no request complete (and so closes no window) still sheds
- * SHEDDABLE work at once.
+ * Overload detectors: a DetectorFold (see there) folds them into one volatile int, `overload`,
+ * next to the limit: the worst level of the detectors that tell their changes (every shipped one
+ * does, from its sampling thread), and a bit that says some detector must be polled. Only a
+ * SHEDDABLE acquisition reads it, before its admission CAS: one volatile read and a compare for
+ * any number of shipped detectors, whose sampling side writes the word on each change of level;
+ * a detector that does not tell its changes is read there one by one. If the fold reads SEVERE
+ * the work is refused with PROCESS_OVERLOADED (in monitor-only mode, counted and then admitted as
+ * usual). The other levels never read it, so their admit path is unchanged. The window closer
+ * reads it once per window and flags the window overloaded (WindowStats.overloaded()) if it reads
+ * ELEVATED or above; the adaptive algorithms' base classes back off on that flag as on drops.
+ * Detectors sample on their own threads, so a stall that lets no request complete (and so closes
+ * no window) still sheds SHEDDABLE work at once.
  *
- * Hot fields are padded 128 bytes apart by inheritance: the admission word changes on every
- * acquire and release, the read-mostly fields (limit, cappedFrom, window start) only per window
- * or under contention.
+ * Hot fields are padded 128 bytes apart by inheritance (LimiterLayout): the admission word changes
+ * on every acquire and release, the read-mostly fields (limit, cappedFrom, the detectors' word,
+ * window start) only per window or under contention.
  */
-final class WindowedLimiter extends WindowedLimiterFields
+final class WindowedLimiter extends LimiterCounts
     implements Limiter, RetryAfterEstimator.Source {
   static final int TARGET_SAMPLES = 1024;
 
@@ -153,28 +131,19 @@ final class WindowedLimiter extends WindowedLimiterFields
   private static final int LEVELS = Priority.LEVELS;
   private static final int CRITICAL = Priority.CRITICAL.ordinal();
   private static final int SHEDDABLE = Priority.SHEDDABLE.ordinal();
-  /** Shares are fixed-point fractions of 2^SHARE_BITS, rounded up: exact to 2^-12 of a unit. */
-  static final int SHARE_BITS = 32;
-  /** Windows the shares stay in force after the last refusal or reserve use that pressed them. */
-  static final int HOLD_WINDOWS = 4;
   /**
    * The most units in flight a monitor-only limiter admits: its permit table (a ticket names 2^24
    * slots) then holds at most half of its 2^23 slots busy. Beyond it even a monitor-only limiter
    * refuses.
    */
   static final int MAX_UNITS = 1 << 22;
-  private static final VarHandle RELEASE_BASE;
-  private static final VarHandle CAPPED_FROM;
-  private static final VarHandle PRESSED = MethodHandles.arrayElementVarHandle(long[].class);
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      STATE = lookup.findVarHandle(WindowedLimiterState.class, "state", long.class);
-      MAX_IN_FLIGHT = lookup.findVarHandle(WindowedLimiterFields.class, "maxInFlight", int.class);
-      CLOSING = lookup.findVarHandle(WindowedLimiterFields.class, "closing", int.class);
-      RELEASE_BASE = lookup.findVarHandle(WindowedLimiter.class, "releaseBase", long.class);
-      CAPPED_FROM = lookup.findVarHandle(WindowedLimiterFields.class, "cappedFrom", int.class);
+      STATE = lookup.findVarHandle(LimiterLayout.State.class, "state", long.class);
+      MAX_IN_FLIGHT = lookup.findVarHandle(LimiterLayout.Fields.class, "maxInFlight", int.class);
+      CLOSING = lookup.findVarHandle(LimiterLayout.Fields.class, "closing", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -192,43 +161,11 @@ final class WindowedLimiter extends WindowedLimiterFields
   private final int maxSamplingPeriod;
   private final RetryAfterEstimator retryAfter;
   private final OverloadDetector[] detectors;
-  private final List<OverloadDetector> detectorList;
+  /** Folds the detectors into {@code overload}; held here, since the detectors hold it weakly. */
+  private final DetectorFold detectorFold;
 
   private final PermitTable permits;
   private final RttHistogram histogram = new RttHistogram();
-  private final LongAdder drops = new LongAdder();
-  /**
-   * Refusals (monitored ones included) by reason and level: LIMIT_REACHED, then PRIORITY_SHED,
-   * then PROCESS_OVERLOADED.
-   */
-  private final LongAdder[] refusals = new LongAdder[3 * LEVELS];
-  /** Refusals that monitor-only mode turned into admissions. */
-  private final LongAdder monitoredRejections = new LongAdder();
-  private final LongAdder invalidReleases = new LongAdder();
-  private final LongAdder invalidSamples = new LongAdder();
-  private final LongAdder invalidAdjustments = new LongAdder();
-  /** The share of the limit each level may fill while shares are in force, in 2^-SHARE_BITS. */
-  private final long[] shares = new long[LEVELS];
-  /**
-   * Per level but the lowest: the window (count of windows closed) in which a refusal of that
-   * level, or its use of the reserve, last pressed the shares of the levels below it.
-   */
-  private final long[] pressedIn = new long[LEVELS - 1];
-  private final LongAdder ignoredReleases = new LongAdder();
-  /** Units of outstanding weighted permits beyond their first: in-flight units minus permits. */
-  private final LongAdder extraUnits = new LongAdder();
-  /**
-   * Weighted (cost above 1) acquisitions and releases begun and ended. Each changes the state word
-   * and extraUnits in two steps; admitted() trusts a reading of both only if no weighted
-   * operation overlapped it (see there). The unweighted paths never touch these.
-   */
-  private final AtomicLong weightedBegun = new AtomicLong();
-  private final AtomicLong weightedEnded = new AtomicLong();
-  /** The largest value admitted() has returned, which it never goes below. */
-  private final AtomicLong admittedFloor = new AtomicLong();
-  private final CumulativeHistogram rttTotals = new CumulativeHistogram();
-  /** Releases as of the last closed window; its low 32 bits equal the release count then. */
-  private long releaseBase;
 
   // Owned by the thread holding the closing flag.
   private final WindowSnapshot window = new WindowSnapshot();
@@ -237,6 +174,7 @@ final class WindowedLimiter extends WindowedLimiterFields
 
   WindowedLimiter(Limiter.Builder builder, LimitAlgorithm algorithm, int minLimit,
       int initialLimit, int maxLimit) {
+    super(builder.shares);
     this.clock = builder.clock;
     this.algorithm = algorithm;
     this.listeners = builder.listeners.toArray(new LimitListener[0]);
@@ -249,18 +187,10 @@ final class WindowedLimiter extends WindowedLimiterFields
     this.maxSamplingPeriod = builder.maxSamplingPeriod;
     this.retryAfter = new RetryAfterEstimator(this, clock, builder.minRetryAfterNanos,
         builder.maxRetryAfterNanos, builder.retryAfterJitter);
-    this.detectorList = List.copyOf(builder.detectors);
+    List<OverloadDetector> detectorList = List.copyOf(builder.detectors);
     this.detectors = detectorList.toArray(new OverloadDetector[0]);
+    this.detectorFold = new DetectorFold(this, detectorList);
 
-    for (int level = 0; level < LEVELS; level++) {
-      // Rounded up, so that a share that is a whole number of units (0.9 of 10) is not one less.
-      shares[level] = (long) Math.ceil(builder.shares[level] * (1L << SHARE_BITS));
-      refusals[level] = new LongAdder();
-      refusals[LEVELS + level] = new LongAdder();
-      refusals[2 * LEVELS + level] = new LongAdder();
-    }
-    Arrays.fill(pressedIn, -HOLD_WINDOWS - 1L);
-    this.cappedFrom = LEVELS;
     this.monitorOnly = builder.monitorOnly;
     this.permits = new PermitTable(MAX_UNITS);
     this.limit = initialLimit;
@@ -330,24 +260,16 @@ final class WindowedLimiter extends WindowedLimiterFields
     }
   }
 
-  /** Whether any detector reads SEVERE: a volatile read per detector, no allocation. */
+  /** Whether a detector reads SEVERE: one volatile read while all of them are calm. */
   private boolean severe() {
-    for (OverloadDetector detector : detectors) {
-      if (detector.signal().level() == OverloadLevel.SEVERE) {
-        return true;
-      }
-    }
-    return false;
+    int word = overload;
+    return word != 0 && detectorFold.severe(word);
   }
 
-  /** Whether any detector reads ELEVATED or SEVERE. */
+  /** Whether a detector reads ELEVATED or SEVERE. */
   private boolean overloaded() {
-    for (OverloadDetector detector : detectors) {
-      if (detector.signal().level() != OverloadLevel.NONE) {
-        return true;
-      }
-    }
-    return false;
+    int word = overload;
+    return word != 0 && detectorFold.overloaded(word);
   }
 
   /**
@@ -361,25 +283,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     monitoredRejections.increment();
     count(PROCESS_OVERLOADED, level, state);
     return true;
-  }
-
-  /** The units work of {@code level} may bring in flight while the shares are in force. */
-  private int share(int limitNow, int level) {
-    return (int) (limitNow * shares[level] >>> SHARE_BITS);
-  }
-
-  /**
-   * Work of a level held to no share was admitted while shares are in force: if it took room the
-   * lowest level may not use, the reserve is in use, so the shares stay in force (see the design
-   * comment). Capped work never refreshes them: a level's own demand must not keep it capped.
-   */
-  private void noteReserveUse(int from, int inFlightAfter, int limitNow) {
-    if (inFlightAfter > share(limitNow, LEVELS - 1)) {
-      long window = windowsClosed;
-      if ((long) PRESSED.getOpaque(pressedIn, from - 1) != window) {
-        PRESSED.setOpaque(pressedIn, from - 1, window);
-      }
-    }
   }
 
   /** Claims the slot of an admission; on the unreachable failure, undoes it and refuses. */
@@ -423,26 +326,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     return reject(reason, level, word);
   }
 
-  /**
-   * Work of {@code level} was refused for lack of room: the shares of the levels below it come
-   * into force now and stay until HOLD_WINDOWS windows pass without another such refusal.
-   */
-  private void press(int level) {
-    long window = windowsClosed;
-    if ((long) PRESSED.getOpaque(pressedIn, level) != window) {
-      PRESSED.setOpaque(pressedIn, level, window);
-    }
-    int from = level + 1;
-    int current = cappedFrom;
-    while (from < current) {
-      int witness = (int) CAPPED_FROM.compareAndExchange(this, current, from);
-      if (witness == current) {
-        return;
-      }
-      current = witness;
-    }
-  }
-
   private long reject(int reason, int level, long word) {
     long retryAfterNanos = count(reason, level, word);
     return Ticket.encodeRejection(reason, retryAfterNanos);
@@ -461,11 +344,6 @@ final class WindowedLimiter extends WindowedLimiterFields
       notifyRejected(listener, reason, level, retryAfterNanos);
     }
     return retryAfterNanos;
-  }
-
-  /** The first index of a reason's counts in {@code refusals}. */
-  private static int block(int reason) {
-    return reason == LIMIT_REACHED ? 0 : reason == PRIORITY_SHED ? LEVELS : 2 * LEVELS;
   }
 
   private static void notifyRejected(RejectionListener listener, int reason, int level,
@@ -703,7 +581,7 @@ final class WindowedLimiter extends WindowedLimiterFields
     int completionCount = (int) (word >>> 32);
     w.completions = Integer.toUnsignedLong(completionCount - lastCompletionCount);
     lastCompletionCount = completionCount;
-    RELEASE_BASE.setRelease(this, (long) RELEASE_BASE.getOpaque(this) + w.completions);
+    addReleases(w.completions);
     w.inFlight = (int) word;
     long dropTotal = drops.sum();
     w.drops = dropTotal - lastDropsSeen;
@@ -736,24 +614,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     limit = newLimit;
     for (LimitListener listener : listeners) {
       listener.onWindowClosed(w, newLimit);
-    }
-  }
-
-  /**
-   * Takes the shares out of force for the levels no higher level has pressed in the last
-   * HOLD_WINDOWS windows. One CAS: if it fails, a refusal has just pressed them, and they stay.
-   */
-  private void relaxShares(long closed) {
-    int from = LEVELS;
-    for (int level = 0; level < LEVELS - 1; level++) {
-      if (closed - (long) PRESSED.getOpaque(pressedIn, level) <= HOLD_WINDOWS) {
-        from = level + 1;
-        break;
-      }
-    }
-    int current = cappedFrom;
-    if (from > current) {
-      CAPPED_FROM.compareAndSet(this, current, from);
     }
   }
 
@@ -791,50 +651,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     return retryAfter;
   }
 
-  long rejections() {
-    long total = 0;
-    for (LongAdder count : refusals) {
-      total += count.sum();
-    }
-    return total;
-  }
-
-  long rejections(RejectReason reason, Priority priority) {
-    if (reason == null || priority == null) {
-      throw new IllegalArgumentException("reason and priority must not be null but were "
-          + reason + " and " + priority);
-    }
-    if (reason == RejectReason.LIMIT_REACHED) {
-      return refusals[priority.ordinal()].sum();
-    }
-    if (reason == RejectReason.PRIORITY_SHED) {
-      return refusals[LEVELS + priority.ordinal()].sum();
-    }
-    return reason == RejectReason.PROCESS_OVERLOADED
-        ? refusals[2 * LEVELS + priority.ordinal()].sum() : 0;
-  }
-
-  long monitoredRejections() {
-    return monitoredRejections.sum();
-  }
-
-  long invalidReleases() {
-    return invalidReleases.sum();
-  }
-
-  long invalidSamples() {
-    return invalidSamples.sum();
-  }
-
-  long invalidAdjustments() {
-    return invalidAdjustments.sum();
-  }
-
-  /** Returns the first level whose share is in force: Priority.LEVELS when none is. */
-  int cappedFrom() {
-    return cappedFrom;
-  }
-
   long windowsClosed() {
     return windowsClosed;
   }
@@ -847,45 +663,6 @@ final class WindowedLimiter extends WindowedLimiterFields
   /** Returns the algorithm's largest limit. */
   int maxLimit() {
     return maxLimit;
-  }
-
-  /** Returns the permits released as DROPPED. */
-  long drops() {
-    return drops.sum();
-  }
-
-  /** Returns the permits released as IGNORED. */
-  long ignoredReleases() {
-    return ignoredReleases.sum();
-  }
-
-  /** Returns the permits released, whatever their outcome. */
-  long releases() {
-    long base = (long) RELEASE_BASE.getAcquire(this);
-    return releasesIn(state, base);
-  }
-
-  /**
-   * Releases plus permits held: the units in flight less the extra units of weighted permits.
-   * A weighted operation updates the word and extraUnits in two steps, so a reading that overlaps
-   * one could count a permit up to {@code cost} times, or not at all, and a counter exported to
-   * a metrics system must never go back. So the reading is taken between two counts: if every
-   * weighted operation begun before its end had ended before its start, nothing overlapped it and
-   * it is exact. Otherwise (after a few tries) the last exact value stands: admitted() never
-   * decreases, never exceeds the truth, and is exact whenever no weighted operation is under way.
-   */
-  long admitted() {
-    for (int attempt = 0; attempt < 4; attempt++) {
-      long ended = weightedEnded.get();
-      long base = (long) RELEASE_BASE.getAcquire(this);
-      long word = state;
-      long extra = extraUnits.sum();
-      if (weightedBegun.get() == ended) {
-        long exact = releasesIn(word, base) + (int) word - extra;
-        return admittedFloor.accumulateAndGet(exact, Math::max);
-      }
-    }
-    return admittedFloor.get();
   }
 
   /**
@@ -937,11 +714,6 @@ final class WindowedLimiter extends WindowedLimiterFields
     return List.of(states);
   }
 
-  /** The 64-bit release total: the base read before the word, plus the count since it. */
-  private static long releasesIn(long word, long base) {
-    return base + Integer.toUnsignedLong((int) (word >>> 32) - (int) base);
-  }
-
   /** Returns the permit slots allocated: small until many permits are held at once. */
   int permitCapacity() {
     return permits.capacity();
@@ -958,37 +730,4 @@ final class WindowedLimiter extends WindowedLimiterFields
     return "Limiter[algorithm=" + algorithm + ", limit=" + limit() + ", inFlight=" + inFlight()
         + ", retryAfterNanos=" + retryAfterNanos() + "]";
   }
-}
-
-/** Padding before the admission word. */
-abstract class WindowedLimiterPad0 {
-  long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
-}
-
-/** The admission word, alone on its cache lines. */
-abstract class WindowedLimiterState extends WindowedLimiterPad0 {
-  /** Low 32 bits: in-flight units; high 32 bits: wrapping release count. */
-  volatile long state;
-}
-
-/** Padding after the admission word. */
-abstract class WindowedLimiterPad1 extends WindowedLimiterState {
-  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
-}
-
-/** Fields read on every call but written about once per window. */
-abstract class WindowedLimiterFields extends WindowedLimiterPad1 {
-  volatile int limit;
-  volatile int maxInFlight;
-  volatile int samplingMask;
-  volatile int closing;
-  volatile long windowStart;
-  volatile long windowsClosed;
-  /** Drops already accounted to closed windows; read to decide whether a window has enough events. */
-  volatile long lastDropsSeen;
-  /** Levels from this ordinal down are held to their shares; Priority.LEVELS when none is. */
-  volatile int cappedFrom;
-  /** Refusals are counted and reported, and the work admitted all the same. */
-  volatile boolean monitorOnly;
-  long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
 }

@@ -32,10 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * What overload detectors attached to a limiter ({@code Limiter.Builder#detectors}) add to the
  * admit round trip: acquire and release a permit, as {@code AdmitBenchmark}'s SLUICE_AIMD does, on
  * a limiter with no, two or four started detectors, in the same run. A SHEDDABLE acquisition reads
- * every detector's signal (one volatile read each, through the {@link OverloadDetector} interface,
- * and a level check); a CRITICAL one reads none. The detectors' sampling threads publish new
- * signals while the benchmark reads. Compare TWO and FOUR with NONE at the same priority and thread
- * count; read 0 B/op with {@code -prof gc}.
+ * the limiter's folded detector word (one volatile int, which the detectors' sampling threads
+ * rewrite when a level changes), whatever the number of detectors; a CRITICAL one reads nothing.
+ * The detectors' sampling threads publish new signals while the benchmark reads. Compare TWO and
+ * FOUR with NONE at the same priority and thread count; read 0 B/op with {@code -prof gc}.
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
@@ -55,11 +55,11 @@ public class DetectorReadBenchmark {
 
   /** The detectors attached to the admission. */
   public enum Attached {
-    /** None: the admit round trip alone (an empty array to loop over). */
+    /** None: the admit round trip alone (the folded word reads 0). */
     NONE,
-    /** A heartbeat and a GC detector: one call site sees two detector classes. */
+    /** A heartbeat and a GC detector. */
     TWO,
-    /** All four shipped detectors: the call site sees more classes than the JIT inlines. */
+    /** All four shipped detectors: the same one read as two. */
     FOUR
   }
 

@@ -78,6 +78,13 @@ public final class CpuDetector implements OverloadDetector {
   }
 
   @Override
+  public boolean watch(Runnable onChange) {
+    Args.notNull("onChange", onChange);
+    sampler.watch(onChange);
+    return true;
+  }
+
+  @Override
   public void start() {
     sampler.start();
   }

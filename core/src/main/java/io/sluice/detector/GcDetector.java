@@ -59,6 +59,13 @@ public final class GcDetector implements OverloadDetector {
   }
 
   @Override
+  public boolean watch(Runnable onChange) {
+    Args.notNull("onChange", onChange);
+    sampler.watch(onChange);
+    return true;
+  }
+
+  @Override
   public void start() {
     sampler.start();
   }

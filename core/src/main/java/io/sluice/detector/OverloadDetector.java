@@ -42,6 +42,18 @@ public interface OverloadDetector extends AutoCloseable {
   /** Returns the latest reading: one volatile read; never blocks or allocates. */
   OverloadSignal signal();
 
+  /**
+   * Asks the detector to run {@code onChange} after each change of its level (on the thread that
+   * published it, after the new signal is readable; also on close); returns false if it offers no
+   * such notice, and a reader must poll {@link #signal()} instead. A limiter uses it to fold its
+   * detectors into one word that its admit path reads. The shipped detectors return true and hold
+   * {@code onChange} weakly (for as long as the caller keeps it), so a shared detector never keeps
+   * a limiter alive; {@code onChange} must be quick and must not throw. The default returns false.
+   */
+  default boolean watch(Runnable onChange) {
+    return false;
+  }
+
   /** Starts sampling; does nothing if already started. */
   void start();
 

@@ -95,6 +95,13 @@ public final class PoolSaturationDetector implements OverloadDetector {
   }
 
   @Override
+  public boolean watch(Runnable onChange) {
+    Args.notNull("onChange", onChange);
+    sampler.watch(onChange);
+    return true;
+  }
+
+  @Override
   public void start() {
     sampler.start();
   }

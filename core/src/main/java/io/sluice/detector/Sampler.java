@@ -3,7 +3,10 @@ package io.sluice.detector;
 import io.sluice.NanoClock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /*
  * The sampling loop, the lifecycle and the published signal that every shipped detector shares.
@@ -19,6 +22,14 @@ import java.time.Duration;
  * after close. Readers do one volatile read of an immutable record, which publishes all its
  * fields. start() and close() are synchronized with each other (never with readers) so that the
  * probe's open and close happen once each and in that order.
+ *
+ * Watchers (OverloadDetector.watch): after a publish that changes the level (a sample, close(),
+ * the fail-open of a dying thread), the publishing thread runs each watcher once, after its own
+ * volatile write of the signal, so a watcher that reads signal() sees the new level or a later
+ * one. That is what lets a limiter fold its detectors into one word that its admit path reads.
+ * Watchers are held weakly (a detector shared by many limiters must not keep the limiters it
+ * outlives alive), in a copy-on-write list: added under the lock, read without it; cleared
+ * references are dropped at the next addition.
  */
 final class Sampler {
   private static final VarHandle SIGNAL;
@@ -56,6 +67,8 @@ final class Sampler {
   private final OverloadSignal closed;
 
   private volatile OverloadSignal signal;
+  /** Copy-on-write; see the design comment. */
+  private volatile List<WeakReference<Runnable>> watchers = List.of();
   private boolean opened;
   private Thread thread;
   private boolean failing;
@@ -94,6 +107,47 @@ final class Sampler {
     return signal;
   }
 
+  /**
+   * Runs {@code onChange} after each change of level, on the publishing thread, for as long as
+   * something else holds it; see {@link OverloadDetector#watch}.
+   */
+  synchronized void watch(Runnable onChange) {
+    List<WeakReference<Runnable>> next = new ArrayList<>(watchers.size() + 1);
+    for (WeakReference<Runnable> watcher : watchers) {
+      if (watcher.get() != null) {
+        next.add(watcher);
+      }
+    }
+    next.add(new WeakReference<>(onChange));
+    watchers = List.copyOf(next);
+  }
+
+  /** Publishes {@code next} if the signal is still {@code last}; tells the watchers of a change. */
+  private boolean publish(OverloadSignal last, OverloadSignal next) {
+    if (!SIGNAL.compareAndSet(this, last, next)) {
+      return false;
+    }
+    if (next.level() != last.level()) {
+      notifyWatchers();
+    }
+    return true;
+  }
+
+  private void notifyWatchers() {
+    for (WeakReference<Runnable> watcher : watchers) {
+      Runnable onChange = watcher.get();
+      if (onChange != null) {
+        try {
+          onChange.run();
+        } catch (RuntimeException e) {
+          // A watcher's failure is its own: the detector goes on sampling and telling the others.
+          Thread current = Thread.currentThread();
+          current.getUncaughtExceptionHandler().uncaughtException(current, e);
+        }
+      }
+    }
+  }
+
   /** Opens the probe and starts the daemon sampling thread; see {@link OverloadDetector#start}. */
   synchronized void start() {
     if (signal == closed) {
@@ -121,10 +175,14 @@ final class Sampler {
 
   /** See {@link OverloadDetector#close}. */
   synchronized void close() {
-    if (signal == closed) {
+    OverloadSignal last = signal;
+    if (last == closed) {
       return;
     }
     signal = closed;
+    if (last.level() != closed.level()) {
+      notifyWatchers();
+    }
     if (thread != null) {
       thread.interrupt();
     }
@@ -159,7 +217,7 @@ final class Sampler {
         current.getUncaughtExceptionHandler().uncaughtException(current, e);
       }
     }
-    return SIGNAL.compareAndSet(this, last, next);
+    return publish(last, next);
   }
 
   private void loop() {
@@ -173,7 +231,7 @@ final class Sampler {
       // Fail open: a sampling thread that dies (an Error) leaves NONE behind, never a stale level.
       OverloadSignal last = signal;
       if (last != closed) {
-        SIGNAL.compareAndSet(this, last, OverloadSignal.none(clock.nanoTime()));
+        publish(last, OverloadSignal.none(clock.nanoTime()));
       }
     }
   }

@@ -58,15 +58,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * their writes). stallNanos (opaque) is what the last clock-reading refusal computed; a delayed
  * thread may overwrite it with an older value, of this stall or of the last one, which stands
  * until the next clock-reading refusal: an error of the hint, within its range, for at most
- * about 16 refusals. The release count is a wrapping 32-bit count: progress is missed only if
+ * about 64 refusals. The release count is a wrapping 32-bit count: progress is missed only if
  * exactly a multiple of 2^32 releases happen between two refusals.
  *
  * Cost. The limiter's reject path reads the clock on the first refusal after a release (to start
- * the stall clock there) and otherwise on one refusal in 16 (chosen by the low bits of the jitter
- * draw it makes anyway): at most one clock reading per release plus one per 16 refusals, so a
+ * the stall clock there) and otherwise on one refusal in 64 (chosen by the low bits of the jitter
+ * draw it makes anyway): at most one clock reading per release plus one per 64 refusals, so a
  * refusal stays a few nanoseconds however long the overload, and the D it advertises lags by at
- * most the time between 16 refusals. The other readers (Limiter.retryAfterNanos(), the guards'
- * refusals, which allocate an exception anyway) read the clock each time. No lock, no allocation.
+ * most the time between 64 refusals. A clock reading is dear next to the rest of a refusal
+ * (System.nanoTime() took about 75 ns on the loaded 2-core VM of the benchmarks, where a
+ * bulkhead's whole refusal takes 5 to 15 ns): read on one refusal in 16, it was a large share of
+ * the reject path. The other readers (Limiter.retryAfterNanos(), the guards' refusals, which
+ * allocate an exception anyway) read the clock each time. No lock, no allocation.
  */
 /**
  * The Retry-After estimate of one limiter, shared by the guards built on it. Internal; the design
@@ -96,7 +99,7 @@ public final class RetryAfterEstimator {
   /** The jitter of a guard without its own over a limiter of another kind: the default, 0.5. */
   static final double FOREIGN_JITTER = 0.5;
   /** The reject path reads the clock when these bits of its random draw are all zero. */
-  static final int CLOCK_SAMPLING_MASK = 15;
+  static final int CLOCK_SAMPLING_MASK = 63;
   /** T counts D this many times (see the design comment). */
   static final long STALL_FACTOR = 2;
 
