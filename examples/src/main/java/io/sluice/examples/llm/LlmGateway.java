@@ -103,7 +103,7 @@ public final class LlmGateway implements AutoCloseable {
   private final int defaultMaxTokens;
   private final int maxBodyBytes;
   private final Limiter limiter;
-  private final TenantAdmission<ApiKeys.Key> fair;
+  private final FairShare<ApiKeys.Key> fair;
   private final PriorityHeader priorities;
   private final HttpRefusals overloadRefusals = HttpRefusals.standard();
   private final Server server;
@@ -138,7 +138,7 @@ public final class LlmGateway implements AutoCloseable {
         break;
       case SLUICE:
         this.limiter = b.limiter != null ? b.limiter : defaultLimiter(model.config(), b);
-        this.fair = new TenantAdmission<>(limiter, b.reserve);
+        this.fair = FairShare.newBuilder(limiter).reserve(b.reserve).build();
         break;
       default:
         this.limiter = null;
@@ -217,7 +217,7 @@ public final class LlmGateway implements AutoCloseable {
 
   /** Returns the fair-share gate, or null unless {@link Protection#SLUICE}. */
   public FairShare<ApiKeys.Key> fairShare() {
-    return fair == null ? null : fair.gate();
+    return fair;
   }
 
   /** Returns the model behind the gateway. */
@@ -455,10 +455,8 @@ public final class LlmGateway implements AutoCloseable {
       }
       case SLUICE: {
         int units = units(admission.estimatedTokens, tokensPerUnit);
-        long[] limiterPermit = new long[1];
-        long ticket = fair.tryAcquire(admission.key, units, admission.priority, limiterPermit);
+        long ticket = fair.tryAcquire(admission.key, units, admission.priority);
         admission.permit = ticket;
-        admission.limiterPermit = limiterPermit[0];
         admission.units = units;
         return ticket;
       }
@@ -470,7 +468,7 @@ public final class LlmGateway implements AutoCloseable {
   /** The first token: the milestone the limiter's latency sample is taken at. */
   void firstToken(Admission admission) {
     if (protection == Protection.SLUICE) {
-      limiter.sample(admission.limiterPermit);
+      fair.sample(admission.permit);
     }
   }
 
@@ -486,7 +484,7 @@ public final class LlmGateway implements AutoCloseable {
     if (units == admission.units) {
       return true;
     }
-    if (!limiter.adjust(admission.limiterPermit, units)) {
+    if (!fair.adjust(admission.permit, units)) {
       return false;
     }
     admission.units = units;
