@@ -97,7 +97,7 @@ final class Completion implements TokenListener, Callback {
   public void onToken(Sequence s) {
     int n = s.generated();
     if (n == 1) {
-      gateway.firstToken(admission);
+      gateway.firstToken(admission, s);
     }
     if (!costCorrected && !settled.get()) {
       costCorrected = gateway.correctCost(admission, s.promptTokens());

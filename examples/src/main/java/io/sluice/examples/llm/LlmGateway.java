@@ -79,6 +79,11 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 public final class LlmGateway implements AutoCloseable {
   /** The one path the gateway serves. */
   public static final String PATH = "/v1/chat/completions";
+  /**
+   * A diagnostic request field: the client's {@link System#nanoTime()} when it sent the request,
+   * meaningful only to a gateway in the same JVM (the demo's), which times the way in with it.
+   */
+  static final String SENT_NANOS = "x-demo-sent-nanos";
   /** The model name the gateway serves by default. */
   public static final String DEFAULT_MODEL = "sim-1";
 
@@ -120,6 +125,7 @@ public final class LlmGateway implements AutoCloseable {
   private final LongAdder badRequests = new LongAdder();
   private final LongAdder costCorrections = new LongAdder();
   private final Histogram refusalNanos = new Histogram();
+  private final GatewayPhases phases = new GatewayPhases();
 
   private LlmGateway(Builder b) throws IOException {
     this.model = b.model;
@@ -298,6 +304,11 @@ public final class LlmGateway implements AutoCloseable {
     return refusalNanos.count();
   }
 
+  /** Returns where the time goes, since the last {@link GatewayPhases#reset()}. */
+  GatewayPhases phases() {
+    return phases;
+  }
+
   /** Stops the server at once; streams in progress are cut (and settled). */
   @Override
   public void close() {
@@ -319,6 +330,16 @@ public final class LlmGateway implements AutoCloseable {
 
   private boolean handle(Request request, Response response, Callback callback) {
     long received = System.nanoTime();
+    String sent = request.getHeaders().get(SENT_NANOS);
+    if (sent != null) {
+      try {
+        long sentNanos = Long.parseLong(sent);
+        phases.toConnector.record(request.getBeginNanoTime() - sentNanos);
+        phases.toHandler.record(received - request.getBeginNanoTime());
+      } catch (NumberFormatException e) {
+        // not the demo's client: nothing to time
+      }
+    }
     if (!PATH.equals(request.getHttpURI().getPath())) {
       return error(response, callback, new ApiError(404, ApiError.INVALID_REQUEST, null,
           "unknown_url", "Unknown request URL: " + request.getMethod() + " "
@@ -366,6 +387,8 @@ public final class LlmGateway implements AutoCloseable {
 
   private void onBody(Request request, Response response, Callback callback, ApiKeys.Key key,
       byte[] bytes, long received) {
+    long bodyRead = System.nanoTime();
+    phases.toBody.record(bodyRead - received);
     ChatRequest chat;
     try {
       chat = ChatRequest.parse(utf8(bytes), defaultMaxTokens, maxTokensLimit());
@@ -415,6 +438,7 @@ public final class LlmGateway implements AutoCloseable {
     Admission admission = new Admission(key, priority, requestReservation, tokenReservation,
         chat.maxTokens(), (int) estimate, received);
     long ticket = admit(admission);
+    phases.decision.record(System.nanoTime() - bodyRead);
     if (Ticket.isRejection(ticket)) {
       quotas.requests.reconcile(requestReservation, 0);
       quotas.tokens.reconcile(tokenReservation, 0);
@@ -466,7 +490,8 @@ public final class LlmGateway implements AutoCloseable {
   }
 
   /** The first token: the milestone the limiter's latency sample is taken at. */
-  void firstToken(Admission admission) {
+  void firstToken(Admission admission, Sequence sequence) {
+    phases.firstToken(admission.receivedNanos, sequence, System.nanoTime());
     if (protection == Protection.SLUICE) {
       fair.sample(admission.permit);
     }
@@ -578,7 +603,9 @@ public final class LlmGateway implements AutoCloseable {
     }
     headers.put(HttpHeader.CONTENT_LENGTH, refusal.bodyLength());
     response.write(true, ByteBuffer.wrap(refusal.body()), callback);
-    refusalNanos.record(System.nanoTime() - received);
+    long took = System.nanoTime() - received;
+    refusalNanos.record(took);
+    phases.refusal.record(took);
   }
 
   private boolean error(Response response, Callback callback, ApiError error) {
