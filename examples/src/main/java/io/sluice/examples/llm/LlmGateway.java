@@ -67,11 +67,12 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  *       refusal is {@code 503} (no capacity; {@code 429} for a tenant over its fair share) with
  *       {@code Retry-After}, taken in microseconds and before the model sees anything.
  *   <li>The model: the answer streams as it is generated. The first token is the limiter's
- *       latency sample ({@link Limiter#sample}), and the moment the model's true prompt count
- *       corrects the permit's cost ({@link Limiter#adjust}); the permit is held until the stream
- *       ends. At the end (the answer written, or the client gone, detected at the next write or
- *       keep-alive) the request settles once: the permit released, the quotas reconciled with the
- *       prompt and answer tokens the model actually processed (nothing if it never started).
+ *       latency sample ({@link FairShare#sample}), and the moment the model's true prompt count
+ *       corrects the permit's cost, for the limit and the key's share ({@link FairShare#adjust});
+ *       the permit is held until the stream ends. At the end (the answer written, or the client
+ *       gone, detected at the next write or keep-alive) the request settles once: the permit
+ *       released, the quotas reconciled with the prompt and answer tokens the model actually
+ *       processed (nothing if it never started).
  * </ol>
  *
  * <p>Thread-safe. {@link #close()} stops the server; the model is the caller's to close.
