@@ -38,7 +38,7 @@ class CheckReturnValueTest {
         }
       }
     }
-    assertThat(acquiring).hasSize(15);
+    assertThat(acquiring).hasSize(16);
     assertThat(unmarked).isEmpty();
   }
 }

@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The fair-share gate's cost over the bare limiter it guards: the admit round trip (acquire, then
- * release with SUCCESS) of a known tenant, and the refusal of a tenant beyond its share. Each
+ * release with SUCCESS) of a known tenant, the same with a milestone sample and a cost refund in
+ * between (a streamed request), and the refusal of a tenant beyond its share. Each
  * benchmark thread is its own tenant, already tracked; the limiter is fixed at 1000 units, so the
  * round trip's limit never binds (a trial with a refusal fails at tear-down). Run at {@code -t 1}
  * and {@code -t 2} with {@code -prof gc}:
@@ -101,6 +102,28 @@ public class FairShareBenchmark {
     boolean admitted = path == Path.LIMITER
         ? limiter.release(limiter.tryAcquire(1), Outcome.SUCCESS)
         : gate.release(gate.tryAcquire(tenant.key, 1), Outcome.SUCCESS);
+    if (!admitted) {
+      refused.increment();
+    }
+    return admitted;
+  }
+
+  /**
+   * A streamed request's round trip: acquire 2 units, the milestone sample, a refund to 1 unit
+   * (the true cost), then the release; through the limiter or the gate's pass-through.
+   */
+  @Benchmark
+  public boolean streamRoundTrip(Tenant tenant) {
+    boolean admitted;
+    if (path == Path.LIMITER) {
+      long permit = limiter.tryAcquire(2);
+      admitted = limiter.sample(permit) & limiter.adjust(permit, 1)
+          & limiter.release(permit, Outcome.SUCCESS);
+    } else {
+      long permit = gate.tryAcquire(tenant.key, 2);
+      admitted = gate.sample(permit) & gate.adjust(permit, 1)
+          & gate.release(permit, Outcome.SUCCESS);
+    }
     if (!admitted) {
       refused.increment();
     }

@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.Limiter;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
+import io.sluice.Priority;
 import io.sluice.internal.Args;
 import java.util.function.ToIntFunction;
 
@@ -67,19 +68,23 @@ import java.util.function.ToIntFunction;
  * memory.
  *
  * <h2>Thread-safety contract</h2>
- * All methods may be called from any thread. For a tracked tenant, {@link #tryAcquire(Object, int)}
- * and {@link #release(long, Outcome)} take no lock and allocate nothing: a map lookup (keys should
- * cache their hash, as {@code String} does), a few volatile reads, a compare-and-set on the tenant
- * and one on the gate's permit slot, and the limiter's own lock-free path; while a claim is
- * pending, a request also reads the clock. A new tenant allocates its entry, and the permit table
- * grows (allocating) when the limiter's work in flight reaches a new high, as the limiter's
- * does. The decision reads a snapshot (limit, in-flight, active weight, the tenant's units), so
- * requests admitted at the same instant may together take room that the rule would leave free for
- * one of them; the limit itself is never exceeded, since the limiter admits every unit. A permit is
- * released exactly once; a second release, a rejection or a foreign ticket returns {@code false}.
- * The release of a permit happens-before any admission it makes room for.
+ * All methods may be called from any thread. For a tracked tenant, the acquisitions, {@link
+ * #release(long, Outcome)}, {@link #sample(long)} and {@link #adjust(long, int)} take no lock and
+ * allocate nothing: a map lookup (keys should cache their hash, as {@code String} does), a few
+ * volatile reads, a compare-and-set on the tenant and one on the gate's permit slot, and the
+ * limiter's own lock-free path; while a claim is pending, a request also reads the clock. A new
+ * tenant allocates its entry, and the permit table grows (allocating) when the limiter's work in
+ * flight reaches a new high, as the limiter's does. The decision reads a snapshot (limit,
+ * in-flight, active weight, the tenant's units), so requests admitted at the same instant may
+ * together take room that the rule would leave free for one of them; the limit itself is never
+ * exceeded but by an extra charge of {@link #adjust}, since the limiter admits every unit. A
+ * permit is released exactly once; a second release, a rejection or a foreign ticket returns
+ * {@code false}. A permit may be released, sampled or adjusted on another thread than the one
+ * that acquired it, handed over with a happens-before edge, and these calls may race on one
+ * permit. The release of a permit happens-before any admission it makes room for.
  *
- * <p>Priorities are not part of the gate yet: every tenant's requests share one level.
+ * <p>Priorities are passed on to the limiter ({@link #tryAcquire(Object, int, Priority)}), which
+ * sheds the lower levels first; the gate's shares are the same at every level.
  *
  * @param <K> the tenant key type; keys must implement {@code equals} and {@code hashCode} and
  *     must not be null
@@ -112,6 +117,18 @@ public interface FairShare<K> {
   long tryAcquire(K tenant, int cost);
 
   /**
+   * Tries to admit work of {@code cost} units for {@code tenant} at {@code priority}, as {@link
+   * #tryAcquire(Object, int)} does at {@link Priority#CRITICAL}: the gate's rule is the same at
+   * every level, and the priority goes to the limiter ({@link Limiter#tryAcquire(int, Priority)}),
+   * which sheds the lower levels first and refuses with its own reason.
+   *
+   * @throws IllegalArgumentException as {@link #tryAcquire(Object, int)}, or if {@code priority}
+   *     is null
+   */
+  @CheckReturnValue
+  long tryAcquire(K tenant, int cost, Priority priority);
+
+  /**
    * Releases a permit with the outcome of its work (passed on to the limiter); returns whether
    * this call released it: {@code false}, and nothing happens, for a second release, a rejection
    * or a ticket this gate did not issue (detected but for a 2^-32 chance).
@@ -119,6 +136,31 @@ public interface FairShare<K> {
    * @throws IllegalArgumentException if {@code outcome} is null
    */
   boolean release(long permit, Outcome outcome);
+
+  /**
+   * Records the latency sample of a held permit now, at a milestone (first token, first byte),
+   * while the permit stays held: {@link Limiter#sample(long)} on the limiter's permit behind it.
+   * Returns {@code true} if this call took the permit's sample; {@code false} if it was taken
+   * before, or for a released permit, a rejection or a foreign ticket. At most once per permit,
+   * however many threads call it; allocation-free.
+   */
+  boolean sample(long permit);
+
+  /**
+   * Changes the cost of a held permit to {@code newCost} units when the true cost of running work
+   * becomes known, for the limit ({@link Limiter#adjust(long, int)}: a refund frees units at once,
+   * an extra charge may take in-flight units above the limit by at most one charge) and for the
+   * tenant's share alike, so the tenant is judged by its true cost from then on and the release
+   * frees the adjusted cost. Returns {@code true} if the permit now costs {@code newCost}; {@code
+   * false} if the limiter refused an extra charge (nothing changed) or for a released permit, a
+   * rejection or a foreign ticket. It may race with the permit's release (the release frees what
+   * the limiter and the tenant hold, nothing is lost); two adjustments of one permit at once leave
+   * the limit and the tenant each at one of the two costs. Allocation-free.
+   *
+   * @param newCost in {@code [1, maxLimit]} of the limiter
+   * @throws IllegalArgumentException if {@code newCost} is out of range
+   */
+  boolean adjust(long permit, int newCost);
 
   /** Returns the limiter that keeps the global limit. */
   Limiter limiter();

@@ -3,6 +3,7 @@ package io.sluice.fair;
 import io.sluice.Limiter;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
+import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.limit.LimitAlgorithm;
@@ -64,6 +65,14 @@ import java.util.function.ToIntFunction;
  * are the tenant's units added. Admissions at the same instant may therefore each take room the
  * rule would have left for one of them; the limit is never exceeded. The refusal paths write
  * nothing but a counter, or the claim word.
+ *
+ * Milestone samples and cost adjustments go to the limiter's permit behind the gate's ticket, read
+ * from the slot and validated by reading the slot's word again (a slot freed and claimed anew
+ * meanwhile has another generation). An adjustment changes the limiter first (which may refuse an
+ * extra charge), then the tenant's units and the slot's recorded cost, ordered so that the tenant
+ * never holds less than its busy slots record: an extra charge goes to the tenant before the slot,
+ * a refund comes off it after. A release racing with it frees whatever the slot records when its
+ * CAS succeeds, and the adjustment undoes its part on the tenant if the slot was freed first.
  */
 final class FairShareGate<K> implements FairShare<K> {
   static final long MIN_SWEEP_INTERVAL_NANOS = 100_000_000L;
@@ -131,11 +140,19 @@ final class FairShareGate<K> implements FairShare<K> {
 
   @Override
   public long tryAcquire(K tenant) {
-    return tryAcquire(tenant, 1);
+    return tryAcquire(tenant, 1, Priority.CRITICAL);
   }
 
   @Override
-  public long tryAcquire(K key, int cost) {
+  public long tryAcquire(K tenant, int cost) {
+    return tryAcquire(tenant, cost, Priority.CRITICAL);
+  }
+
+  @Override
+  public long tryAcquire(K key, int cost, Priority priority) {
+    if (priority == null) {
+      throw new IllegalArgumentException("priority must not be null");
+    }
     if (key == null) {
       throw new IllegalArgumentException("tenant must not be null");
     }
@@ -161,9 +178,11 @@ final class FairShareGate<K> implements FairShare<K> {
         return refusal;
       }
     }
-    long ticket = limiter.tryAcquire(cost);
+    long ticket = limiter.tryAcquire(cost, priority);
     if (Ticket.isRejection(ticket)) {
-      if (withinShare && cost <= limit) {
+      // Only a full limit is worth a claim: room held back for a request its priority's share
+      // or an overload detector refuses would idle.
+      if (withinShare && cost <= limit && Ticket.reason(ticket) == RejectReason.LIMIT_REACHED) {
         claim(cost, held == 0 ? weight : 0, ticket);
       }
       return ticket;
@@ -268,20 +287,83 @@ final class FairShareGate<K> implements FairShare<K> {
     if (outcome == null) {
       throw new IllegalArgumentException("outcome must not be null");
     }
+    for (;;) {
+      long word = permits.heldWord(permit);
+      if (word == 0) {
+        invalidReleases.increment();
+        return false;
+      }
+      long limiterPermit = permits.limiterPermit(permit);
+      Tenant holder = permits.tenant(permit);
+      // A failed CAS is a release that won (the next read finds another generation) or an
+      // adjustment of the cost (the next read finds the new cost, which this release frees).
+      if (permits.free(permit, word)) {
+        unhold(holder, GatePermits.costOf(word));
+        limiter.release(limiterPermit, outcome);
+        return true;
+      }
+    }
+  }
+
+  @Override
+  public boolean sample(long permit) {
+    if (permits.heldWord(permit) == 0) {
+      return false;
+    }
+    long limiterPermit = permits.limiterPermit(permit);
+    // Read again: if the slot was freed (and perhaps claimed anew) meanwhile, the limiter permit
+    // read may be another request's; unchanged, it is this one's (a stale one the limiter refuses).
+    if (permits.heldWord(permit) == 0) {
+      return false;
+    }
+    return limiter.sample(limiterPermit);
+  }
+
+  @Override
+  public boolean adjust(long permit, int newCost) {
+    if (newCost < 1 || newCost > LimitAlgorithm.MAX_SUPPORTED_LIMIT) {
+      throw new IllegalArgumentException("newCost must be in [1, maxLimit] but was " + newCost);
+    }
     long word = permits.heldWord(permit);
     if (word == 0) {
-      invalidReleases.increment();
       return false;
     }
     long limiterPermit = permits.limiterPermit(permit);
     Tenant holder = permits.tenant(permit);
-    if (!permits.free(permit, word)) {
-      invalidReleases.increment();
+    if (permits.heldWord(permit) == 0 || !limiter.adjust(limiterPermit, newCost)) {
       return false;
     }
-    unhold(holder, GatePermits.costOf(word));
-    limiter.release(limiterPermit, outcome);
-    return true;
+    // The limiter counts newCost now; the tenant and the slot follow. The tenant's units never
+    // fall below the costs its busy slots record (so never below 0, and a racing release
+    // subtracts no more than was added): an extra charge is added to the tenant before the slot
+    // records it, a refund taken from the tenant after.
+    for (;;) {
+      int delta = newCost - GatePermits.costOf(word);
+      if (delta == 0) {
+        return true;
+      }
+      if (delta > 0) {
+        long before = holder.tryAdd(delta);
+        if (before == Tenant.FROZEN) {
+          return false; // released and the idle tenant evicted: nothing left to follow
+        }
+        if (before == 0) {
+          ACTIVE_WEIGHT.getAndAdd(this, (long) holder.weight);
+        }
+        if (permits.recost(permit, word, newCost)) {
+          return true;
+        }
+        unhold(holder, delta);
+      } else if (permits.recost(permit, word, newCost)) {
+        unhold(holder, -delta);
+        return true;
+      }
+      // Released (the limiter's release freed the adjusted cost), or adjusted by another call.
+      word = permits.heldWord(permit);
+      if (word == 0) {
+        return false;
+      }
+    }
   }
 
   private void unhold(Tenant holder, int cost) {

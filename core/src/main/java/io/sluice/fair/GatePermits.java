@@ -14,9 +14,11 @@ import java.util.SplittableRandom;
  * free word to busy at the same generation, then writes the limiter permit and the tenant; the
  * gate's ticket is [generation:32 | slot:24], never negative. Freeing CASes (generation, busy) to
  * (generation + 1, free): of all the releases of one ticket exactly one wins, and a later one
- * finds another generation. The claimer's plain writes reach the releaser through the caller's
- * hand-over of the ticket (the same rule as every permit of the library); a releaser reads them
- * after its volatile read of the busy word and before its CAS, while nobody else may write them.
+ * finds another generation. An adjustment CASes the cost of a busy word at the same generation,
+ * so a release that read the word before it fails its CAS, reads the word again and frees the
+ * new cost. The claimer's plain writes reach the releaser through the caller's hand-over of the
+ * ticket (the same rule as every permit of the library); a releaser reads them after its volatile
+ * read of the busy word and before its CAS, while nobody else may write them.
  *
  * Generations start at a pseudo-random value per slot (SplitMix64 of the slot and a seed per
  * table), so a ticket changed by a little, with a flipped bit, or of another gate names a busy
@@ -172,6 +174,17 @@ final class GatePermits {
     // The tenant stays in the freed slot until the next claim overwrites it: clearing it after
     // the CAS could erase the next claimer's tenant, and an entry is small.
     return WORDS.compareAndSet(segments[segmentOf(slot)], indexOf(slot) << 1, word, freed);
+  }
+
+  /**
+   * Changes the cost recorded in a held ticket's word from {@code word} to {@code newCost};
+   * returns whether this call changed it (false if the word changed meanwhile: released, or
+   * adjusted by another call). Does not free the slot: the generation stays.
+   */
+  boolean recost(long ticket, long word, int newCost) {
+    int slot = (int) (ticket & SLOT_MASK);
+    long recosted = word & ~(COST_MASK << COST_SHIFT) | (long) newCost << COST_SHIFT;
+    return WORDS.compareAndSet(segments[segmentOf(slot)], indexOf(slot) << 1, word, recosted);
   }
 
   /** Raises the capacity to at least {@code wanted} (a power of two); returns the capacity now. */

@@ -4,8 +4,8 @@ import io.sluice.Priority;
 
 /*
  * What the gateway took for one admitted request, to give back when it ends: the quota
- * reservations, the admission permit (a limiter's permit, or the fair-share gate's ticket with the
- * limiter's permit behind it), and the cost charged. Written by the handler thread before the
+ * reservations, the admission permit (a limiter's permit, or the fair-share gate's), and the cost
+ * charged. Written by the handler thread before the
  * request reaches the model (the model's inbox hands it over), then read by whichever thread
  * settles it; units changes on the model's thread only.
  */
@@ -18,7 +18,6 @@ final class Admission {
   final int estimatedTokens;
   final long receivedNanos;
   long permit = -1;
-  long limiterPermit = -1;
   volatile int units;
 
   Admission(ApiKeys.Key key, Priority priority, long requestReservation, long tokenReservation,

@@ -60,10 +60,11 @@ final class BatchEngine {
   }
 
   /**
-   * Plans the next step: drops cancelled sequences, preempts and admits. Returns the step's
-   * duration in nanoseconds, or 0 if there is nothing to run (then no step is in progress).
+   * Plans the next step, which begins at {@code nowNanos}: drops cancelled sequences, preempts
+   * and admits. Returns the step's duration in nanoseconds, or 0 if there is nothing to run (then
+   * no step is in progress).
    */
-  long beginStep() {
+  long beginStep(long nowNanos) {
     if (inStep) {
       throw new IllegalStateException("a step is in progress");
     }
@@ -81,6 +82,9 @@ final class BatchEngine {
       }
       waiting.pollFirst();
       head.running = true;
+      if (head.joinedNanos == 0) {
+        head.joinedNanos = nowNanos;
+      }
       head.kvHeld = need;
       kvUsed += need;
       prefill += need;
@@ -94,7 +98,7 @@ final class BatchEngine {
     return config.stepNanos(running.size(), prefill);
   }
 
-  /** Ends the step that {@link #beginStep()} planned: one token for every running sequence. */
+  /** Ends the step that {@link #beginStep(long)} planned: one token for every running sequence. */
   void endStep() {
     if (!inStep) {
       throw new IllegalStateException("no step is in progress");

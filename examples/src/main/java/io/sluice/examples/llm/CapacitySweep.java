@@ -89,7 +89,7 @@ public final class CapacitySweep {
     long batchSum = 0;
     long steps = 0;
     while (loop.now < end) {
-      long step = loop.engine.beginStep();
+      long step = loop.engine.beginStep(loop.now);
       int batch = loop.engine.running();
       loop.now += step;
       loop.engine.endStep();

@@ -26,9 +26,10 @@ import org.eclipse.jetty.util.Callback;
  * is still its own event, as clients expect, but a slow client costs fewer writes.
  *
  * The model's milestone. The first token is the latency the limit learns from: the gateway calls
- * Limiter.sample on it, while the permit stays held until the stream ends; and since the model now
- * knows the prompt's true token count, the permit's cost is corrected to it with Limiter.adjust
- * (retried at the next tokens if an extra charge finds the limit full).
+ * FairShare.sample on it, while the permit stays held until the stream ends; and since the model
+ * now knows the prompt's true token count, the permit's cost is corrected to it with
+ * FairShare.adjust, for the limit and the key's share (retried at the next tokens if an extra
+ * charge finds the limit full).
  */
 final class Completion implements TokenListener, Callback {
   private final LlmGateway gateway;
@@ -97,7 +98,7 @@ final class Completion implements TokenListener, Callback {
   public void onToken(Sequence s) {
     int n = s.generated();
     if (n == 1) {
-      gateway.firstToken(admission);
+      gateway.firstToken(admission, s);
     }
     if (!costCorrected && !settled.get()) {
       costCorrected = gateway.correctCost(admission, s.promptTokens());

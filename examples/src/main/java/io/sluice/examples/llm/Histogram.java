@@ -19,6 +19,13 @@ final class Histogram {
     counts.incrementAndGet(bucket(Math.max(0, nanos) / UNIT_NANOS));
   }
 
+  /** Forgets every duration recorded (a record racing with it may be lost). */
+  void reset() {
+    for (int i = 0; i < counts.length(); i++) {
+      counts.set(i, 0);
+    }
+  }
+
   /** Returns how many durations were recorded. */
   long count() {
     long n = 0;

@@ -67,11 +67,12 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  *       refusal is {@code 503} (no capacity; {@code 429} for a tenant over its fair share) with
  *       {@code Retry-After}, taken in microseconds and before the model sees anything.
  *   <li>The model: the answer streams as it is generated. The first token is the limiter's
- *       latency sample ({@link Limiter#sample}), and the moment the model's true prompt count
- *       corrects the permit's cost ({@link Limiter#adjust}); the permit is held until the stream
- *       ends. At the end (the answer written, or the client gone, detected at the next write or
- *       keep-alive) the request settles once: the permit released, the quotas reconciled with the
- *       prompt and answer tokens the model actually processed (nothing if it never started).
+ *       latency sample ({@link FairShare#sample}), and the moment the model's true prompt count
+ *       corrects the permit's cost, for the limit and the key's share ({@link FairShare#adjust});
+ *       the permit is held until the stream ends. At the end (the answer written, or the client
+ *       gone, detected at the next write or keep-alive) the request settles once: the permit
+ *       released, the quotas reconciled with the prompt and answer tokens the model actually
+ *       processed (nothing if it never started).
  * </ol>
  *
  * <p>Thread-safe. {@link #close()} stops the server; the model is the caller's to close.
@@ -79,6 +80,11 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 public final class LlmGateway implements AutoCloseable {
   /** The one path the gateway serves. */
   public static final String PATH = "/v1/chat/completions";
+  /**
+   * A diagnostic request field: the client's {@link System#nanoTime()} when it sent the request,
+   * meaningful only to a gateway in the same JVM (the demo's), which times the way in with it.
+   */
+  static final String SENT_NANOS = "x-demo-sent-nanos";
   /** The model name the gateway serves by default. */
   public static final String DEFAULT_MODEL = "sim-1";
 
@@ -103,7 +109,7 @@ public final class LlmGateway implements AutoCloseable {
   private final int defaultMaxTokens;
   private final int maxBodyBytes;
   private final Limiter limiter;
-  private final TenantAdmission<ApiKeys.Key> fair;
+  private final FairShare<ApiKeys.Key> fair;
   private final PriorityHeader priorities;
   private final HttpRefusals overloadRefusals = HttpRefusals.standard();
   private final Server server;
@@ -120,6 +126,7 @@ public final class LlmGateway implements AutoCloseable {
   private final LongAdder badRequests = new LongAdder();
   private final LongAdder costCorrections = new LongAdder();
   private final Histogram refusalNanos = new Histogram();
+  private final GatewayPhases phases = new GatewayPhases();
 
   private LlmGateway(Builder b) throws IOException {
     this.model = b.model;
@@ -138,7 +145,7 @@ public final class LlmGateway implements AutoCloseable {
         break;
       case SLUICE:
         this.limiter = b.limiter != null ? b.limiter : defaultLimiter(model.config(), b);
-        this.fair = new TenantAdmission<>(limiter, b.reserve);
+        this.fair = FairShare.newBuilder(limiter).reserve(b.reserve).build();
         break;
       default:
         this.limiter = null;
@@ -217,7 +224,7 @@ public final class LlmGateway implements AutoCloseable {
 
   /** Returns the fair-share gate, or null unless {@link Protection#SLUICE}. */
   public FairShare<ApiKeys.Key> fairShare() {
-    return fair == null ? null : fair.gate();
+    return fair;
   }
 
   /** Returns the model behind the gateway. */
@@ -298,6 +305,11 @@ public final class LlmGateway implements AutoCloseable {
     return refusalNanos.count();
   }
 
+  /** Returns where the time goes, since the last {@link GatewayPhases#reset()}. */
+  GatewayPhases phases() {
+    return phases;
+  }
+
   /** Stops the server at once; streams in progress are cut (and settled). */
   @Override
   public void close() {
@@ -319,6 +331,16 @@ public final class LlmGateway implements AutoCloseable {
 
   private boolean handle(Request request, Response response, Callback callback) {
     long received = System.nanoTime();
+    String sent = request.getHeaders().get(SENT_NANOS);
+    if (sent != null) {
+      try {
+        long sentNanos = Long.parseLong(sent);
+        phases.toConnector.record(request.getBeginNanoTime() - sentNanos);
+        phases.toHandler.record(received - request.getBeginNanoTime());
+      } catch (NumberFormatException e) {
+        // not the demo's client: nothing to time
+      }
+    }
     if (!PATH.equals(request.getHttpURI().getPath())) {
       return error(response, callback, new ApiError(404, ApiError.INVALID_REQUEST, null,
           "unknown_url", "Unknown request URL: " + request.getMethod() + " "
@@ -366,6 +388,8 @@ public final class LlmGateway implements AutoCloseable {
 
   private void onBody(Request request, Response response, Callback callback, ApiKeys.Key key,
       byte[] bytes, long received) {
+    long bodyRead = System.nanoTime();
+    phases.toBody.record(bodyRead - received);
     ChatRequest chat;
     try {
       chat = ChatRequest.parse(utf8(bytes), defaultMaxTokens, maxTokensLimit());
@@ -415,6 +439,7 @@ public final class LlmGateway implements AutoCloseable {
     Admission admission = new Admission(key, priority, requestReservation, tokenReservation,
         chat.maxTokens(), (int) estimate, received);
     long ticket = admit(admission);
+    phases.decision.record(System.nanoTime() - bodyRead);
     if (Ticket.isRejection(ticket)) {
       quotas.requests.reconcile(requestReservation, 0);
       quotas.tokens.reconcile(tokenReservation, 0);
@@ -455,10 +480,8 @@ public final class LlmGateway implements AutoCloseable {
       }
       case SLUICE: {
         int units = units(admission.estimatedTokens, tokensPerUnit);
-        long[] limiterPermit = new long[1];
-        long ticket = fair.tryAcquire(admission.key, units, admission.priority, limiterPermit);
+        long ticket = fair.tryAcquire(admission.key, units, admission.priority);
         admission.permit = ticket;
-        admission.limiterPermit = limiterPermit[0];
         admission.units = units;
         return ticket;
       }
@@ -468,9 +491,10 @@ public final class LlmGateway implements AutoCloseable {
   }
 
   /** The first token: the milestone the limiter's latency sample is taken at. */
-  void firstToken(Admission admission) {
+  void firstToken(Admission admission, Sequence sequence) {
+    phases.firstToken(admission.receivedNanos, sequence, System.nanoTime());
     if (protection == Protection.SLUICE) {
-      limiter.sample(admission.limiterPermit);
+      fair.sample(admission.permit);
     }
   }
 
@@ -486,7 +510,7 @@ public final class LlmGateway implements AutoCloseable {
     if (units == admission.units) {
       return true;
     }
-    if (!limiter.adjust(admission.limiterPermit, units)) {
+    if (!fair.adjust(admission.permit, units)) {
       return false;
     }
     admission.units = units;
@@ -580,7 +604,9 @@ public final class LlmGateway implements AutoCloseable {
     }
     headers.put(HttpHeader.CONTENT_LENGTH, refusal.bodyLength());
     response.write(true, ByteBuffer.wrap(refusal.body()), callback);
-    refusalNanos.record(System.nanoTime() - received);
+    long took = System.nanoTime() - received;
+    refusalNanos.record(took);
+    phases.refusal.record(took);
   }
 
   private boolean error(Response response, Callback callback, ApiError error) {

@@ -3,6 +3,7 @@ package io.sluice.examples.llm;
 import io.sluice.Limiter;
 import io.sluice.NanoClock;
 import io.sluice.examples.llm.LlmGateway.Protection;
+import io.sluice.examples.llm.LlmLoadGenerator.Kind;
 import io.sluice.examples.llm.LlmLoadGenerator.Sample;
 import io.sluice.examples.llm.LlmLoadGenerator.TenantLoad;
 import io.sluice.limit.AimdLimit;
@@ -56,7 +57,8 @@ public final class LlmGatewayDemo {
   private static final Duration CLIENT_TTFT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration MAX_DRAIN = Duration.ofSeconds(10);
   private static final long BUCKET_NANOS = 1_000_000_000L;
-  private static final int NO_LOAD_REQUESTS = 50;
+  /** Enough for a p99 that is not the maximum of a few requests (one scheduling hiccup). */
+  private static final int NO_LOAD_REQUESTS = 200;
   /** Virtual seconds per point of the capacity sweep. */
   private static final int SWEEP_SECONDS = 120;
 
@@ -209,10 +211,10 @@ public final class LlmGatewayDemo {
 
     warmUpJit(capacity / meanAnswer);
     double[] noLoad = noLoadTtftMillis();
-    // Not below a quarter of the objective: on a busy machine the no-load p99 is jitter, and a
-    // limit held under it backs off from a model that is not congested.
-    Duration limiterTarget = Duration.ofNanos(Math.max((long) (1.5 * noLoad[1] * 1e6),
-        settings.objective().toNanos() / 4));
+    // The limit holds TTFT at its p95 under 1.5x the no-load p99, so that the p99 stays within
+    // the 2x target: the no-load p99 is the model's own prefill (the model alone has the same
+    // p99), and what the limit adds beyond it is time queued in the model.
+    Duration limiterTarget = Duration.ofNanos((long) (1.5 * noLoad[1] * 1e6));
     out.printf(Locale.ROOT, "Time to first token without load (%d requests one at a time over "
         + "HTTP, max_tokens 1): p50 %.1f ms, p99 %.1f ms (the model alone: p99 %.1f ms).%n",
         NO_LOAD_REQUESTS, noLoad[0], noLoad[1], CapacitySweep.noLoadTtftMillis(modelConfig,
@@ -287,9 +289,8 @@ public final class LlmGatewayDemo {
             + "sweep's smallest concurrency within 5% of capacity), 503 beyond.";
       default:
         return String.format(Locale.ROOT, "Sluice: cost = estimated prompt + max_tokens in units "
-            + "of 16 tokens; AIMD held at TTFT p95 <= %.0f ms (1.5x the no-load p99, at least a "
-            + "quarter of the objective), sampled at the first token; FairShare per API key, "
-            + "reserve 0.2.", target.toNanos() / 1e6);
+            + "of 16 tokens; AIMD held at TTFT p95 <= %.0f ms (1.5x the no-load p99), sampled at "
+            + "the first token; FairShare per API key, reserve 0.2.", target.toNanos() / 1e6);
     }
   }
 
@@ -311,6 +312,7 @@ public final class LlmGatewayDemo {
               : (long) limiter.limit() * unit), 0, 250, TimeUnit.MILLISECONDS);
       long levelNanos = (long) (settings.levelSeconds() * 1e9);
       long[] starts = new long[LOADS.length + 1];
+      String[] phases = new String[LOADS.length];
       List<CompletableFuture<List<Sample>>> runs = new ArrayList<>();
       try {
         long origin = System.nanoTime();
@@ -321,10 +323,20 @@ public final class LlmGatewayDemo {
             TimeUnit.NANOSECONDS.sleep(wait);
           }
           starts[i] = System.nanoTime();
+          if (i > 0) {
+            phases[i - 1] = describe(gateway, load);
+          }
+          gateway.phases().reset();
+          load.resetRefusalHeaders();
           runs.add(load.run(LOADS[i] * capacity / meanAnswer, settings.levelSeconds(),
               tenants(LOADS[i]), settings.seed() + i));
         }
         starts[LOADS.length] = starts[LOADS.length - 1] + levelNanos;
+        long lastWait = starts[LOADS.length] - System.nanoTime();
+        if (lastWait > 0) {
+          TimeUnit.NANOSECONDS.sleep(lastWait);
+        }
+        phases[LOADS.length - 1] = describe(gateway, load);
         List<List<Sample>> levels = new ArrayList<>();
         List<Sample> all = new ArrayList<>();
         for (CompletableFuture<List<Sample>> run : runs) {
@@ -343,6 +355,10 @@ public final class LlmGatewayDemo {
           out.print(LlmLevelReport.table(List.of(report)).lines().skip(1).findFirst().orElse("")
               + System.lineSeparator());
         }
+        for (int i = 0; i < LOADS.length; i++) {
+          out.printf(Locale.ROOT, "  %4s server p50/p99 ms: %s%n       light keys: %s%n",
+              label(LOADS[i]), phases[i], lightKeys(levels.get(i)));
+        }
         awaitQuiet(gateway, model);
       } finally {
         sampling.cancel(false);
@@ -355,6 +371,74 @@ public final class LlmGatewayDemo {
           gateway.refusalNanos(0.99) / 1e6, model.preemptions(), model.lostNanos() / 1e6);
     }
     return reports;
+  }
+
+  private static String describe(LlmGateway gateway, LlmLoadGenerator load) {
+    return gateway.phases().describe() + String.format(Locale.ROOT, "; client send to refusal "
+        + "headers %.1f/%.1f", load.refusalHeadersNanos(0.5) / 1e6,
+        load.refusalHeadersNanos(0.99) / 1e6);
+  }
+
+  /**
+   * Returns where the light keys' demand went at one level: for all of them and for the worst,
+   * the share of asked-for tokens served in time, refused to the end (by the last refusal's kind),
+   * admitted but late, or lost otherwise (abandoned, cut, not sent), with the request counts.
+   */
+  private String lightKeys(List<Sample> level) {
+    int keys = settings.lightKeys();
+    double[][] tokens = new double[keys + 1][5]; // served, refused 429, refused 503, late, other
+    int[][] requests = new int[keys + 1][5];
+    StringBuilder gaveUp = new StringBuilder();
+    long objective = settings.objective().toNanos();
+    for (Sample s : level) {
+      if (s.tenant() >= keys) {
+        continue;
+      }
+      int fate;
+      if (s.admitted() && s.firstTokenNanos() != 0) {
+        fate = s.ttftNanos() <= objective ? 0 : 3;
+      } else if (s.kind() == Kind.REFUSED && s.refusals() > 0) {
+        fate = s.status() == 429 ? 1 : 2;
+        gaveUp.append(String.format(Locale.ROOT, " %d:%d/%dx/%.1fs", s.tenant(),
+            s.maxTokens(), s.attempts(), s.retryAfterNanos() / 1e9));
+      } else {
+        fate = 4;
+      }
+      double asked = s.plannedTokens();
+      for (int row : new int[] {s.tenant(), keys}) {
+        tokens[row][fate] += fate == 0 ? s.tokens() : asked;
+        requests[row][fate]++;
+      }
+    }
+    int worst = -1;
+    double worstRatio = Double.MAX_VALUE;
+    for (int k = 0; k < keys; k++) {
+      double demand = sum(tokens[k]);
+      if (demand > 0 && tokens[k][0] / demand < worstRatio) {
+        worstRatio = tokens[k][0] / demand;
+        worst = k;
+      }
+    }
+    return fates("all", tokens[keys], requests[keys]) + (worst < 0 ? ""
+        : "; worst, key " + worst + ": " + fates("", tokens[worst], requests[worst]))
+        + (gaveUp.length() == 0 ? "" : "; gave up (key:max_tokens/attempts/last Retry-After):"
+        + gaveUp);
+  }
+
+  private static String fates(String who, double[] tokens, int[] requests) {
+    double demand = Math.max(1, sum(tokens));
+    return String.format(Locale.ROOT, "%sserved %.2f (%d req), gave up on 429 %.2f (%d), on 503 "
+        + "%.2f (%d), late %.2f (%d), other %.2f (%d)", who.isEmpty() ? "" : who + " ",
+        tokens[0] / demand, requests[0], tokens[1] / demand, requests[1], tokens[2] / demand,
+        requests[2], tokens[3] / demand, requests[3], tokens[4] / demand, requests[4]);
+  }
+
+  private static double sum(double[] values) {
+    double sum = 0;
+    for (double v : values) {
+      sum += v;
+    }
+    return sum;
   }
 
   private static String label(double multiple) {

@@ -135,6 +135,8 @@ public final class LlmLoadGenerator implements AutoCloseable {
   private final ModelConfig answers;
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicInteger outstanding = new AtomicInteger();
+  /** From sending a refused attempt to its response's headers, at the client. */
+  private final Histogram refusalHeaders = new Histogram();
 
   private LlmLoadGenerator(Builder b) {
     this.uri = b.uri;
@@ -180,6 +182,19 @@ public final class LlmLoadGenerator implements AutoCloseable {
     }
     run.start();
     return run.done;
+  }
+
+  /**
+   * Returns quantile {@code q} of the time from sending a refused attempt to its response's
+   * headers, in nanoseconds, since the last {@link #resetRefusalHeaders()}.
+   */
+  long refusalHeadersNanos(double q) {
+    return refusalHeaders.quantileNanos(q);
+  }
+
+  /** Forgets the times of {@link #refusalHeadersNanos}. */
+  void resetRefusalHeaders() {
+    refusalHeaders.reset();
   }
 
   /** Returns the requests in flight, over all runs. */
@@ -334,19 +349,24 @@ public final class LlmLoadGenerator implements AutoCloseable {
       if (ended.get()) {
         return;
       }
+      long attemptSent = System.nanoTime();
       HttpRequest request = HttpRequest.newBuilder(uri)
           .header("Content-Type", "application/json")
           .header("Authorization", "Bearer " + apiKey)
+          // The client and the gateway share a JVM, so the gateway can time the way in.
+          .header(LlmGateway.SENT_NANOS, Long.toString(attemptSent))
           .POST(HttpRequest.BodyPublishers.ofString(arrival.body()))
           .build();
       attempts++;
-      long attemptSent = System.nanoTime();
       sent = attemptSent;
       status = 0;
       CompletableFuture<HttpResponse<String>> future;
       try {
         future = client.sendAsync(request, info -> {
           status = info.statusCode();
+          if (status == 503 || status == 429) {
+            refusalHeaders.record(System.nanoTime() - attemptSent);
+          }
           if (status == 200) {
             return BodySubscribers.mapping(BodySubscribers.fromLineSubscriber(this),
                 ignored -> (String) null);

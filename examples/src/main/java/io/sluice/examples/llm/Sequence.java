@@ -26,6 +26,8 @@ public final class Sequence {
   boolean running;
   boolean preempted;
   boolean done;
+  /** When it first joined the batch (the step that prefills it began), on the model's clock. */
+  long joinedNanos;
 
   /**
    * Creates a sequence.
@@ -75,6 +77,11 @@ public final class Sequence {
   /** Returns when the sequence was submitted, on the model's clock. */
   public long submittedNanos() {
     return submittedNanos;
+  }
+
+  /** Returns when it first joined the batch, on the model's clock; 0 before. Model thread only. */
+  public long joinedNanos() {
+    return joinedNanos;
   }
 
   /** Asks the model to drop the sequence (the client has gone); idempotent. */

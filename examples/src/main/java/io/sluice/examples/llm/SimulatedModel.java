@@ -165,7 +165,7 @@ public final class SimulatedModel implements AutoCloseable {
         engine.forEachWaiting(s -> s.listener().onWaiting(s));
         nextHeartbeat = now + HEARTBEAT_NANOS;
       }
-      long duration = paused ? 0 : engine.beginStep();
+      long duration = paused ? 0 : engine.beginStep(now);
       publish();
       if (duration == 0) {
         LockSupport.parkNanos(this, IDLE_PARK_NANOS);
