@@ -24,4 +24,14 @@ class CountsOnSnapshotsTest {
     assertThat(methodNames(KeyedRateLimiterSnapshot.class))
         .contains("evictions", "rejectedNewKeys");
   }
+
+  @Test
+  void aTokenQuotaHasItsCountsOnItsSnapshotOnly() {
+    String[] counts = {"invalidReconciliations", "forgivenDebt", "rejectedForPending",
+        "evictions", "rejectedNewKeys"};
+    assertThat(methodNames(TokenQuota.class))
+        .contains("snapshot", "pending", "keyCount")
+        .doesNotContain(counts);
+    assertThat(methodNames(TokenQuotaSnapshot.class)).contains(counts);
+  }
 }
