@@ -245,14 +245,19 @@ final class BoundedKeyedRateLimiter<K> implements KeyedRateLimiter<K> {
     return maxKeys;
   }
 
-  @Override
-  public long evictions() {
+  /** Returns how many idle keys have been evicted. */
+  long evictions() {
     return evictions.sum();
   }
 
-  @Override
-  public long rejectedNewKeys() {
+  /** Returns how many requests of new keys were refused because the table was full. */
+  long rejectedNewKeys() {
     return rejectedNewKeys.sum();
+  }
+
+  @Override
+  public KeyedRateLimiterSnapshot snapshot() {
+    return new KeyedCounts(gcra.burst, maxKeys, keys, evictions.sum(), rejectedNewKeys.sum());
   }
 
   @Override

@@ -128,21 +128,6 @@ final class BoundedTokenQuota<K> implements TokenQuota<K> {
   }
 
   @Override
-  public long invalidReconciliations() {
-    return invalid.sum();
-  }
-
-  @Override
-  public long forgivenDebt() {
-    return forgiven.sum();
-  }
-
-  @Override
-  public long rejectedForPending() {
-    return rejectedForPending.sum();
-  }
-
-  @Override
   public int keyCount() {
     return buckets.keyCount();
   }
@@ -153,13 +138,10 @@ final class BoundedTokenQuota<K> implements TokenQuota<K> {
   }
 
   @Override
-  public long evictions() {
-    return buckets.evictions();
-  }
-
-  @Override
-  public long rejectedNewKeys() {
-    return buckets.rejectedNewKeys();
+  public TokenQuotaSnapshot snapshot() {
+    return new TokenQuotaSnapshot(burst, buckets.maxKeys(), buckets.keyCount(), buckets.evictions(),
+        buckets.rejectedNewKeys(), maxPending, reservations.held(), rejectedForPending.sum(),
+        invalid.sum(), forgiven.sum());
   }
 
   @Override

@@ -20,9 +20,9 @@ import io.sluice.internal.Args;
  * <p>When the table is full and no key is idle, a new key is refused with
  * {@link io.sluice.RejectReason#RATE_LIMITED} and a Retry-After equal to the time until the next
  * sweep may free room: when the tracked key closest to full has refilled (or 100 ms after the last
- * sweep, if later). Tracked keys are never affected. {@link #rejectedNewKeys()} counts these
- * refusals; a server may answer them with 429 like any other quota refusal, or size the table
- * so that they do not happen.
+ * sweep, if later). Tracked keys are never affected. {@link #snapshot()} counts these refusals
+ * ({@link KeyedRateLimiterSnapshot#rejectedNewKeys()}) and the evictions; a server may answer them
+ * with 429 like any other quota refusal, or size the table so that they do not happen.
  *
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread. For a tracked key, {@link #tryAcquire(Object, int)}
@@ -69,19 +69,14 @@ public interface KeyedRateLimiter<K> {
   /** Returns the most keys tracked at once. */
   int maxKeys();
 
-  /** Returns how many idle keys have been evicted. */
-  long evictions();
-
-  /** Returns how many requests of new keys were refused because the table was full. */
-  long rejectedNewKeys();
-
   /**
-   * Returns the table's state and counts, built from this interface's own methods; an
-   * implementation with more to report returns a snapshot type of its own.
+   * Returns the table's state and what its bound cost (evictions, refused new keys), the only way
+   * to read those counts. The default is built from this interface's live methods, with both
+   * counts 0; a limiter built by {@link #newBuilder()} reports exact counts, and a decorator must
+   * forward this method, or it hides them.
    */
   default KeyedRateLimiterSnapshot snapshot() {
-    return KeyedRateLimiterSnapshot.of(burst(), maxKeys(), keyCount(), evictions(),
-        rejectedNewKeys());
+    return KeyedRateLimiterSnapshot.of(burst(), maxKeys(), keyCount(), 0L, 0L);
   }
 
   /**

@@ -29,17 +29,17 @@ import io.sluice.internal.Args;
  *   <li>a <em>debt</em> (actual above the estimate) takes the extra cost at once, even below an
  *       empty bucket: the key's next admissions wait until the debt and their own cost have
  *       refilled, and their Retry-After says exactly how long. A key owes at most one burst; debt
- *       beyond that is forgiven and counted in {@link #forgivenDebt()}.
+ *       beyond that is forgiven and counted ({@link TokenQuotaSnapshot#forgivenDebt()}).
  * </ul>
  *
  * <h2>Reservations</h2>
  * A permit ticket of this quota is a <em>reservation</em>: it names the key and the estimate, so
  * that {@link #reconcile} needs nothing else and takes effect exactly once; a second
  * reconciliation of the same ticket, a rejection ticket, or a ticket of another quota (detected but
- * for a 2^-32 chance) returns {@code false}, changes nothing, and is counted in
- * {@link #invalidReconciliations()}. Reconcile every reservation (with 0 if the work never ran):
- * an unreconciled one keeps its slot in the table of reservations, which holds at most
- * {@link #maxPending()}; when it is full, admissions are refused with
+ * for a 2^-32 chance) returns {@code false}, changes nothing, and is counted
+ * ({@link TokenQuotaSnapshot#invalidReconciliations()}). Reconcile every reservation (with 0 if
+ * the work never ran): an unreconciled one keeps its slot in the table of reservations, which
+ * holds at most {@link #maxPending()}; when it is full, admissions are refused with
  * {@link io.sluice.RejectReason#LIMIT_REACHED} and a Retry-After of one second (the quota cannot
  * know when work in flight will end), and the key is charged nothing. The table's memory follows
  * the reservations held, not {@code maxPending}.
@@ -124,26 +124,23 @@ public interface TokenQuota<K> {
   /** Returns the most reservations held at once. */
   int maxPending();
 
-  /** Returns how many reconciliations were refused: second ones, rejections, foreign tickets. */
-  long invalidReconciliations();
-
-  /** Returns the total debt forgiven: beyond one burst, or for a key the full table could not track. */
-  long forgivenDebt();
-
-  /** Returns how many admissions were refused because {@link #maxPending()} were held. */
-  long rejectedForPending();
-
   /** Returns the number of keys tracked now, in {@code [0, maxKeys]}. */
   int keyCount();
 
   /** Returns the most keys tracked at once. */
   int maxKeys();
 
-  /** Returns how many idle keys have been evicted. */
-  long evictions();
-
-  /** Returns how many requests of new keys were refused because the table was full. */
-  long rejectedNewKeys();
+  /**
+   * Returns the table's keys, the reservations held, and what reconciliation and the bounds cost
+   * (refused reconciliations, forgiven debt, refusals for a full table of keys or of
+   * reservations): the only way to read those counts. The default is built from this interface's
+   * live methods, with every count 0; a quota built by {@link #newBuilder()} reports exact counts,
+   * and a decorator must forward this method, or it hides them. Never blocks the quota's callers.
+   */
+  default TokenQuotaSnapshot snapshot() {
+    return new TokenQuotaSnapshot(burst(), maxKeys(), keyCount(), 0L, 0L, maxPending(), pending(),
+        0L, 0L, 0L);
+  }
 
   /**
    * Evicts every idle key now and returns how many it evicted; returns 0 at once if another sweep

@@ -72,12 +72,12 @@ class KeyedRateLimiterTest {
     assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.RATE_LIMITED);
     assertThat(Ticket.retryAfterNanos(refused)).as("c is full again in 100 ms: the next sweep")
         .isEqualTo(100_000_000L);
-    assertThat(quotas.rejectedNewKeys()).isEqualTo(1);
+    assertThat(quotas.snapshot().rejectedNewKeys()).isEqualTo(1);
     assertThat(quotas.keyCount()).isEqualTo(3);
 
     clock.advance(Duration.ofMillis(100));
     assertThat(Ticket.isPermit(quotas.tryAcquire("d"))).as("c was evicted").isTrue();
-    assertThat(quotas.evictions()).isEqualTo(1);
+    assertThat(quotas.snapshot().evictions()).isEqualTo(1);
     assertThat(quotas.keyCount()).isEqualTo(3);
     assertThat(quotas.availablePermits("a")).as("a was kept: not idle").isEqualTo(3);
   }
@@ -95,7 +95,7 @@ class KeyedRateLimiterTest {
 
     assertThat(Ticket.retryAfterNanos(second)).as("no new sweep: the recorded moment stands")
         .isEqualTo(490_000_000L);
-    assertThat(quotas.rejectedNewKeys()).isEqualTo(2);
+    assertThat(quotas.snapshot().rejectedNewKeys()).isEqualTo(2);
   }
 
   @Test
@@ -126,9 +126,9 @@ class KeyedRateLimiterTest {
     for (int i = 0; i < 200_000; i++) {
       int key = random.nextInt(random.nextInt(10) == 0 ? 40 : 6);
       int permits = 1 + random.nextInt(3);
-      long rejectedBefore = quotas.rejectedNewKeys();
+      long rejectedBefore = quotas.snapshot().rejectedNewKeys();
       long ticket = quotas.tryAcquire(key, permits);
-      if (quotas.rejectedNewKeys() == rejectedBefore) {
+      if (quotas.snapshot().rejectedNewKeys() == rejectedBefore) {
         RateLimiter reference = unbounded.computeIfAbsent(key, k -> RateLimiter.newBuilder()
             .rate(7, Duration.ofSeconds(3)).burst(4).clock(clock).build());
         long expected = reference.tryAcquire(permits);
@@ -146,9 +146,54 @@ class KeyedRateLimiterTest {
         clock.advanceNanos(random.nextLong(400_000_000L));
       }
     }
-    assertThat(quotas.evictions()).as("the run churned keys").isGreaterThan(1000);
-    assertThat(quotas.rejectedNewKeys()).as("the run hit the bound").isGreaterThan(100);
+    assertThat(quotas.snapshot().evictions()).as("the run churned keys").isGreaterThan(1000);
+    assertThat(quotas.snapshot().rejectedNewKeys()).as("the run hit the bound").isGreaterThan(100);
     assertThat(compared).isGreaterThan(150_000);
+  }
+
+  /** A test double or decorator needs only the live methods; its default snapshot counts 0. */
+  @Test
+  void aDoubleWithOnlyTheLiveMethodsIsSnapshottedWithZeroCounts() {
+    KeyedRateLimiter<String> live = quotas(4);
+    live.tryAcquire("a", 5);
+    KeyedRateLimiter<String> view = new KeyedRateLimiter<>() {
+      @Override
+      public long tryAcquire(String key) {
+        return live.tryAcquire(key);
+      }
+
+      @Override
+      public long tryAcquire(String key, int cost) {
+        return live.tryAcquire(key, cost);
+      }
+
+      @Override
+      public long availablePermits(String key) {
+        return live.availablePermits(key);
+      }
+
+      @Override
+      public int burst() {
+        return live.burst();
+      }
+
+      @Override
+      public int keyCount() {
+        return live.keyCount();
+      }
+
+      @Override
+      public int maxKeys() {
+        return live.maxKeys();
+      }
+
+      @Override
+      public int cleanUp() {
+        return live.cleanUp();
+      }
+    };
+
+    assertThat(view.snapshot()).isEqualTo(KeyedRateLimiterSnapshot.of(5, 4, 1, 0, 0));
   }
 
   @Test

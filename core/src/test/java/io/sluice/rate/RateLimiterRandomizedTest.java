@@ -179,12 +179,12 @@ class RateLimiterRandomizedTest {
             violation.compareAndSet(null, "cleanUp returned a negative count");
           }
         } else if (op < 68) {
-          long evictions = limiter.evictions();
+          long evictions = limiter.snapshot().evictions();
           if (evictions < lastEvictions) {
             violation.compareAndSet(null, "evictions went back");
           }
           lastEvictions = evictions;
-          refusedNewKeys.accumulateAndGet(limiter.rejectedNewKeys(), Math::max);
+          refusedNewKeys.accumulateAndGet(limiter.snapshot().rejectedNewKeys(), Math::max);
         } else {
           clock.advanceNanos(random.nextLong(MAX_STEP));
         }
@@ -207,11 +207,12 @@ class RateLimiterRandomizedTest {
       assertThat(admitted.get(k)).as(keys[k]).isLessThanOrEqualTo(bound(burst, permits, elapsed));
       total += admitted.get(k);
     }
+    KeyedRateLimiterSnapshot counts = limiter.snapshot();
     System.out.printf("admitted %d over %d keys in %d ms; evictions %d, new keys refused %d%n",
-        total, keys.length, elapsed / 1_000_000, limiter.evictions(), limiter.rejectedNewKeys());
+        total, keys.length, elapsed / 1_000_000, counts.evictions(), counts.rejectedNewKeys());
     assertThat(violation.get()).isNull();
     assertThat(limiter.keyCount()).isBetween(0, maxKeys);
-    assertThat(limiter.evictions()).as("the table churned").isPositive();
+    assertThat(limiter.snapshot().evictions()).as("the table churned").isPositive();
     assertThat(total).isPositive();
   }
 }

@@ -91,7 +91,7 @@ class TokenQuotaStressTest {
     assertThat(outOfRange.get()).as("readings outside [0, burst]")
         .isZero();
     assertThat(quota.pending()).isZero();
-    assertThat(quota.invalidReconciliations()).isZero();
+    assertThat(quota.snapshot().invalidReconciliations()).isZero();
     for (int key = 0; key < keys; key++) {
       assertThat(consumed.get(key)).as("key %d", key)
           .isLessThanOrEqualTo(bound(elapsed) + debtReported.get(key))
@@ -144,7 +144,7 @@ class TokenQuotaStressTest {
 
     assertThat(wins.get()).isEqualTo(reservations);
     assertThat(losses.get()).isEqualTo(5 * reservations);
-    assertThat(quota.invalidReconciliations()).isEqualTo(5L * reservations);
+    assertThat(quota.snapshot().invalidReconciliations()).isEqualTo(5L * reservations);
     assertThat(quota.pending()).isZero();
     assertThat(quota.availableCost(0)).isEqualTo(100_000 - actualTotal);
   }
@@ -203,8 +203,9 @@ class TokenQuotaStressTest {
     long elapsed = clock.nanoTime() - start;
     assertThat(tooManyKeys.get()).isZero();
     assertThat(quota.pending()).isZero();
-    assertThat(quota.invalidReconciliations()).isZero();
-    assertThat(quota.evictions()).as("the table was too small for the keys").isPositive();
+    assertThat(quota.snapshot().invalidReconciliations()).isZero();
+    assertThat(quota.snapshot().evictions()).as("the table was too small for the keys")
+        .isPositive();
     for (int key = 0; key < keys; key++) {
       assertThat(consumed.get(key)).as("key %d", key)
           .isLessThanOrEqualTo(bound(elapsed) + debtReported.get(key));

@@ -81,7 +81,7 @@ class TokenQuotaTest {
     assertThat(Ticket.retryAfterNanos(quota.tryAcquire("k", 100))).isEqualTo(1);
     clock.advanceNanos(1);
     admitted(quota.tryAcquire("k", 100));
-    assertThat(quota.forgivenDebt()).isZero();
+    assertThat(quota.snapshot().forgivenDebt()).isZero();
   }
 
   @Test
@@ -92,7 +92,7 @@ class TokenQuotaTest {
     quota.reconcile(reservation, 1000 + 2500);
 
     assertThat(quota.debt("k")).isEqualTo(1000);
-    assertThat(quota.forgivenDebt()).isEqualTo(1500);
+    assertThat(quota.snapshot().forgivenDebt()).isEqualTo(1500);
     assertThat(Ticket.retryAfterNanos(quota.tryAcquire("k", 1))).isEqualTo(1001 * TOKEN_NANOS);
   }
 
@@ -108,7 +108,7 @@ class TokenQuotaTest {
 
     assertThat(quota.availableCost("k")).isEqualTo(900);
     assertThat(quota.debt("k")).isZero();
-    assertThat(quota.invalidReconciliations()).isEqualTo(3);
+    assertThat(quota.snapshot().invalidReconciliations()).isEqualTo(3);
     assertThat(quota.pending()).isZero();
   }
 
@@ -153,7 +153,7 @@ class TokenQuotaTest {
     assertThat(quota.reconcile(Long.MAX_VALUE, 0)).isFalse();
     assertThat(quota.reconcile(foreign, 0)).isFalse();
 
-    assertThat(quota.invalidReconciliations()).isEqualTo(6);
+    assertThat(quota.snapshot().invalidReconciliations()).isEqualTo(6);
     assertThat(quota.availableCost("k")).isEqualTo(400);
     assertThat(quota.reconcile(reservation, 600)).isTrue();
   }
@@ -193,7 +193,7 @@ class TokenQuotaTest {
     assertThat(quota.reconcile(reservation, Integer.MAX_VALUE)).isTrue();
 
     assertThat(quota.debt("k")).isEqualTo(1000);
-    assertThat(quota.forgivenDebt()).as("1,999 fit: the bucket went from 999 to -1,000")
+    assertThat(quota.snapshot().forgivenDebt()).as("1,999 fit: the bucket went from 999 to -1,000")
         .isEqualTo(Integer.MAX_VALUE - 1 - 1999);
     clock.advanceNanos(2000 * TOKEN_NANOS);
     assertThat(quota.availableCost("k")).isEqualTo(1000);
@@ -230,7 +230,7 @@ class TokenQuotaTest {
 
     assertThat(quota.reconcile(reservation, 400)).isTrue();
 
-    assertThat(quota.forgivenDebt()).isEqualTo(300);
+    assertThat(quota.snapshot().forgivenDebt()).isEqualTo(300);
     assertThat(quota.keyCount()).isEqualTo(1);
     assertThat(quota.availableCost("busy")).isEqualTo(500);
   }
@@ -250,7 +250,7 @@ class TokenQuotaTest {
     assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.LIMIT_REACHED);
     assertThat(Ticket.retryAfterNanos(refused)).isEqualTo(1_000_000_000L);
     assertThat(quota.availableCost("k")).isEqualTo(1000 - 256);
-    assertThat(quota.rejectedForPending()).isEqualTo(1);
+    assertThat(quota.snapshot().rejectedForPending()).isEqualTo(1);
     quota.reconcile(held[17], 1);
     admitted(quota.tryAcquire("k", 7));
   }

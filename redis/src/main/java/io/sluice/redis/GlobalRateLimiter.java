@@ -50,11 +50,12 @@ import java.time.Duration;
  * floor((t + L) * permits / period)}, where L is the slice's lease.
  *
  * <h2>Local state</h2>
- * {@link #keyCount()}, {@link #maxKeys()}, {@link #evictions()} and {@link #cleanUp()} describe the
- * node's own table of per-key state (reserved slices, remembered refusals), bounded like core's
- * keyed limiter and swept of idle keys; a key that finds it full is served without local state.
- * {@link #rejectedNewKeys()} counts refusals of the fail-open share's table. The buckets themselves
- * live in the store, which forgets each one once it is full again.
+ * {@link #keyCount()}, {@link #maxKeys()} and {@link #cleanUp()} describe the node's own table of
+ * per-key state (reserved slices, remembered refusals), bounded like core's keyed limiter and
+ * swept of idle keys; a key that finds it full is served without local state. Its counts are read
+ * from {@link #snapshot()}: {@link GlobalRateLimiterSnapshot#evictions()}, and
+ * {@link GlobalRateLimiterSnapshot#rejectedNewKeys()} for refusals of the fail-open share's table.
+ * The buckets themselves live in the store, which forgets each one once it is full again.
  *
  * <h2>Thread-safety contract</h2>
  * All methods may be called from any thread. An admission blocks its thread for at most the budget

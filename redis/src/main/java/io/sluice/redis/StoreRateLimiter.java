@@ -313,16 +313,6 @@ final class StoreRateLimiter implements GlobalRateLimiter {
   }
 
   @Override
-  public long evictions() {
-    return table.evictions();
-  }
-
-  @Override
-  public long rejectedNewKeys() {
-    return share == null ? 0L : share.rejectedNewKeys();
-  }
-
-  @Override
   public int cleanUp() {
     int evicted = Math.max(0, table.sweep(clock.nanoTime()));
     return share == null ? evicted : evicted + share.cleanUp();
@@ -330,8 +320,9 @@ final class StoreRateLimiter implements GlobalRateLimiter {
 
   @Override
   public GlobalRateLimiterSnapshot snapshot() {
-    return new GlobalRateLimiterSnapshot(burst(), maxKeys(), keyCount(), evictions(),
-        rejectedNewKeys(), storeCalls.sum(), storeFailures.sum(),
+    long rejectedNewKeys = share == null ? 0L : share.snapshot().rejectedNewKeys();
+    return new GlobalRateLimiterSnapshot(burst(), maxKeys(), keyCount(), table.evictions(),
+        rejectedNewKeys, storeCalls.sum(), storeFailures.sum(),
         degradedDecisions.sum(), localDecisions.sum(), breaker.snapshot());
   }
 

@@ -49,6 +49,20 @@ class FaultBehaviourTest {
   }
 
   @Test
+  void itsSnapshotCountsNewKeysTheFailOpenSharesFullTableRefused() {
+    GlobalRateLimiter quotas = builder().maxKeys(1).failOpen(4).build();
+    store.health = ScriptedStore.Health.FAILS;
+    assertThat(Ticket.isPermit(quotas.tryAcquire("a"))).as("the share tracks a").isTrue();
+
+    long refused = quotas.tryAcquire("b");
+
+    assertThat(Ticket.reason(refused)).isEqualTo(RejectReason.RATE_LIMITED);
+    GlobalRateLimiterSnapshot snapshot = quotas.snapshot();
+    assertThat(snapshot.rejectedNewKeys()).as("b found the share's table full").isEqualTo(1);
+    assertThat(snapshot.degradedDecisions()).isEqualTo(2);
+  }
+
+  @Test
   void failingOpenGrantsTheLocalShareWhileTheStoreHangs() {
     GlobalRateLimiter quotas = builder().failOpen(4).build();
     store.health = ScriptedStore.Health.HANGS;

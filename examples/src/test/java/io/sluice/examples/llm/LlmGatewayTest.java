@@ -118,7 +118,7 @@ class LlmGatewayTest {
     assertThat(gateway.fairShare().invalidReleases()).as("second gate releases").isZero();
     assertThat(quotas().tokens.pending()).as("token reservations outstanding").isZero();
     assertThat(quotas().requests.pending()).as("request reservations outstanding").isZero();
-    assertThat(quotas().tokens.invalidReconciliations()).isZero();
+    assertThat(quotas().tokens.snapshot().invalidReconciliations()).isZero();
     assertThat(gateway.completed() + gateway.clientGone()).isEqualTo(gateway.admitted());
   }
 
