@@ -64,7 +64,7 @@ import java.util.function.ToIntFunction;
  * the table full (at most one sweep at a time and one per 100 ms) or on {@link #cleanUp()}; a
  * tenant holding units is never evicted. A new tenant that finds the table full of active tenants
  * is accounted to one shared overflow tenant of weight 1 (counted in {@link
- * #overflowAdmissions()}), so a flood of distinct keys takes one share between them and grows no
+ * FairShareSnapshot#overflowAdmissions()}), so a flood of distinct keys takes one share between them and grows no
  * memory.
  *
  * <h2>Thread-safety contract</h2>
@@ -177,22 +177,13 @@ public interface FairShare<K> {
   /** Returns the most tenants tracked at once. */
   int maxTenants();
 
-  /** Returns how many requests were refused with {@code FAIR_SHARE}. */
-  long fairShareRejections();
-
-  /** Returns how many admissions were accounted to the overflow tenant (the table was full). */
-  long overflowAdmissions();
-
-  /** Returns how many idle tenants have been evicted. */
-  long evictions();
-
-  /** Returns how many releases were ignored: second releases, rejections and foreign tickets. */
-  long invalidReleases();
-
-  /** Returns the gate's tenants and counts, built from this interface's own methods. */
+  /**
+   * Returns the gate's tenants and counts. This default is built from the live methods above and
+   * reports every count it cannot know (refusals, overflow admissions, evictions, invalid
+   * releases) as 0: the built gate overrides it with its exact counts, and a decorator forwards it.
+   */
   default FairShareSnapshot snapshot() {
-    return new FairShareSnapshot(tenants(), maxTenants(), activeWeight(), fairShareRejections(),
-        overflowAdmissions(), evictions(), invalidReleases());
+    return new FairShareSnapshot(tenants(), maxTenants(), activeWeight(), 0, 0, 0, 0);
   }
 
   /**

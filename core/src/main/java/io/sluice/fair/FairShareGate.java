@@ -490,22 +490,24 @@ final class FairShareGate<K> implements FairShare<K> {
   }
 
   @Override
-  public long fairShareRejections() {
+  public FairShareSnapshot snapshot() {
+    return new FairShareSnapshot(tenants(), maxTenants, activeWeight(), fairShareRejections(),
+        overflowAdmissions(), evictions(), invalidReleases());
+  }
+
+  long fairShareRejections() {
     return fairShareRejections.sum();
   }
 
-  @Override
-  public long overflowAdmissions() {
+  long overflowAdmissions() {
     return overflowAdmissions.sum();
   }
 
-  @Override
-  public long evictions() {
+  long evictions() {
     return evictions.sum();
   }
 
-  @Override
-  public long invalidReleases() {
+  long invalidReleases() {
     return invalidReleases.sum();
   }
 

@@ -34,7 +34,7 @@ class FairShareMemoryTest {
 
     assertThat(Ticket.isPermit(d) && Ticket.isPermit(e)).isTrue();
     assertThat(gate.tenants()).isEqualTo(3);
-    assertThat(gate.overflowAdmissions()).isEqualTo(2);
+    assertThat(gate.snapshot().overflowAdmissions()).isEqualTo(2);
     assertThat(gate.overflowHeld()).isEqualTo(11);
     assertThat(gate.held("d")).isZero();
     // Four active entries: a, b, c and the overflow tenant, each of weight 1.
@@ -45,7 +45,7 @@ class FairShareMemoryTest {
     clock.advance(Duration.ofMillis(100));
     assertThat(Ticket.isPermit(gate.tryAcquire("f", 7))).isTrue();
 
-    assertThat(gate.evictions()).isEqualTo(1);
+    assertThat(gate.snapshot().evictions()).isEqualTo(1);
     assertThat(gate.tenants()).isEqualTo(3);
     assertThat(gate.held("f")).isEqualTo(7);
     assertThat(gate.held("b")).isEqualTo(3);
@@ -76,8 +76,8 @@ class FairShareMemoryTest {
     }
 
     // Every key was tracked (and later evicted, or is still tracked) or went to the overflow.
-    assertThat(gate.evictions() + gate.tenants() + gate.overflowAdmissions()).isEqualTo(100_000);
-    assertThat(gate.evictions()).isGreaterThan(50_000);
+    assertThat(gate.snapshot().evictions() + gate.tenants() + gate.snapshot().overflowAdmissions()).isEqualTo(100_000);
+    assertThat(gate.snapshot().evictions()).isGreaterThan(50_000);
     assertThat(gate.activeWeight()).isZero();
     assertThat(limiter.inFlight()).isZero();
     int tracked = gate.tenants();
@@ -95,7 +95,7 @@ class FairShareMemoryTest {
     clock.advance(Duration.ofSeconds(1));
     gate.tryAcquire("c");
 
-    assertThat(gate.evictions()).isZero();
+    assertThat(gate.snapshot().evictions()).isZero();
     assertThat(gate.held("a")).isEqualTo(10);
     assertThat(gate.release(a, Outcome.SUCCESS)).isTrue();
     assertThat(gate.release(b, Outcome.SUCCESS)).isTrue();

@@ -52,7 +52,7 @@ class FairShareTest {
 
     assertThat(gate.held("a")).isEqualTo(10);
     assertThat(Ticket.reason(refusal)).isEqualTo(RejectReason.LIMIT_REACHED);
-    assertThat(gate.fairShareRejections()).isZero();
+    assertThat(gate.snapshot().fairShareRejections()).isZero();
   }
 
   @Test
@@ -99,7 +99,7 @@ class FairShareTest {
     fill(gate, "a", new ArrayDeque<>());
 
     // Shares are 90 / 4: each of b, c, d asks while below it, and is never refused FAIR_SHARE.
-    long fairBefore = gate.fairShareRejections();
+    long fairBefore = gate.snapshot().fairShareRejections();
     for (int round = 0; round < 30; round++) {
       for (String tenant : others) {
         if (gate.held(tenant) * 4 < 90) {
@@ -110,7 +110,7 @@ class FairShareTest {
         }
       }
     }
-    assertThat(gate.fairShareRejections()).isEqualTo(fairBefore);
+    assertThat(gate.snapshot().fairShareRejections()).isEqualTo(fairBefore);
     assertThat(limiter.inFlight()).isEqualTo(90);
   }
 
@@ -243,7 +243,7 @@ class FairShareTest {
     double shares = (gate.held("a") + 1) * 2 / 100.0;
     long base = (long) (limiter.retryAfterNanos() * shares);
     assertThat(Ticket.retryAfterNanos(refusal)).isBetween(base, (long) (base * 1.5) + 1);
-    assertThat(gate.fairShareRejections()).isEqualTo(2);
+    assertThat(gate.snapshot().fairShareRejections()).isEqualTo(2);
   }
 
   @Test
@@ -262,7 +262,7 @@ class FairShareTest {
     assertThat(gate.release(permit, Outcome.DROPPED)).isTrue();
     assertThat(gate.release(permit, Outcome.SUCCESS)).isFalse();
 
-    assertThat(gate.invalidReleases()).isEqualTo(4);
+    assertThat(gate.snapshot().invalidReleases()).isEqualTo(4);
     assertThat(gate.held("a")).isZero();
     assertThat(gate.activeWeight()).isZero();
     assertThat(limiter.inFlight()).isZero();

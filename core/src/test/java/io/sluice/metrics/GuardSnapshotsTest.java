@@ -65,9 +65,9 @@ class GuardSnapshotsTest {
     assertThat(snapshot.maxTenants()).isEqualTo(gate.maxTenants());
     assertThat(snapshot.activeWeight()).isEqualTo(1);
     assertThat(snapshot.invalidReleases()).isEqualTo(1);
-    assertThat(snapshot.fairShareRejections()).isEqualTo(gate.fairShareRejections());
+    assertThat(snapshot.fairShareRejections()).isZero();
     assertThat(snapshot.overflowAdmissions()).isZero();
-    assertThat(snapshot.evictions()).isEqualTo(gate.evictions());
+    assertThat(snapshot.evictions()).isZero();
     gate.release(b, Outcome.SUCCESS);
     assertThat(gate.snapshot().activeWeight()).isZero();
   }

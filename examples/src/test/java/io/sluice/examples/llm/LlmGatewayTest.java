@@ -115,7 +115,7 @@ class LlmGatewayTest {
     await("every stream settled", () -> gateway.active() == 0);
     assertThat(limiter.inFlight()).as("units in flight").isZero();
     assertThat(limiter.snapshot().invalidReleases()).as("second releases").isZero();
-    assertThat(gateway.fairShare().invalidReleases()).as("second gate releases").isZero();
+    assertThat(gateway.fairShare().snapshot().invalidReleases()).as("second gate releases").isZero();
     assertThat(quotas().tokens.pending()).as("token reservations outstanding").isZero();
     assertThat(quotas().requests.pending()).as("request reservations outstanding").isZero();
     assertThat(quotas().tokens.snapshot().invalidReconciliations()).isZero();
@@ -210,7 +210,7 @@ class LlmGatewayTest {
     flood.body().close();
     assertThat(flooded * 2).as("the flood borrowed past its half of the limit").isGreaterThan(32)
         .isLessThanOrEqualTo(64 - 2 - 8);
-    assertThat(gateway.fairShare().fairShareRejections()).isOne();
+    assertThat(gateway.fairShare().snapshot().fairShareRejections()).isOne();
 
     HttpResponse<InputStream> light = http.send(request("sk-b", "hello", 23),
         HttpResponse.BodyHandlers.ofInputStream());
