@@ -18,12 +18,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,7 +33,8 @@ import java.util.concurrent.TimeoutException;
  * after them: QueueDiscipline (strict priority, CoDel, adaptive LIFO), ServiceTimeEstimates (the
  * service and wait estimates of the deadline checks), LongTaskShare (the long-task sub-limit),
  * ExecutorLifecycle (shutdown, shutdownNow, termination) and ExecutorCounters (the snapshot's
- * counts). Each is a final field whose methods are small enough for the JIT to inline.
+ * counts), each a final field whose methods are small enough for the JIT to inline; invokeAll
+ * and invokeAny (Invocations) wait on the executor's own tasks, off the submission path.
  *
  * Dispatch without lost wake-ups (the "drain loop" of Caffeine's buffers and reactive libraries):
  * every event that may let a queued task run — a task queued, a permit released, a shutdown —
@@ -170,33 +169,25 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
 
   // ---------------------------------------------------------------- invokeAll, invokeAny
 
-  /*
-   * Both make and accept the executor's own tasks, as submit() does, and wait on the tasks' own
-   * futures: there is no wrapper whose task must be found again, so they need no per-thread state
-   * and nothing a nested call or another caller on the thread can disturb. A shed task completes
-   * exceptionally like any failure. Whatever ends the call (a result, the last failure, a refusal
-   * at submission, a timeout, an interrupt), every task is cancelled on the way out, so a loser
-   * leaves its queue, releases its permit, or is never submitted. Timeouts are waits of the
-   * calling thread and read System.nanoTime(), as Future.get does, not the executor's clock.
-   */
+  // invokeAll and invokeAny accept the executor's own tasks; see Invocations.
 
   @Override
   public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
       throws InterruptedException {
-    return invokeAll(tasks, false, 0L);
+    return Invocations.invokeAll(this, tasks, false, 0L);
   }
 
   @Override
   public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout,
       TimeUnit unit) throws InterruptedException {
-    return invokeAll(tasks, true, unit.toNanos(timeout));
+    return Invocations.invokeAll(this, tasks, true, unit.toNanos(timeout));
   }
 
   @Override
   public <T> T invokeAny(Collection<? extends Callable<T>> tasks)
       throws InterruptedException, ExecutionException {
     try {
-      return invokeAny(tasks, false, 0L);
+      return Invocations.invokeAny(this, tasks, false, 0L);
     } catch (TimeoutException cannotHappen) {
       throw new AssertionError(cannotHappen);
     }
@@ -205,118 +196,16 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
   @Override
   public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
-    return invokeAny(tasks, true, unit.toNanos(timeout));
+    return Invocations.invokeAny(this, tasks, true, unit.toNanos(timeout));
   }
 
   /** Makes every task before accepting any, so that a null task refuses the whole call. */
-  private <T> List<AdmissionTask<T>> newTasks(Collection<? extends Callable<T>> tasks) {
+  <T> List<AdmissionTask<T>> newTasks(Collection<? extends Callable<T>> tasks) {
     List<AdmissionTask<T>> made = new ArrayList<>(tasks.size());
     for (Callable<T> task : tasks) {
       made.add(newTask(requireTask(task), TaskOptions.defaults()));
     }
     return made;
-  }
-
-  private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, boolean timed,
-      long timeoutNanos) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutNanos;
-    List<AdmissionTask<T>> made = newTasks(tasks);
-    List<Future<T>> futures = new ArrayList<>(made);
-    boolean complete = false;
-    try {
-      for (int i = 0; i < made.size(); i++) {
-        if (timed && (i == 0 ? timeoutNanos : deadline - System.nanoTime()) <= 0) {
-          return futures; // the rest are cancelled below, unsubmitted
-        }
-        accept(made.get(i));
-      }
-      for (AdmissionTask<T> task : made) {
-        if (!awaitDone(task, timed, deadline)) {
-          return futures;
-        }
-      }
-      complete = true;
-      return futures;
-    } finally {
-      if (!complete) {
-        cancelAll(made);
-      }
-    }
-  }
-
-  /** Waits until {@code task} is done; false if the deadline passed first. */
-  private static boolean awaitDone(AdmissionTask<?> task, boolean timed, long deadline)
-      throws InterruptedException {
-    try {
-      if (!timed) {
-        task.get();
-      } else if (!task.isDone()) {
-        task.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-      }
-    } catch (ExecutionException | CancellationException failedOrCancelled) {
-      // Done: invokeAll hands the future back as it is.
-    } catch (TimeoutException e) {
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Accepts one task at a time, and the next only while no task has completed yet (so a task
-   * that succeeds at once spares the others their admission), as the JDK's invokeAny does.
-   */
-  private <T> T invokeAny(Collection<? extends Callable<T>> tasks, boolean timed,
-      long timeoutNanos) throws InterruptedException, ExecutionException, TimeoutException {
-    long deadline = System.nanoTime() + timeoutNanos;
-    List<AdmissionTask<T>> made = newTasks(tasks);
-    if (made.isEmpty()) {
-      throw new IllegalArgumentException("tasks must not be empty");
-    }
-    LinkedBlockingQueue<AdmissionTask<T>> completed = new LinkedBlockingQueue<>();
-    ExecutionException failure = null;
-    try {
-      int submitted = 0;
-      int active = 0;
-      for (;;) {
-        AdmissionTask<T> done = completed.poll();
-        if (done == null) {
-          if (submitted < made.size()) {
-            AdmissionTask<T> next = made.get(submitted++);
-            next.whenComplete((value, thrown) -> completed.add(next));
-            active++;
-            accept(next);
-            continue;
-          }
-          if (active == 0) {
-            break;
-          }
-          done = timed
-              ? completed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
-              : completed.take();
-          if (done == null) {
-            throw new TimeoutException("no task succeeded within " + timeoutNanos + " ns");
-          }
-        }
-        active--;
-        try {
-          return done.get();
-        } catch (ExecutionException e) {
-          failure = e;
-        } catch (CancellationException e) {
-          failure = new ExecutionException("a task was cancelled", e);
-        }
-      }
-      throw failure != null ? failure : new ExecutionException("no task completed", null);
-    } finally {
-      cancelAll(made);
-    }
-  }
-
-  /** Cancels every task not done: a queued one leaves its queue, an admitted one its permit. */
-  private static void cancelAll(List<? extends AdmissionTask<?>> tasks) {
-    for (AdmissionTask<?> task : tasks) {
-      task.cancel(true);
-    }
   }
 
   /**
@@ -360,7 +249,7 @@ final class QueueingAdmissionExecutor extends AbstractExecutorService
     return new AdmissionTask<>(this, task, result, options, options.cost() >= longTaskMinCost);
   }
 
-  private void accept(AdmissionTask<?> task) {
+  void accept(AdmissionTask<?> task) {
     if (!task.transition(AdmissionTask.NEW, AdmissionTask.QUEUED)) {
       throw new IllegalArgumentException("task was already submitted or cancelled: " + task);
     }
