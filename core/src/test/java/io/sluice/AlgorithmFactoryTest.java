@@ -8,6 +8,7 @@ import io.sluice.limit.FixedLimit;
 import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

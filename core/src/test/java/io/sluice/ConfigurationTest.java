@@ -10,6 +10,7 @@ import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
 import io.sluice.limit.WindowStats;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

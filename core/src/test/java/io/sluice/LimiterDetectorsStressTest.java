@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.detector.OverloadLevel;
 import io.sluice.limit.AimdLimit;
 import io.sluice.metrics.LimiterSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;

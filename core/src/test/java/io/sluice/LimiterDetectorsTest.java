@@ -12,6 +12,7 @@ import io.sluice.limit.VegasLimit;
 import io.sluice.limit.WindowStats;
 import io.sluice.metrics.DetectorState;
 import io.sluice.metrics.LimiterSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
+import io.sluice.testing.ManualClock;
 import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
 

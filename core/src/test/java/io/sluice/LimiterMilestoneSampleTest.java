@@ -6,6 +6,7 @@ import io.sluice.internal.LogLinearBuckets;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

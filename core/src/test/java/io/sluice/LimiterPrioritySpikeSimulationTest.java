@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.LimiterSnapshot;
+import io.sluice.testing.ManualClock;
 import java.util.ArrayDeque;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

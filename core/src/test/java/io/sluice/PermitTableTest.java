@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
+import io.sluice.testing.ManualClock;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

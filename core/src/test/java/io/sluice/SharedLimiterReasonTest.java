@@ -8,6 +8,7 @@ import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
 import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,12 +2,12 @@ package io.sluice.breaker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.Workers;
 import io.sluice.breaker.CircuitBreaker.State;
 import io.sluice.client.RetryAfter;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker.State;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

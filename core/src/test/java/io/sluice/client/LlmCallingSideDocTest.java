@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.RejectReason;
@@ -13,6 +12,7 @@ import io.sluice.Ticket;
 import io.sluice.docs.DocSnippets;
 import io.sluice.limit.AimdLimit;
 import io.sluice.limit.FixedLimit;
+import io.sluice.testing.ManualClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -1,6 +1,6 @@
 package io.sluice.client;
 
-import io.sluice.ManualClock;
+import io.sluice.testing.ManualClock;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -3,9 +3,9 @@ package io.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ManualClock;
 import io.sluice.Ticket;
 import io.sluice.client.ProviderAnswer.Kind;
+import io.sluice.testing.ManualClock;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -3,13 +3,13 @@ package io.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.docs.DocSnippets;
 import io.sluice.limit.FixedLimit;
 import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.rate.RateLimiter;
+import io.sluice.testing.ManualClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;

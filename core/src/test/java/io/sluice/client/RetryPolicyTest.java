@@ -3,11 +3,11 @@ package io.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.breaker.CircuitBreaker;
 import io.sluice.breaker.CircuitBreaker.State;
+import io.sluice.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

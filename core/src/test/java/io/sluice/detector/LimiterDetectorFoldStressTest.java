@@ -3,12 +3,12 @@ package io.sluice.detector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.limit.FixedLimit;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;

@@ -3,13 +3,13 @@ package io.sluice.detector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
+import io.sluice.testing.ManualClock;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.sluice.detector;
 
-import io.sluice.ManualClock;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Queue;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.ExecutorSnapshot;
+import io.sluice.testing.ManualClock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedDeque;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.ExecutorSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;

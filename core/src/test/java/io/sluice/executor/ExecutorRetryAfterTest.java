@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;

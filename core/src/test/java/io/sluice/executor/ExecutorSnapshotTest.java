@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
@@ -13,6 +12,7 @@ import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.ExecutorSnapshot;
 import io.sluice.metrics.LatencySnapshot;
 import io.sluice.metrics.LimiterSnapshot;
+import io.sluice.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Priority;
 import io.sluice.limit.VegasLimit;
 import io.sluice.pool.Lease;
 import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
 import io.sluice.pool.VirtualCheckouts;
+import io.sluice.testing.ManualClock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;

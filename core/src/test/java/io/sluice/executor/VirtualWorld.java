@@ -1,7 +1,7 @@
 package io.sluice.executor;
 
 import io.sluice.AdmissionRejectedException;
-import io.sluice.ManualClock;
+import io.sluice.testing.ManualClock;
 import java.util.ArrayDeque;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;

@@ -3,11 +3,11 @@ package io.sluice.fair;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
 import io.sluice.Workers;
 import io.sluice.limit.FixedLimit;
+import io.sluice.testing.ManualClock;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;

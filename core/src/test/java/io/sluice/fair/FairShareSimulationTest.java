@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.VegasLimit;
+import io.sluice.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;

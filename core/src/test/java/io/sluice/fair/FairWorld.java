@@ -1,10 +1,10 @@
 package io.sluice.fair;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;

@@ -3,7 +3,6 @@ package io.sluice.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
@@ -14,6 +13,7 @@ import io.sluice.rate.KeyedRateLimiter;
 import io.sluice.rate.KeyedRateLimiterSnapshot;
 import io.sluice.rate.RateLimiter;
 import io.sluice.rate.RateLimiterSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

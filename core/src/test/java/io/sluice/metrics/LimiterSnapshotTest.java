@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.RejectReason;
@@ -13,6 +12,7 @@ import io.sluice.executor.AdmissionExecutor;
 import io.sluice.limit.FixedLimit;
 import io.sluice.pool.PoolAdapter;
 import io.sluice.pool.PoolGuard;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Ticket;
 import io.sluice.executor.AdmissionExecutor;
@@ -12,6 +11,7 @@ import io.sluice.executor.TaskOptions;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.WindowStats;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.Workers;
 import io.sluice.limit.AimdLimit;
 import io.sluice.metrics.PoolGuardSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

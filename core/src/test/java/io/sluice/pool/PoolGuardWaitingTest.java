@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.ManualClock;
 import io.sluice.Outcome;
 import io.sluice.RejectReason;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.PoolGuardSnapshot;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;

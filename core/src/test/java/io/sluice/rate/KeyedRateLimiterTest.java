@@ -3,9 +3,9 @@ package io.sluice.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

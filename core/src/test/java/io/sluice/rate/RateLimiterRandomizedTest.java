@@ -2,10 +2,10 @@ package io.sluice.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
 import io.sluice.Workers;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.AdmissionRejectedException;
-import io.sluice.ManualClock;
 import io.sluice.RejectReason;
 import io.sluice.Ticket;
+import io.sluice.testing.ManualClock;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.SplittableRandom;

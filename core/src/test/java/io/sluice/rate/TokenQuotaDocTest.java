@@ -3,10 +3,10 @@ package io.sluice.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ManualClock;
 import io.sluice.Ticket;
 import io.sluice.client.RetryAfter;
 import io.sluice.docs.DocSnippets;
+import io.sluice.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

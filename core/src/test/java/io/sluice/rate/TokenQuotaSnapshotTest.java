@@ -2,8 +2,8 @@ package io.sluice.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.ManualClock;
 import io.sluice.Ticket;
+import io.sluice.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

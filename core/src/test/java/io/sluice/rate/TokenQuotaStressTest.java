@@ -2,9 +2,9 @@ package io.sluice.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.ManualClock;
 import io.sluice.Ticket;
 import io.sluice.Workers;
+import io.sluice.testing.ManualClock;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayDeque;
