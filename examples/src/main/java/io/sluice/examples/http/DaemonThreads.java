@@ -5,7 +5,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Thread factories of the examples: daemon threads, so that a demo's JVM exits when main ends. */
-final class DaemonThreads {
+public final class DaemonThreads {
   /**
    * An uncaught-exception handler that drops {@link AdmissionRejectedException}s (a refusal the
    * task answered before rethrowing it) and hands anything else to the default handling.
@@ -19,7 +19,7 @@ final class DaemonThreads {
   private DaemonThreads() {}
 
   /** Returns a factory of daemon threads named {@code prefix1}, {@code prefix2}, ... */
-  static ThreadFactory named(String prefix) {
+  public static ThreadFactory named(String prefix) {
     return named(prefix, null);
   }
 
@@ -27,7 +27,7 @@ final class DaemonThreads {
    * Returns a factory of daemon threads named {@code prefix1}, {@code prefix2}, ..., each with
    * {@code handler} (none, the default handling, when null).
    */
-  static ThreadFactory named(String prefix, Thread.UncaughtExceptionHandler handler) {
+  public static ThreadFactory named(String prefix, Thread.UncaughtExceptionHandler handler) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread t = new Thread(runnable, prefix + count.incrementAndGet());

@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -33,7 +34,7 @@ public final class ApiError extends Exception {
   public ApiError(int status, String type, String param, String code, String message) {
     super(message, null, false, false);
     this.status = status;
-    this.type = Args.notNull("type", type);
+    this.type = Checks.notNull("type", type);
     this.param = param;
     this.code = code;
   }

@@ -2,6 +2,7 @@ package io.sluice.examples.llm;
 
 import io.sluice.NanoClock;
 import io.sluice.Priority;
+import io.sluice.examples.http.Checks;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.Tenant;
 import io.sluice.rate.TokenQuota;
@@ -57,9 +58,9 @@ public final class ApiKeys {
   public record Tier(String name, int requestsPerMinute, int tokensPerMinute) {
     /** Checks the ranges. */
     public Tier {
-      Args.notNull("name", name);
-      Args.inRange("requestsPerMinute", requestsPerMinute, 1, 100_000_000);
-      Args.inRange("tokensPerMinute", tokensPerMinute, 1, 400_000_000);
+      Checks.notNull("name", name);
+      Checks.inRange("requestsPerMinute", requestsPerMinute, 1, 100_000_000);
+      Checks.inRange("tokensPerMinute", tokensPerMinute, 1, 400_000_000);
     }
   }
 
@@ -164,7 +165,7 @@ public final class ApiKeys {
     private final Map<String, Key> keys = new LinkedHashMap<>();
 
     private Builder(NanoClock clock) {
-      this.clock = Args.notNull("clock", clock);
+      this.clock = Checks.notNull("clock", clock);
     }
 
     /** Adds a key of {@code tenant} in {@code tier}, at priority CRITICAL, without a spend limit. */
@@ -182,11 +183,11 @@ public final class ApiKeys {
      */
     public Builder key(String apiKey, String tenant, Tier tier, Priority priority,
         long spendLimit) {
-      Args.notNull("apiKey", apiKey);
-      Args.notNull("tenant", tenant);
-      Args.notNull("tier", tier);
-      Args.notNull("priority", priority);
-      Args.inRange("spendLimit", spendLimit, -1, Long.MAX_VALUE);
+      Checks.notNull("apiKey", apiKey);
+      Checks.notNull("tenant", tenant);
+      Checks.notNull("tier", tier);
+      Checks.notNull("priority", priority);
+      Checks.inRange("spendLimit", spendLimit, -1, Long.MAX_VALUE);
       if (apiKey.isEmpty() || keys.containsKey(apiKey)) {
         throw new IllegalArgumentException("apiKey must be non-empty and unique but was "
             + (apiKey.isEmpty() ? "empty" : "given twice"));

@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +45,7 @@ public final class CapacitySweep {
       Duration warmUp, Duration measured, long seed) {
     List<Point> points = new ArrayList<>(concurrencies.length);
     for (int n : concurrencies) {
-      points.add(measure(model, workload, Args.inRange("concurrency", n, 1, 1 << 16),
+      points.add(measure(model, workload, Checks.inRange("concurrency", n, 1, 1 << 16),
           warmUp.toNanos(), measured.toNanos(), seed));
     }
     return points;

@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +44,9 @@ public record ChatRequest(String model, List<Message> messages, int maxTokens, b
 
   /** Checks the components. */
   public ChatRequest {
-    Args.notNull("model", model);
-    messages = List.copyOf(Args.notNull("messages", messages));
-    Args.inRange("maxTokens", maxTokens, 1, Integer.MAX_VALUE);
+    Checks.notNull("model", model);
+    messages = List.copyOf(Checks.notNull("messages", messages));
+    Checks.inRange("maxTokens", maxTokens, 1, Integer.MAX_VALUE);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -79,7 +80,7 @@ final class Json {
 
   /** Reads a whole document. */
   static Object parse(String text) throws JsonException {
-    Json reader = new Json(Args.notNull("text", text));
+    Json reader = new Json(Checks.notNull("text", text));
     reader.skipWhitespace();
     Object value = reader.value(0);
     reader.skipWhitespace();

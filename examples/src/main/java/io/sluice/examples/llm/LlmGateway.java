@@ -5,6 +5,7 @@ import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.Ticket;
+import io.sluice.examples.http.Checks;
 import io.sluice.fair.FairShare;
 import io.sluice.http.HttpField;
 import io.sluice.http.HttpRefusal;
@@ -703,13 +704,13 @@ public final class LlmGateway implements AutoCloseable {
     private int port;
 
     private Builder(SimulatedModel model, ApiKeys keys) {
-      this.model = Args.notNull("model", model);
-      this.keys = Args.notNull("keys", keys);
+      this.model = Checks.notNull("model", model);
+      this.keys = Checks.notNull("keys", keys);
     }
 
     /** Sets how the gateway admits requests. */
     public Builder protection(Protection protection) {
-      this.protection = Args.notNull("protection", protection);
+      this.protection = Checks.notNull("protection", protection);
       return this;
     }
 
@@ -719,7 +720,7 @@ public final class LlmGateway implements AutoCloseable {
      * request (a context window's units), which it refuses otherwise.
      */
     public Builder limiter(Limiter limiter) {
-      this.limiter = Args.notNull("limiter", limiter);
+      this.limiter = Checks.notNull("limiter", limiter);
       return this;
     }
 
@@ -729,7 +730,7 @@ public final class LlmGateway implements AutoCloseable {
      * @param requests in [1, 100000]
      */
     public Builder requestLimit(int requests) {
-      this.requestLimit = Args.inRange("requestLimit", requests, 1, 100_000);
+      this.requestLimit = Checks.inRange("requestLimit", requests, 1, 100_000);
       return this;
     }
 
@@ -739,7 +740,7 @@ public final class LlmGateway implements AutoCloseable {
      * @param objective in [1 ms, 1 min]
      */
     public Builder ttftObjective(Duration objective) {
-      Args.inRange("ttftObjective", objective, Duration.ofMillis(1), Duration.ofMinutes(1));
+      Checks.inRange("ttftObjective", objective, Duration.ofMillis(1), Duration.ofMinutes(1));
       this.ttftObjective = objective;
       return this;
     }
@@ -751,7 +752,7 @@ public final class LlmGateway implements AutoCloseable {
      * @param tokens in [1, 4096]
      */
     public Builder tokensPerUnit(int tokens) {
-      this.tokensPerUnit = Args.inRange("tokensPerUnit", tokens, 1, 4096);
+      this.tokensPerUnit = Checks.inRange("tokensPerUnit", tokens, 1, 4096);
       return this;
     }
 
@@ -761,13 +762,13 @@ public final class LlmGateway implements AutoCloseable {
      * @param fraction in [0, 0.5]
      */
     public Builder reserve(double fraction) {
-      this.reserve = Args.inRange("reserve", fraction, 0, 0.5);
+      this.reserve = Checks.inRange("reserve", fraction, 0, 0.5);
       return this;
     }
 
     /** Sets the model name requests must give. */
     public Builder modelName(String name) {
-      this.modelName = Args.notNull("modelName", name);
+      this.modelName = Checks.notNull("modelName", name);
       return this;
     }
 
@@ -777,7 +778,7 @@ public final class LlmGateway implements AutoCloseable {
      * @param tokens in [1, 1048576]
      */
     public Builder defaultMaxTokens(int tokens) {
-      this.defaultMaxTokens = Args.inRange("defaultMaxTokens", tokens, 1, 1 << 20);
+      this.defaultMaxTokens = Checks.inRange("defaultMaxTokens", tokens, 1, 1 << 20);
       return this;
     }
 
@@ -787,7 +788,7 @@ public final class LlmGateway implements AutoCloseable {
      * @param bytes in [1024, 67108864]
      */
     public Builder maxBodyBytes(int bytes) {
-      this.maxBodyBytes = Args.inRange("maxBodyBytes", bytes, 1024, 1 << 26);
+      this.maxBodyBytes = Checks.inRange("maxBodyBytes", bytes, 1024, 1 << 26);
       return this;
     }
 
@@ -797,13 +798,13 @@ public final class LlmGateway implements AutoCloseable {
      * @param threads in [1, 256]
      */
     public Builder frontThreads(int threads) {
-      this.frontThreads = Args.inRange("frontThreads", threads, 1, 256);
+      this.frontThreads = Checks.inRange("frontThreads", threads, 1, 256);
       return this;
     }
 
     /** Sets the peers whose {@code X-Priority} may raise a request above its key's priority. */
     public Builder trustedSources(TrustedSources sources) {
-      this.trustedSources = Args.notNull("trustedSources", sources);
+      this.trustedSources = Checks.notNull("trustedSources", sources);
       return this;
     }
 
@@ -813,7 +814,7 @@ public final class LlmGateway implements AutoCloseable {
      * @param port in [0, 65535]
      */
     public Builder port(int port) {
-      this.port = Args.inRange("port", port, 0, 65_535);
+      this.port = Checks.inRange("port", port, 0, 65_535);
       return this;
     }
 

@@ -2,6 +2,8 @@ package io.sluice.examples.llm;
 
 import io.sluice.Limiter;
 import io.sluice.NanoClock;
+import io.sluice.examples.http.Checks;
+import io.sluice.examples.http.DaemonThreads;
 import io.sluice.examples.llm.LlmGateway.Protection;
 import io.sluice.examples.llm.LlmLoadGenerator.Kind;
 import io.sluice.examples.llm.LlmLoadGenerator.Sample;
@@ -75,10 +77,10 @@ public final class LlmGatewayDemo {
       Path chart) {
     /** Checks the ranges. */
     public Settings {
-      Args.inRange("levelSeconds", levelSeconds, 0.5, 600);
-      Args.inRange("objective", objective, Duration.ofMillis(10), Duration.ofMinutes(1));
-      Args.inRange("lightKeys", lightKeys, 1, 1000);
-      Args.notNull("chart", chart);
+      Checks.inRange("levelSeconds", levelSeconds, 0.5, 600);
+      Checks.inRange("objective", objective, Duration.ofMillis(10), Duration.ofMinutes(1));
+      Checks.inRange("lightKeys", lightKeys, 1, 1000);
+      Checks.notNull("chart", chart);
     }
 
     /** Parses command-line options over the defaults. */
@@ -155,7 +157,7 @@ public final class LlmGatewayDemo {
   private final ModelConfig modelConfig = ModelConfig.standard();
   private final Workload workload = Workload.standard();
   private final ScheduledExecutorService sampler =
-      Executors.newSingleThreadScheduledExecutor(Args.daemonThreads("llm-demo-sampler-"));
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("llm-demo-sampler-"));
 
   private LlmGatewayDemo(Settings settings, PrintStream out) {
     this.settings = settings;

@@ -1,6 +1,8 @@
 package io.sluice.examples.llm;
 
 import io.sluice.client.RetryAfter;
+import io.sluice.examples.http.Checks;
+import io.sluice.examples.http.DaemonThreads;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,8 +69,8 @@ public final class LlmLoadGenerator implements AutoCloseable {
   public record TenantLoad(String apiKey, double weight) {
     /** Checks the components. */
     public TenantLoad {
-      Args.notNull("apiKey", apiKey);
-      Args.inRange("weight", weight, 0, 1e9);
+      Checks.notNull("apiKey", apiKey);
+      Checks.inRange("weight", weight, 0, 1e9);
     }
   }
 
@@ -149,7 +151,7 @@ public final class LlmLoadGenerator implements AutoCloseable {
     this.answers = b.answers;
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
-    this.timer = new ScheduledThreadPoolExecutor(1, Args.daemonThreads("llm-load-"));
+    this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("llm-load-"));
     timer.setRemoveOnCancelPolicy(true);
   }
 
@@ -172,8 +174,8 @@ public final class LlmLoadGenerator implements AutoCloseable {
    */
   public CompletableFuture<List<Sample>> run(double ratePerSecond, double seconds,
       List<TenantLoad> tenants, long seed) {
-    Args.inRange("ratePerSecond", ratePerSecond, 0.01, 100_000);
-    Args.inRange("seconds", seconds, 0.01, 3600);
+    Checks.inRange("ratePerSecond", ratePerSecond, 0.01, 100_000);
+    Checks.inRange("seconds", seconds, 0.01, 3600);
     List<Arrival> plan = plan(ratePerSecond, seconds, tenants, seed);
     Run run = new Run(plan, tenants);
     if (plan.isEmpty()) {
@@ -527,14 +529,14 @@ public final class LlmLoadGenerator implements AutoCloseable {
     private int maxAttempts = 3;
 
     private Builder(URI uri, Workload workload, ModelConfig answers) {
-      this.uri = Args.notNull("uri", uri);
-      this.workload = Args.notNull("workload", workload);
-      this.answers = Args.notNull("answers", answers);
+      this.uri = Checks.notNull("uri", uri);
+      this.workload = Checks.notNull("workload", workload);
+      this.answers = Checks.notNull("answers", answers);
     }
 
     /** Sets the model name the requests give. */
     public Builder model(String model) {
-      this.model = Args.notNull("model", model);
+      this.model = Checks.notNull("model", model);
       return this;
     }
 
@@ -544,7 +546,7 @@ public final class LlmLoadGenerator implements AutoCloseable {
      * @param timeout in [1 ms, 10 min]
      */
     public Builder ttftTimeout(Duration timeout) {
-      Args.inRange("ttftTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+      Checks.inRange("ttftTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
       this.ttftTimeout = timeout;
       return this;
     }
@@ -556,7 +558,7 @@ public final class LlmLoadGenerator implements AutoCloseable {
      * @param max in [1 ms, 1 h]
      */
     public Builder maxStream(Duration max) {
-      Args.inRange("maxStream", max, Duration.ofMillis(1), Duration.ofHours(1));
+      Checks.inRange("maxStream", max, Duration.ofMillis(1), Duration.ofHours(1));
       this.maxStream = max;
       return this;
     }
@@ -567,7 +569,7 @@ public final class LlmLoadGenerator implements AutoCloseable {
      * @param max in [1, 100000]
      */
     public Builder maxOutstanding(int max) {
-      this.maxOutstanding = Args.inRange("maxOutstanding", max, 1, 100_000);
+      this.maxOutstanding = Checks.inRange("maxOutstanding", max, 1, 100_000);
       return this;
     }
 
@@ -580,7 +582,7 @@ public final class LlmLoadGenerator implements AutoCloseable {
      * @param attempts in [1, 100]
      */
     public Builder maxAttempts(int attempts) {
-      this.maxAttempts = Args.inRange("maxAttempts", attempts, 1, 100);
+      this.maxAttempts = Checks.inRange("maxAttempts", attempts, 1, 100);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import io.sluice.examples.llm.LlmLoadGenerator.Sample;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +50,7 @@ public final class LlmTimeline {
 
   /** Starts a timeline for the gateway called {@code name}, with its origin now. */
   public LlmTimeline(String name, int floodTenant) {
-    this.name = Args.notNull("name", name);
+    this.name = Checks.notNull("name", name);
     this.flood = floodTenant;
     this.originNanos = System.nanoTime();
     this.endNanos = originNanos;

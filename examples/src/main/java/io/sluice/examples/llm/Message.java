@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.util.List;
 
 /**
@@ -14,8 +15,8 @@ public record Message(String role, String content) {
 
   /** Checks that neither component is null. */
   public Message {
-    Args.notNull("role", role);
-    Args.notNull("content", content);
+    Checks.notNull("role", role);
+    Checks.notNull("content", content);
   }
 
   /** Returns the model's count of the prompt tokens of {@code messages}. */

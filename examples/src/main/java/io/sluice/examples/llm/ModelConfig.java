@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.time.Duration;
 
 /**
@@ -36,14 +37,14 @@ public record ModelConfig(Duration stepBase, Duration stepPerSequence, Duration 
 
   /** Checks the ranges of every parameter. */
   public ModelConfig {
-    Args.inRange("stepBase", stepBase, Duration.ofNanos(1), Duration.ofSeconds(10));
-    Args.inRange("stepPerSequence", stepPerSequence, Duration.ZERO, Duration.ofSeconds(1));
-    Args.inRange("prefillPerToken", prefillPerToken, Duration.ZERO, Duration.ofMillis(100));
-    Args.inRange("contextTokens", contextTokens, 2, 1 << 20);
-    Args.inRange("kvCacheTokens", kvCacheTokens, contextTokens, 1 << 26);
-    Args.inRange("maxBatch", maxBatch, 1, 65_536);
-    Args.inRange("outputMedian", outputMedian, 1, 1 << 20);
-    Args.inRange("outputSigma", outputSigma, 0, 4);
+    Checks.inRange("stepBase", stepBase, Duration.ofNanos(1), Duration.ofSeconds(10));
+    Checks.inRange("stepPerSequence", stepPerSequence, Duration.ZERO, Duration.ofSeconds(1));
+    Checks.inRange("prefillPerToken", prefillPerToken, Duration.ZERO, Duration.ofMillis(100));
+    Checks.inRange("contextTokens", contextTokens, 2, 1 << 20);
+    Checks.inRange("kvCacheTokens", kvCacheTokens, contextTokens, 1 << 26);
+    Checks.inRange("maxBatch", maxBatch, 1, 65_536);
+    Checks.inRange("outputMedian", outputMedian, 1, 1 << 20);
+    Checks.inRange("outputSigma", outputSigma, 0, 4);
   }
 
   /**

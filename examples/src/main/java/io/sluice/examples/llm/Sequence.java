@@ -1,5 +1,7 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
+
 /**
  * One request inside the {@link SimulatedModel}: its prompt, how long its answer will be, and
  * where it stands. Made by {@link SimulatedModel#submit} (or, in virtual time, by the capacity
@@ -39,10 +41,10 @@ public final class Sequence {
    */
   Sequence(int promptTokens, int maxTokens, int plannedAnswer, TokenListener listener,
       long submittedNanos) {
-    this.promptTokens = Args.inRange("promptTokens", promptTokens, 1, Integer.MAX_VALUE);
-    this.maxTokens = Args.inRange("maxTokens", maxTokens, 1, Integer.MAX_VALUE);
+    this.promptTokens = Checks.inRange("promptTokens", promptTokens, 1, Integer.MAX_VALUE);
+    this.maxTokens = Checks.inRange("maxTokens", maxTokens, 1, Integer.MAX_VALUE);
     this.answerTokens = Math.min(maxTokens, Math.max(1, plannedAnswer));
-    this.listener = Args.notNull("listener", listener);
+    this.listener = Checks.notNull("listener", listener);
     this.submittedNanos = submittedNanos;
   }
 

@@ -1,5 +1,7 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
+import io.sluice.examples.http.DaemonThreads;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -51,12 +53,12 @@ public final class SimulatedModel implements AutoCloseable {
   private SimulatedModel(ModelConfig config) {
     this.config = config;
     this.engine = new BatchEngine(config);
-    this.thread = Args.daemonThreads("simulated-model-").newThread(this::run);
+    this.thread = DaemonThreads.named("simulated-model-").newThread(this::run);
   }
 
   /** Starts a model on its own daemon thread. */
   public static SimulatedModel start(ModelConfig config) {
-    SimulatedModel model = new SimulatedModel(Args.notNull("config", config));
+    SimulatedModel model = new SimulatedModel(Checks.notNull("config", config));
     model.thread.start();
     return model;
   }

@@ -1,5 +1,6 @@
 package io.sluice.examples.llm;
 
+import io.sluice.examples.http.Checks;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -25,10 +26,10 @@ public record Workload(double promptMedian, double promptSigma, int maxPromptTok
 
   /** Checks the ranges. */
   public Workload {
-    Args.inRange("promptMedian", promptMedian, 1, 1 << 20);
-    Args.inRange("promptSigma", promptSigma, 0, 4);
-    Args.inRange("maxPromptTokens", maxPromptTokens, 16, 1 << 20);
-    Args.inRange("codeShare", codeShare, 0, 1);
+    Checks.inRange("promptMedian", promptMedian, 1, 1 << 20);
+    Checks.inRange("promptSigma", promptSigma, 0, 4);
+    Checks.inRange("maxPromptTokens", maxPromptTokens, 16, 1 << 20);
+    Checks.inRange("codeShare", codeShare, 0, 1);
   }
 
   /**
