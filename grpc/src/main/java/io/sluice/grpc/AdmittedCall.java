@@ -1,7 +1,6 @@
 package io.sluice.grpc;
 
 import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
@@ -27,15 +26,13 @@ import java.lang.invoke.VarHandle;
  * it finds the permit released with an acquire read and skips the swap: the common end of a call
  * costs one atomic swap, not two.
  *
- * <p>Cost: two objects per admitted call, this one (32 bytes with compressed references) and its
- * listener (24 bytes), and no fewer can see a call end. gRPC's API takes a {@code ServerCall} to
- * see the handler close the call (its status, hence the outcome) and returns a
- * {@code ServerCall.Listener} to see it cancelled; both are abstract classes, so one object
- * cannot be both. Neither can be recycled: the handler may keep its call after the end (a stream
- * that polls {@code isCancelled()}, a stub's observer), and a recycled call would carry its stale
- * writes into another client's call. A recycled listener alone would save its 24 bytes but add
- * an atomic claim and free to every call, and a pool of its own to size; a TLAB allocation is a
- * pointer bump.
+ * <p>Cost: one object per admitted call, this one (32 bytes with compressed references), and its
+ * listener, reused from a call that ended (see {@link Listener}). gRPC's API takes a
+ * {@code ServerCall} to see the handler close the call (its status, hence the outcome) and returns
+ * a {@code ServerCall.Listener} to see it cancelled; both are abstract classes, so one object
+ * cannot be both. This one cannot be reused: the handler may keep its call after the end (a
+ * stream that polls {@code isCancelled()}, a stub's observer), and a reused call would carry its
+ * stale writes and reads into another client's call.
  *
  * <p>The milestone sample of a streaming response is taken at the first message the handler
  * sends; {@code sendMessage} is called by one thread at a time (the ServerCall contract), so the
@@ -71,8 +68,15 @@ final class AdmittedCall<ReqT, RespT>
   }
 
   /** Returns the handler's listener wrapped so that the call's end releases the permit. */
+  @SuppressWarnings("unchecked") // a pooled listener served calls of other types: it is cleared
   ServerCall.Listener<ReqT> listen(ServerCall.Listener<ReqT> listener) {
-    return new Listener<>(listener, this);
+    Listener<ReqT> wrapper = (Listener<ReqT>) target.policy.listeners.take();
+    if (wrapper == null) {
+      wrapper = new Listener<>();
+    }
+    wrapper.delegate = listener;
+    wrapper.call = this;
+    return wrapper;
   }
 
   @Override
@@ -116,57 +120,90 @@ final class AdmittedCall<ReqT, RespT>
     }
   }
 
-  /** The handler's listener, with every way the call can end releasing the permit. */
-  private static final class Listener<ReqT>
-      extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
-    private final AdmittedCall<ReqT, ?> call;
-
-    Listener(ServerCall.Listener<ReqT> delegate, AdmittedCall<ReqT, ?> call) {
-      super(delegate);
-      this.call = call;
-    }
+  /**
+   * The handler's listener, with every way the call can end releasing the permit; reused by a
+   * later call once this one ended.
+   *
+   * <p>Why reuse is safe: gRPC calls a listener from one thread at a time, and calls exactly one of
+   * {@code onComplete} and {@code onCancel}, last, after which it calls nothing more on it (the
+   * {@code ServerCall.Listener} contract; a handler that throws makes gRPC cancel the call, so
+   * {@code onCancel} follows). Only gRPC, and interceptors that forward its events, hold this
+   * object: the handler was given the call and returned its own listener, and never sees this
+   * one. So after that last method, nothing calls this object for the call that ended, and it goes
+   * back to the pool, its fields cleared, as the last thing that method does. Each method reads
+   * the fields once, into locals, before it calls the handler: should a transport end the call
+   * from within the handler's own callback (closing in place), the callback that resumes after
+   * the reuse still works on its own call, whose permit is already released, and touches neither
+   * the new call's handler nor its permit. An interceptor outside this one that called a listener
+   * after its end would break gRPC's contract for every listener, this one included.
+   */
+  static final class Listener<ReqT> extends ServerCall.Listener<ReqT> {
+    /** Written by the call that takes this listener, before gRPC sees it; cleared at its end. */
+    private ServerCall.Listener<ReqT> delegate;
+    private AdmittedCall<ReqT, ?> call;
 
     @Override
     public void onMessage(ReqT message) {
+      AdmittedCall<ReqT, ?> c = call;
       try {
-        super.onMessage(message);
+        delegate.onMessage(message);
       } catch (RuntimeException | Error e) {
-        call.failed();
+        c.failed();
         throw e;
       }
     }
 
     @Override
     public void onHalfClose() {
+      AdmittedCall<ReqT, ?> c = call;
       try {
-        super.onHalfClose();
+        delegate.onHalfClose();
       } catch (RuntimeException | Error e) {
-        call.failed();
+        c.failed();
         throw e;
       }
     }
 
     @Override
     public void onReady() {
+      AdmittedCall<ReqT, ?> c = call;
       try {
-        super.onReady();
+        delegate.onReady();
       } catch (RuntimeException | Error e) {
-        call.failed();
+        c.failed();
         throw e;
       }
     }
 
     @Override
     public void onCancel() {
-      call.release(call.target.policy.cancelledOutcome());
-      super.onCancel();
+      AdmittedCall<ReqT, ?> c = call;
+      ServerCall.Listener<ReqT> d = delegate;
+      c.release(c.target.policy.cancelledOutcome());
+      try {
+        d.onCancel();
+      } finally {
+        recycle(c);
+      }
     }
 
     @Override
     public void onComplete() {
+      AdmittedCall<ReqT, ?> c = call;
+      ServerCall.Listener<ReqT> d = delegate;
       // Normally released by close(); reached first only if gRPC closed the call itself.
-      call.completed();
-      super.onComplete();
+      c.completed();
+      try {
+        d.onComplete();
+      } finally {
+        recycle(c);
+      }
+    }
+
+    private void recycle(AdmittedCall<ReqT, ?> ended) {
+      delegate = null;
+      call = null;
+      ended.target.policy.listeners.give(this);
     }
   }
 }
