@@ -27,7 +27,9 @@ import java.lang.invoke.VarHandle;
  * costs one atomic swap, not two.
  *
  * <p>Cost: one object per admitted call, this one (32 bytes with compressed references), and its
- * listener, reused from a call that ended (see {@link Listener}). gRPC's API takes a
+ * listener, reused from a call that ended (see {@link Listener}); none at all for a call whose
+ * status says nothing (every status with the same outcome, no sample due at a first message),
+ * which gRPC's handler gets unwrapped, its listener holding the permit. gRPC's API takes a
  * {@code ServerCall} to see the handler close the call (its status, hence the outcome) and returns
  * a {@code ServerCall.Listener} to see it cancelled; both are abstract classes, so one object
  * cannot be both. This one cannot be reused: the handler may keep its call after the end (a
@@ -68,14 +70,23 @@ final class AdmittedCall<ReqT, RespT>
   }
 
   /** Returns the handler's listener wrapped so that the call's end releases the permit. */
-  @SuppressWarnings("unchecked") // a pooled listener served calls of other types: it is cleared
   ServerCall.Listener<ReqT> listen(ServerCall.Listener<ReqT> listener) {
-    Listener<ReqT> wrapper = (Listener<ReqT>) target.policy.listeners.take();
-    if (wrapper == null) {
-      wrapper = new Listener<>();
-    }
+    Listener<ReqT> wrapper = Listener.take(target);
     wrapper.delegate = listener;
     wrapper.call = this;
+    return wrapper;
+  }
+
+  /**
+   * Returns the handler's listener of a call that is not wrapped, wrapped so that the call's end
+   * releases {@code permit}: for calls whose status says nothing (see
+   * {@link AdmissionServerInterceptor#statusOutcome}).
+   */
+  static <ReqT> ServerCall.Listener<ReqT> holding(ServerCall.Listener<ReqT> listener,
+      AdmissionServerInterceptor.Target target, long permit) {
+    Listener<ReqT> wrapper = Listener.take(target);
+    wrapper.delegate = listener;
+    wrapper.permit = permit;
     return wrapper;
   }
 
@@ -124,23 +135,46 @@ final class AdmittedCall<ReqT, RespT>
    * The handler's listener, with every way the call can end releasing the permit; reused by a
    * later call once this one ended.
    *
-   * <p>Why reuse is safe: gRPC calls a listener from one thread at a time, and calls exactly one of
-   * {@code onComplete} and {@code onCancel}, last, after which it calls nothing more on it (the
-   * {@code ServerCall.Listener} contract; a handler that throws makes gRPC cancel the call, so
-   * {@code onCancel} follows). Only gRPC, and interceptors that forward its events, hold this
-   * object: the handler was given the call and returned its own listener, and never sees this
-   * one. So after that last method, nothing calls this object for the call that ended, and it goes
-   * back to the pool, its fields cleared, as the last thing that method does. Each method reads
-   * the fields once, into locals, before it calls the handler: should a transport end the call
-   * from within the handler's own callback (closing in place), the callback that resumes after
-   * the reuse still works on its own call, whose permit is already released, and touches neither
-   * the new call's handler nor its permit. An interceptor outside this one that called a listener
-   * after its end would break gRPC's contract for every listener, this one included.
+   * <p>Why reuse is safe: gRPC calls exactly one of {@code onComplete} and {@code onCancel}, last,
+   * after which it calls nothing more on the listener (the {@code ServerCall.Listener} contract; a
+   * handler that throws makes gRPC cancel the call, so {@code onCancel} follows), and it calls a
+   * listener's methods one at a time, never one from within another (its serializing executor
+   * queues a callback raised during another until that one returns). Only gRPC, and interceptors
+   * that forward its events, hold this object: the handler was given the call and returned its
+   * own listener, and never sees this one. So after that last method nothing calls this object
+   * for the call that ended, and it goes back to the pool, its fields cleared, as the last thing
+   * that method does. (The methods that run the handler also keep the call they started with in
+   * a local, so that the permit a failure releases is that call's even if the listener were
+   * reused meanwhile.) An interceptor outside this one that called a listener after its end would
+   * break gRPC's contract for every listener, this one included.
+   *
+   * <p>A call that is not wrapped (its status says nothing, see
+   * {@link AdmissionServerInterceptor#statusOutcome}) leaves its permit here, in a plain field:
+   * only this listener's methods touch it, one at a time, and exactly one of them, the first to
+   * see the end (a failure, the cancellation or the completion), releases it. No atomic
+   * instruction is needed, and the call allocates nothing once the pool has a listener.
    */
   static final class Listener<ReqT> extends ServerCall.Listener<ReqT> {
     /** Written by the call that takes this listener, before gRPC sees it; cleared at its end. */
     private ServerCall.Listener<ReqT> delegate;
+    /** The call that holds the permit, or null if this listener holds it. */
     private AdmittedCall<ReqT, ?> call;
+    private AdmissionServerInterceptor.Target target;
+    /**
+     * The permit when no call holds it, else {@link #RELEASED}. A plain field: only this
+     * listener's methods, which gRPC calls one at a time, read and write it.
+     */
+    private long permit = RELEASED;
+
+    @SuppressWarnings("unchecked") // a pooled listener served calls of other types: it is cleared
+    static <ReqT> Listener<ReqT> take(AdmissionServerInterceptor.Target target) {
+      Listener<ReqT> listener = (Listener<ReqT>) target.policy.listeners.take();
+      if (listener == null) {
+        listener = new Listener<>();
+      }
+      listener.target = target;
+      return listener;
+    }
 
     @Override
     public void onMessage(ReqT message) {
@@ -148,7 +182,7 @@ final class AdmittedCall<ReqT, RespT>
       try {
         delegate.onMessage(message);
       } catch (RuntimeException | Error e) {
-        c.failed();
+        failed(c);
         throw e;
       }
     }
@@ -159,7 +193,7 @@ final class AdmittedCall<ReqT, RespT>
       try {
         delegate.onHalfClose();
       } catch (RuntimeException | Error e) {
-        c.failed();
+        failed(c);
         throw e;
       }
     }
@@ -170,7 +204,7 @@ final class AdmittedCall<ReqT, RespT>
       try {
         delegate.onReady();
       } catch (RuntimeException | Error e) {
-        c.failed();
+        failed(c);
         throw e;
       }
     }
@@ -179,11 +213,16 @@ final class AdmittedCall<ReqT, RespT>
     public void onCancel() {
       AdmittedCall<ReqT, ?> c = call;
       ServerCall.Listener<ReqT> d = delegate;
-      c.release(c.target.policy.cancelledOutcome());
+      AdmissionServerInterceptor.Target t = target;
+      if (c != null) {
+        c.release(t.policy.cancelledOutcome());
+      } else {
+        releaseHeld(t.policy.cancelledOutcome());
+      }
       try {
         d.onCancel();
       } finally {
-        recycle(c);
+        recycle(t);
       }
     }
 
@@ -191,19 +230,43 @@ final class AdmittedCall<ReqT, RespT>
     public void onComplete() {
       AdmittedCall<ReqT, ?> c = call;
       ServerCall.Listener<ReqT> d = delegate;
-      // Normally released by close(); reached first only if gRPC closed the call itself.
-      c.completed();
+      AdmissionServerInterceptor.Target t = target;
+      if (c != null) {
+        // Normally released by close(); reached first only if gRPC closed the call itself.
+        c.completed();
+      } else {
+        releaseHeld(t.policy.statusOutcome);
+      }
       try {
         d.onComplete();
       } finally {
-        recycle(c);
+        recycle(t);
       }
     }
 
-    private void recycle(AdmittedCall<ReqT, ?> ended) {
+    /** Releases the permit of a call whose handler threw: gRPC closes it as UNKNOWN. */
+    private void failed(AdmittedCall<ReqT, ?> c) {
+      if (c != null) {
+        c.failed();
+      } else {
+        releaseHeld(target.policy.outcomeOf(Status.Code.UNKNOWN));
+      }
+    }
+
+    private void releaseHeld(Outcome outcome) {
+      long held = permit;
+      if (held != RELEASED) {
+        permit = RELEASED;
+        target.limiter.release(held, outcome);
+      }
+    }
+
+    private void recycle(AdmissionServerInterceptor.Target ended) {
       delegate = null;
       call = null;
-      ended.target.policy.listeners.give(this);
+      target = null;
+      permit = RELEASED;
+      ended.policy.listeners.give(this);
     }
   }
 }

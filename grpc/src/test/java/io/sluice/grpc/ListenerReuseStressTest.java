@@ -8,6 +8,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.sluice.Limiter;
+import io.sluice.Outcome;
 import io.sluice.limit.FixedLimit;
 import io.sluice.metrics.LimiterSnapshot;
 import java.util.ArrayList;
@@ -24,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The listener wrappers that the interceptor reuses, driven the way gRPC drives them, by many
@@ -33,7 +35,9 @@ import org.junit.jupiter.api.Timeout;
  * a handler that throws then cancelled), and half of them end on another thread than the one
  * that started them, so that wrappers move between the pool's slots. Every handler's listener
  * must see its own call's events only, its end exactly once and nothing after it; every permit is
- * released once with its own call's outcome; and wrappers were in fact reused.
+ * released once with its own call's outcome; and wrappers were in fact reused. Both ways a
+ * listener can be used are driven: wrapping the call's listener of a wrapped call, and holding
+ * the permit of a call that is not wrapped.
  */
 @Tag("stress")
 class ListenerReuseStressTest {
@@ -42,17 +46,29 @@ class ListenerReuseStressTest {
   private static final int KINDS = 4;
 
   private final Limiter limiter = Limiter.newBuilder().algorithm(FixedLimit.of(10_000)).build();
-  private final AdmissionServerInterceptor admission =
-      AdmissionServerInterceptor.newBuilder(limiter).build();
+  private AdmissionServerInterceptor admission;
   /** Calls started by one thread and left for any thread to end. */
   private final ConcurrentLinkedQueue<Started> handedOver = new ConcurrentLinkedQueue<>();
   private final AtomicLong[] ended = {new AtomicLong(), new AtomicLong(), new AtomicLong(),
       new AtomicLong()};
   private final AtomicInteger ids = new AtomicInteger();
 
-  @Test
+  /**
+   * Wrapped: the default outcomes, the call wrapped to see its status. Unwrapped: every status
+   * a success, so the listener alone holds the permit and a closed call is released only when
+   * gRPC reports its end.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
   @Timeout(60)
-  void aReusedListenerNeverCarriesAnEventIntoAnotherCall() throws Exception {
+  void aReusedListenerNeverCarriesAnEventIntoAnotherCall(boolean unwrapped) throws Exception {
+    AdmissionServerInterceptor.Builder b = AdmissionServerInterceptor.newBuilder(limiter);
+    if (unwrapped) {
+      for (Status.Code code : Status.Code.values()) {
+        b.outcome(code, Outcome.SUCCESS);
+      }
+    }
+    admission = b.build();
     List<Set<ServerCall.Listener<String>>> wrappersSeen = new ArrayList<>();
     List<List<Handler>> handlers = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -103,9 +119,15 @@ class ListenerReuseStressTest {
     assertThat(s.inFlight()).isZero();
     assertThat(s.invalidReleases()).isZero();
     assertThat(s.admitted()).isEqualTo(calls).isEqualTo(s.completed());
-    // closed OK: success, even when a cancellation follows; cancelled or thrown: ignored
-    assertThat(s.succeeded()).isEqualTo(ended[0].get() + ended[2].get());
-    assertThat(s.ignored()).isEqualTo(ended[1].get() + ended[3].get());
+    if (unwrapped) {
+      // released at the end gRPC reports: completed or thrown, success; cancelled, ignored
+      assertThat(s.succeeded()).isEqualTo(ended[0].get() + ended[3].get());
+      assertThat(s.ignored()).isEqualTo(ended[1].get() + ended[2].get());
+    } else {
+      // closed OK: success, even when a cancellation follows; cancelled or thrown: ignored
+      assertThat(s.succeeded()).isEqualTo(ended[0].get() + ended[2].get());
+      assertThat(s.ignored()).isEqualTo(ended[1].get() + ended[3].get());
+    }
     long distinct = wrappersSeen.stream().mapToLong(Set::size).sum();
     assertThat(distinct).as("listener wrappers made for %d calls", calls)
         .isLessThan(calls / 10);
