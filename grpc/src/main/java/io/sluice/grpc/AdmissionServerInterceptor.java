@@ -71,8 +71,8 @@ import java.util.Set;
  * cancelled is reused from a call that ended. gRPC itself allocates about a hundred times more
  * per call. If every status has the same {@link Builder#outcome} and no sample is due at a first
  * message, no call needs its status and none is wrapped: such a call allocates nothing, and its
- * permit is released when gRPC reports it complete (the status sent) rather than at its close. A refusal allocates its status and trailers and never starts the
- * handler.
+ * permit is released when gRPC reports it complete (the status sent) rather than at its close.
+ * A refusal allocates its status and trailers and never starts the handler.
  */
 public final class AdmissionServerInterceptor implements ServerInterceptor {
   private static final ServerCall.Listener<Object> REFUSED = new ServerCall.Listener<>() {};

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
  * AdmittedCall for why it cannot be reused), and nothing else: routing, the metadata scan, the
  * limiter's round trip, the listener (reused from the call before) and the release allocate
  * nothing. A call whose status says nothing (every status with the same outcome) is not wrapped
- * and allocates nothing at all. Bytes are counted by the JVM for this thread over 100,000 calls after
- * a warm-up; the slack of 32 KiB absorbs what the JVM itself may allocate on this thread meanwhile
- * (class initialisation, deoptimisation: 6.4 KiB were seen once in a full module run), never one
- * more object per call (which would be 1.6 MB or more).
+ * and allocates nothing at all. Bytes are counted by the JVM for this thread over 100,000 calls
+ * after a warm-up; the slack of 32 KiB absorbs what the JVM itself may allocate on this thread
+ * meanwhile (class initialisation, deoptimisation: 6.4 KiB were seen once in a full module run),
+ * never one more object per call (which would be 1.6 MB or more).
  */
 class AdmitPathAllocationTest {
   private static final int CALLS = 100_000;
