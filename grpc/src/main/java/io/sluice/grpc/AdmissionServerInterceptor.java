@@ -67,9 +67,12 @@ import java.util.Set;
  * <h2>Threads and cost</h2>
  * Immutable once built and thread-safe; one instance serves every call of every service it
  * intercepts. Admitting a call without priority metadata reads the metadata once, takes a permit
- * and allocates the two wrappers that see the call end (the call and its listener); gRPC itself
- * allocates far more per call. A refusal allocates its status and trailers and never starts the
- * handler.
+ * and allocates one wrapper, the call's (32 bytes), to see its status; the listener that sees it
+ * cancelled is reused from a call that ended. gRPC itself allocates about a hundred times more
+ * per call. If every status has the same {@link Builder#outcome} and no sample is due at a first
+ * message, no call needs its status and none is wrapped: such a call allocates nothing, and its
+ * permit is released when gRPC reports it complete (the status sent) rather than at its close.
+ * A refusal allocates its status and trailers and never starts the handler.
  */
 public final class AdmissionServerInterceptor implements ServerInterceptor {
   private static final ServerCall.Listener<Object> REFUSED = new ServerCall.Listener<>() {};
@@ -87,6 +90,15 @@ public final class AdmissionServerInterceptor implements ServerInterceptor {
   private final Outcome[] outcomes;
   private final Outcome cancelledOutcome;
   private final boolean sampleAtFirstMessage;
+  /**
+   * The outcome of every status when they all have the same one, else null: then no call needs
+   * its status, and a call without a sample due at its first message is not wrapped.
+   */
+  final Outcome statusOutcome;
+  /** Whether any method or service has a route of its own: if not, every call goes to default. */
+  private final boolean routed;
+  /** Free listener wrappers, shared by the calls of every route. */
+  final ListenerPool listeners = new ListenerPool();
 
   private AdmissionServerInterceptor(Builder b) {
     this.defaultTarget = new Target(b.defaultLimiter, this);
@@ -112,6 +124,8 @@ public final class AdmissionServerInterceptor implements ServerInterceptor {
     this.outcomes = b.outcomes.clone();
     this.cancelledOutcome = b.cancelledOutcome;
     this.sampleAtFirstMessage = b.sampleAtFirstMessage;
+    this.routed = !methods.isEmpty() || !services.isEmpty();
+    this.statusOutcome = Arrays.stream(outcomes).distinct().count() == 1 ? outcomes[0] : null;
   }
 
   /**
@@ -136,8 +150,11 @@ public final class AdmissionServerInterceptor implements ServerInterceptor {
       refusals.refuse(call, ticket);
       return refused();
     }
-    AdmittedCall<ReqT, RespT> admitted = new AdmittedCall<>(call, target, ticket,
-        sampleAtFirstMessage && !method.getType().serverSendsOneMessage());
+    boolean sampleDue = sampleAtFirstMessage && !method.getType().serverSendsOneMessage();
+    if (statusOutcome != null && !sampleDue) {
+      return admitUnwrapped(call, headers, next, target, ticket);
+    }
+    AdmittedCall<ReqT, RespT> admitted = new AdmittedCall<>(call, target, ticket, sampleDue);
     ServerCall.Listener<ReqT> listener;
     try {
       listener = next.startCall(admitted, headers);
@@ -150,6 +167,27 @@ public final class AdmissionServerInterceptor implements ServerInterceptor {
       return null;
     }
     return admitted.listen(listener);
+  }
+
+  /**
+   * Starts an admitted call whose status tells nothing (every status has the same outcome, no
+   * sample is due at a first message): the handler gets the call itself, and the listener alone
+   * holds the permit, released when gRPC reports the call's end.
+   */
+  private <ReqT, RespT> ServerCall.Listener<ReqT> admitUnwrapped(ServerCall<ReqT, RespT> call,
+      Metadata headers, ServerCallHandler<ReqT, RespT> next, Target target, long ticket) {
+    ServerCall.Listener<ReqT> listener;
+    try {
+      listener = next.startCall(call, headers);
+    } catch (RuntimeException | Error e) {
+      target.limiter.release(ticket, statusOutcome);
+      throw e;
+    }
+    if (listener == null) {
+      target.limiter.release(ticket, statusOutcome);
+      return null;
+    }
+    return AdmittedCall.holding(listener, target, ticket);
   }
 
   /**
@@ -203,6 +241,9 @@ public final class AdmissionServerInterceptor implements ServerInterceptor {
   }
 
   private Target targetOf(MethodDescriptor<?, ?> method) {
+    if (!routed) {
+      return defaultTarget;
+    }
     Target t = methods.get(method.getFullMethodName());
     if (t == null) {
       String service = method.getServiceName();

@@ -1,7 +1,6 @@
 package io.sluice.grpc;
 
 import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
@@ -27,15 +26,15 @@ import java.lang.invoke.VarHandle;
  * it finds the permit released with an acquire read and skips the swap: the common end of a call
  * costs one atomic swap, not two.
  *
- * <p>Cost: two objects per admitted call, this one (32 bytes with compressed references) and its
- * listener (24 bytes), and no fewer can see a call end. gRPC's API takes a {@code ServerCall} to
- * see the handler close the call (its status, hence the outcome) and returns a
- * {@code ServerCall.Listener} to see it cancelled; both are abstract classes, so one object
- * cannot be both. Neither can be recycled: the handler may keep its call after the end (a stream
- * that polls {@code isCancelled()}, a stub's observer), and a recycled call would carry its stale
- * writes into another client's call. A recycled listener alone would save its 24 bytes but add
- * an atomic claim and free to every call, and a pool of its own to size; a TLAB allocation is a
- * pointer bump.
+ * <p>Cost: one object per admitted call, this one (32 bytes with compressed references), and its
+ * listener, reused from a call that ended (see {@link Listener}); none at all for a call whose
+ * status says nothing (every status with the same outcome, no sample due at a first message),
+ * which gRPC's handler gets unwrapped, its listener holding the permit. gRPC's API takes a
+ * {@code ServerCall} to see the handler close the call (its status, hence the outcome) and returns
+ * a {@code ServerCall.Listener} to see it cancelled; both are abstract classes, so one object
+ * cannot be both. This one cannot be reused: the handler may keep its call after the end (a
+ * stream that polls {@code isCancelled()}, a stub's observer), and a reused call would carry its
+ * stale writes and reads into another client's call.
  *
  * <p>The milestone sample of a streaming response is taken at the first message the handler
  * sends; {@code sendMessage} is called by one thread at a time (the ServerCall contract), so the
@@ -72,7 +71,23 @@ final class AdmittedCall<ReqT, RespT>
 
   /** Returns the handler's listener wrapped so that the call's end releases the permit. */
   ServerCall.Listener<ReqT> listen(ServerCall.Listener<ReqT> listener) {
-    return new Listener<>(listener, this);
+    Listener<ReqT> wrapper = Listener.take(target);
+    wrapper.delegate = listener;
+    wrapper.call = this;
+    return wrapper;
+  }
+
+  /**
+   * Returns the handler's listener of a call that is not wrapped, wrapped so that the call's end
+   * releases {@code permit}: for calls whose status says nothing (see
+   * {@link AdmissionServerInterceptor#statusOutcome}).
+   */
+  static <ReqT> ServerCall.Listener<ReqT> holding(ServerCall.Listener<ReqT> listener,
+      AdmissionServerInterceptor.Target target, long permit) {
+    Listener<ReqT> wrapper = Listener.take(target);
+    wrapper.delegate = listener;
+    wrapper.permit = permit;
+    return wrapper;
   }
 
   @Override
@@ -116,57 +131,142 @@ final class AdmittedCall<ReqT, RespT>
     }
   }
 
-  /** The handler's listener, with every way the call can end releasing the permit. */
-  private static final class Listener<ReqT>
-      extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
-    private final AdmittedCall<ReqT, ?> call;
+  /**
+   * The handler's listener, with every way the call can end releasing the permit; reused by a
+   * later call once this one ended.
+   *
+   * <p>Why reuse is safe: gRPC calls exactly one of {@code onComplete} and {@code onCancel}, last,
+   * after which it calls nothing more on the listener (the {@code ServerCall.Listener} contract; a
+   * handler that throws makes gRPC cancel the call, so {@code onCancel} follows), and it calls a
+   * listener's methods one at a time, never one from within another (its serializing executor
+   * queues a callback raised during another until that one returns). Only gRPC, and interceptors
+   * that forward its events, hold this object: the handler was given the call and returned its
+   * own listener, and never sees this one. So after that last method nothing calls this object
+   * for the call that ended, and it goes back to the pool, its fields cleared, as the last thing
+   * that method does. (The methods that run the handler also keep the call they started with in
+   * a local, so that the permit a failure releases is that call's even if the listener were
+   * reused meanwhile.) An interceptor outside this one that called a listener after its end would
+   * break gRPC's contract for every listener, this one included.
+   *
+   * <p>A call that is not wrapped (its status says nothing, see
+   * {@link AdmissionServerInterceptor#statusOutcome}) leaves its permit here, in a plain field:
+   * only this listener's methods touch it, one at a time, and exactly one of them, the first to
+   * see the end (a failure, the cancellation or the completion), releases it. No atomic
+   * instruction is needed, and the call allocates nothing once the pool has a listener.
+   */
+  static final class Listener<ReqT> extends ServerCall.Listener<ReqT> {
+    /** Written by the call that takes this listener, before gRPC sees it; cleared at its end. */
+    private ServerCall.Listener<ReqT> delegate;
+    /** The call that holds the permit, or null if this listener holds it. */
+    private AdmittedCall<ReqT, ?> call;
+    private AdmissionServerInterceptor.Target target;
+    /**
+     * The permit when no call holds it, else {@link #RELEASED}. A plain field: only this
+     * listener's methods, which gRPC calls one at a time, read and write it.
+     */
+    private long permit = RELEASED;
 
-    Listener(ServerCall.Listener<ReqT> delegate, AdmittedCall<ReqT, ?> call) {
-      super(delegate);
-      this.call = call;
+    @SuppressWarnings("unchecked") // a pooled listener served calls of other types: it is cleared
+    static <ReqT> Listener<ReqT> take(AdmissionServerInterceptor.Target target) {
+      Listener<ReqT> listener = (Listener<ReqT>) target.policy.listeners.take();
+      if (listener == null) {
+        listener = new Listener<>();
+      }
+      listener.target = target;
+      return listener;
     }
 
     @Override
     public void onMessage(ReqT message) {
+      AdmittedCall<ReqT, ?> c = call;
       try {
-        super.onMessage(message);
+        delegate.onMessage(message);
       } catch (RuntimeException | Error e) {
-        call.failed();
+        failed(c);
         throw e;
       }
     }
 
     @Override
     public void onHalfClose() {
+      AdmittedCall<ReqT, ?> c = call;
       try {
-        super.onHalfClose();
+        delegate.onHalfClose();
       } catch (RuntimeException | Error e) {
-        call.failed();
+        failed(c);
         throw e;
       }
     }
 
     @Override
     public void onReady() {
+      AdmittedCall<ReqT, ?> c = call;
       try {
-        super.onReady();
+        delegate.onReady();
       } catch (RuntimeException | Error e) {
-        call.failed();
+        failed(c);
         throw e;
       }
     }
 
     @Override
     public void onCancel() {
-      call.release(call.target.policy.cancelledOutcome());
-      super.onCancel();
+      AdmittedCall<ReqT, ?> c = call;
+      ServerCall.Listener<ReqT> d = delegate;
+      AdmissionServerInterceptor.Target t = target;
+      if (c != null) {
+        c.release(t.policy.cancelledOutcome());
+      } else {
+        releaseHeld(t.policy.cancelledOutcome());
+      }
+      try {
+        d.onCancel();
+      } finally {
+        recycle(t);
+      }
     }
 
     @Override
     public void onComplete() {
-      // Normally released by close(); reached first only if gRPC closed the call itself.
-      call.completed();
-      super.onComplete();
+      AdmittedCall<ReqT, ?> c = call;
+      ServerCall.Listener<ReqT> d = delegate;
+      AdmissionServerInterceptor.Target t = target;
+      if (c != null) {
+        // Normally released by close(); reached first only if gRPC closed the call itself.
+        c.completed();
+      } else {
+        releaseHeld(t.policy.statusOutcome);
+      }
+      try {
+        d.onComplete();
+      } finally {
+        recycle(t);
+      }
+    }
+
+    /** Releases the permit of a call whose handler threw: gRPC closes it as UNKNOWN. */
+    private void failed(AdmittedCall<ReqT, ?> c) {
+      if (c != null) {
+        c.failed();
+      } else {
+        releaseHeld(target.policy.outcomeOf(Status.Code.UNKNOWN));
+      }
+    }
+
+    private void releaseHeld(Outcome outcome) {
+      long held = permit;
+      if (held != RELEASED) {
+        permit = RELEASED;
+        target.limiter.release(held, outcome);
+      }
+    }
+
+    private void recycle(AdmissionServerInterceptor.Target ended) {
+      delegate = null;
+      call = null;
+      target = null;
+      permit = RELEASED;
+      ended.policy.listeners.give(this);
     }
   }
 }

@@ -11,6 +11,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.sluice.Limiter;
+import io.sluice.Outcome;
 import io.sluice.client.Backoff;
 import io.sluice.client.RetryPolicy;
 import io.sluice.limit.FixedLimit;
@@ -29,6 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -46,18 +48,30 @@ class AdmissionStressTest {
     return transport.equals("netty") ? Harness.netty(services) : Harness.inProcess(services);
   }
 
+  /**
+   * Wrapped: the default outcomes and samples. Unwrapped: every status a success and no sample at
+   * a first message, so no call is wrapped and each listener holds its permit.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"in-process", "netty"})
+  @CsvSource({"in-process, wrapped", "netty, wrapped", "in-process, unwrapped",
+      "netty, unwrapped"})
   @Timeout(90)
-  void everyPermitIsReleasedOnceWhateverWayTheCallsEnd(String transport) throws Exception {
+  void everyPermitIsReleasedOnceWhateverWayTheCallsEnd(String transport, String calls)
+      throws Exception {
     Echo echo = new Echo();
     Limiter limiter = Limiter.newBuilder().algorithm(FixedLimit.of(6)).build();
-    ServerServiceDefinition service = ServerInterceptors.intercept(echo.service(),
-        AdmissionServerInterceptor.newBuilder(limiter).build());
+    AdmissionServerInterceptor.Builder b = AdmissionServerInterceptor.newBuilder(limiter);
+    if (calls.equals("unwrapped")) {
+      for (Status.Code code : Status.Code.values()) {
+        b.outcome(code, Outcome.SUCCESS);
+      }
+      b.sampleAtFirstMessage(false);
+    }
+    ServerServiceDefinition service = ServerInterceptors.intercept(echo.service(), b.build());
     AtomicInteger refusalsSeen = new AtomicInteger();
     AtomicInteger deadlines = new AtomicInteger();
     AtomicInteger closes = new AtomicInteger();
-    int calls = THREADS * CALLS_PER_THREAD;
+    int total = THREADS * CALLS_PER_THREAD;
 
     try (Harness h = harness(transport, List.of(service))) {
       runThreads(thread -> {
@@ -75,11 +89,11 @@ class AdmissionStressTest {
       awaitNoneInFlight(limiter);
 
       LimiterSnapshot s = limiter.snapshot();
-      assertThat(closes).hasValue(calls);
+      assertThat(closes).hasValue(total);
       assertThat(s.inFlight()).isZero();
       assertThat(s.admitted()).as("admitted").isPositive().isEqualTo(s.completed());
       assertThat(s.invalidReleases()).as("second releases").isZero();
-      assertThat(s.admitted() + s.rejected()).isLessThanOrEqualTo(calls);
+      assertThat(s.admitted() + s.rejected()).isLessThanOrEqualTo(total);
       // A call past its deadline may end on the client before its refusal arrives.
       assertThat(s.rejected()).as("refusals, seen by a client or past a deadline")
           .isBetween((long) refusalsSeen.get(), (long) refusalsSeen.get() + deadlines.get());
