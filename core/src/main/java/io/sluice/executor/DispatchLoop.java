@@ -15,12 +15,12 @@ import java.lang.invoke.VarHandle;
  * every event that may let a queued task run — a task queued, a permit released, a shutdown —
  * calls drain(), which increments the counter `wip`. The thread whose increment found 0 becomes
  * the dispatcher; it runs a pass over the queues, then subtracts the increments it has seen and
- * runs another pass if more arrived meanwhile. Any other thread returns at once. A task queued while
- * the last permit is released is therefore seen: whichever of the two events comes second either
- * finds wip at 0 and dispatches itself, or leaves an increment that forces another pass after the
- * first event's. The dispatcher takes no lock and never waits; it may call the wrapped executor's
- * execute(), which for a caller-runs executor runs the task inline (its completion's drain() then
- * only leaves an increment).
+ * runs another pass if more arrived meanwhile. Any other thread returns at once. A task queued
+ * while the last permit is released is therefore seen: whichever of the two events comes second
+ * either finds wip at 0 and dispatches itself, or leaves an increment that forces another pass
+ * after the first event's. The dispatcher takes no lock and never waits; it may call the wrapped
+ * executor's execute(), which for a caller-runs executor runs the task inline (its completion's
+ * drain() then only leaves an increment).
  *
  * A pass: for each level from CRITICAL_PLUS down, and within a level the regular class before the
  * long class, move the ring into the staging deque, shed from the oldest end (cancelled, past
