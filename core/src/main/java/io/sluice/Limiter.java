@@ -3,17 +3,12 @@ package io.sluice;
 import com.google.errorprone.annotations.CheckReturnValue;
 import io.sluice.detector.OverloadDetector;
 import io.sluice.internal.Args;
-import io.sluice.limit.AimdLimit;
-import io.sluice.limit.GradientLimit;
 import io.sluice.limit.LimitAlgorithm;
 import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.LimiterSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -39,13 +34,12 @@ import java.util.function.Supplier;
  * ({@link #tryAcquire(int, Priority)} and its shorter forms), {@link #release(long, Outcome)},
  * {@link #sample(long)} and {@link #adjust(long, int)} are lock-free (a failed compare-and-set
  * means another thread made progress), never block, and read the clock only for sampled requests.
- * They never allocate,
- * with one exception in a limiter built by {@link #newBuilder()}: its table of permits starts small
- * and grows when the work in flight reaches a new high, so the acquisition that first takes
- * in-flight work past a high-water mark allocates the new slots (its memory and its cost follow
- * the work in flight, not {@code maxLimit}); in steady state nothing is allocated. The
- * release of a permit (or a refund of part of its cost) happens-before any acquisition that is
- * admitted because of the freed room. A permit may be released, sampled or adjusted on a thread
+ * They never allocate, with one exception in a limiter built by {@link #newBuilder()}: its table
+ * of permits starts small and grows when the work in flight reaches a new high, so the acquisition
+ * that first takes in-flight work past a high-water mark allocates the new slots (its memory and
+ * its cost follow the work in flight, not {@code maxLimit}); in steady state nothing is allocated.
+ * The release of a permit (or a refund of part of its cost) happens-before any acquisition that
+ * is admitted because of the freed room. A permit may be released, sampled or adjusted on a thread
  * other than the one that acquired it, provided the ticket is handed over with a happens-before
  * edge (any executor or concurrent queue gives one); these calls may even race with each other on
  * one permit: each takes effect once or is refused, and none is lost.
@@ -384,13 +378,6 @@ public interface Limiter {
     private static final Duration WINDOW_CEILING = Duration.ofHours(1);
     private static final Duration RETRY_AFTER_CEILING = Duration.ofDays(1);
 
-    /**
-     * The library's stateful algorithms that a limiter owns, held weakly: a factory that hands one
-     * out again is refused (see build()). Identity: these classes do not override equals.
-     */
-    private static final Map<LimitAlgorithm, Boolean> OWNED =
-        Collections.synchronizedMap(new WeakHashMap<>());
-
     private Supplier<? extends LimitAlgorithm> algorithm = VegasLimit.newBuilder();
     NanoClock clock = NanoClock.system();
     final List<LimitListener> listeners = new ArrayList<>();
@@ -499,12 +486,7 @@ public interface Limiter {
      * @param period a power of two in [1, 1024]
      */
     public Builder maxSamplingPeriod(int period) {
-      Args.inRange("maxSamplingPeriod", period, 1, 1024);
-      if (Integer.bitCount(period) != 1) {
-        throw new IllegalArgumentException(
-            "maxSamplingPeriod must be a power of two in [1, 1024] but was " + period);
-      }
-      this.maxSamplingPeriod = period;
+      this.maxSamplingPeriod = LimiterBuilderChecks.powerOfTwo("maxSamplingPeriod", period, 1024);
       return this;
     }
 
@@ -568,16 +550,7 @@ public interface Limiter {
      *     name of one already added
      */
     public Builder detector(OverloadDetector detector) {
-      Args.notNull("detector", detector);
-      String name = Args.notNull("detector name", detector.name());
-      for (OverloadDetector added : detectors) {
-        if (added == detector || added.name().equals(name)) {
-          throw new IllegalArgumentException("detector must not repeat a detector or a name "
-              + "already "
-              + "added but was " + detector + " named \"" + name + "\"");
-        }
-      }
-      detectors.add(detector);
+      LimiterBuilderChecks.addDetector(detectors, Args.notNull("detector", detector));
       return this;
     }
 
@@ -596,51 +569,16 @@ public interface Limiter {
      *     would share its state, written by both window closers)
      */
     public Limiter build() {
-      long lowestMax = (long) Math.ceil(minRetryAfterNanos * (1.0 + retryAfterJitter));
-      if (maxRetryAfterNanos < lowestMax) {
-        throw new IllegalArgumentException("retryAfter max must be in [" + lowestMax + "ns, "
-            + RETRY_AFTER_CEILING.toNanos() + "ns] (min * (1 + jitter)) but was "
-            + maxRetryAfterNanos + "ns");
-      }
-      LimitAlgorithm chosen = algorithm.get();
-      if (chosen == null) {
-        throw new IllegalStateException("the algorithm factory " + algorithm + " returned null");
-      }
-      int max = reported(chosen, "maxLimit()", chosen.maxLimit(), 1,
+      LimiterBuilderChecks.retryAfterRange(minRetryAfterNanos, maxRetryAfterNanos,
+          retryAfterJitter, RETRY_AFTER_CEILING.toNanos());
+      LimitAlgorithm chosen = LimiterBuilderChecks.algorithm(algorithm);
+      int max = LimiterBuilderChecks.reported(chosen, "maxLimit()", chosen.maxLimit(), 1,
           LimitAlgorithm.MAX_SUPPORTED_LIMIT);
-      int min = reported(chosen, "minLimit()", chosen.minLimit(), 1, max);
-      int initial = reported(chosen, "initialLimit()", chosen.initialLimit(), min, max);
-      claim(chosen);
+      int min = LimiterBuilderChecks.reported(chosen, "minLimit()", chosen.minLimit(), 1, max);
+      int initial = LimiterBuilderChecks.reported(chosen, "initialLimit()", chosen.initialLimit(),
+          min, max);
+      LimiterBuilderChecks.claim(chosen);
       return new WindowedLimiter(this, chosen, min, initial, max);
-    }
-
-    /**
-     * Refuses an algorithm of the library's that a limiter already owns: its state (the RTT
-     * baseline, the pooled windows) is plain fields that one window closer at a time may write.
-     * FixedLimit is immutable, and a custom algorithm may be too: neither is checked.
-     */
-    private static void claim(LimitAlgorithm chosen) {
-      boolean stateful = chosen instanceof VegasLimit || chosen instanceof AimdLimit
-          || chosen instanceof GradientLimit;
-      if (stateful && OWNED.putIfAbsent(chosen, Boolean.TRUE) != null) {
-        throw new IllegalStateException("the algorithm " + chosen + " already belongs to a limiter:"
-            + " give algorithm(...) a factory of new instances, such as the algorithm's builder ("
-            + "algorithm(VegasLimit.newBuilder())), not a supplier of one shared instance");
-      }
-    }
-
-    /**
-     * Returns {@code value}, what {@code algorithm.method} reported, if it lies in {@code [low,
-     * high]}; a custom algorithm is checked here because its own constructor may not be.
-     */
-    private static int reported(
-        LimitAlgorithm algorithm, String method, int value, int low, int high) {
-      if (value < low || value > high) {
-        throw new IllegalArgumentException("limit algorithm " + algorithm.getClass().getName()
-            + ": "
-            + method + " must be in [" + low + ", " + high + "] but was " + value);
-      }
-      return value;
     }
   }
 }

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /*
- * The limiter: a packed admission word, a table of permit slots, and a window aggregator.
+ * The limiter: a packed admission word, a table of permit slots, and a window aggregator. The
+ * rules with files of their own: PermitTable (the slots), LimiterPriorities (shares), LimiterCounts
+ * (metrics), LimiterWindows (window closing and sampling), DetectorFold (overload detectors) and
+ * RetryAfterEstimator; LimiterLayout pads the fields they share, by inheritance.
  *
  * Admission word (`state`): the low 32 bits hold the in-flight units, the high 32 bits a wrapping
  * count of releases. Acquire reads the word and the limit (or its level's share of it, see
@@ -22,29 +25,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * closer derives the window's throughput from the high half without a separate counter on the
  * hot path.
  *
- * Permits (`permits`, see PermitTable): after its admission CAS, acquire claims a slot in a
- * lock-free table of (state word, start time) pairs, starting at a hash of the admission word it
- * just installed (distinct for every admission), and returns the ticket [generation:32 | slot:24].
- * Release CASes the slot from (generation, busy) to (generation + 1, free): exactly one release of
- * a ticket can win, a second one finds another generation and is counted as invalid; a release
- * whose CAS fails because a milestone sample or a cost adjustment changed the word at the same
- * generation reads it again and retries. Every slot starts at its own random generation, so a
- * corrupted ticket (a neighbour's slot, a flipped bit) or a ticket of another limiter is refused
- * too, but for a 2^-32 chance. The table is sized by the work in flight, not by maxLimit: it
- * starts at 256 slots and grows (allocating, never moving a slot) when in-flight units reach a new
- * high above half its capacity, so the admit round trip and the memory do not depend on
- * maxLimit. It is at least twice as large as the units in flight, so a claim finds a free slot
- * within a few probes; its probing is bounded all the same, and in the
- * (unreachable in practice) case that it finds none, the admission is undone as an IGNORED
- * release and refused with LIMIT_REACHED, so the counts stay consistent.
- *
- * Sampling: a permit is timed (the clock is read at acquire and release) when bits of a hash of its
- * admission word are zero under the sampling mask. The admission word differs for every admission,
- * so timed permits are spread evenly over time; keying on slot generations instead made them come
- * in bursts, since the generations of busy slots advance together. The period is a power of two
- * the window closer chooses so that a window holds about TARGET_SAMPLES samples, never above the
- * configured maximum (64 by default) so that windows keep closing when traffic falls. DROPPED
- * releases always read the clock, so a window full of drops closes on time.
+ * Permits (`permits`, see PermitTable for generations, growth and probing): after its admission
+ * CAS, acquire claims a slot in a lock-free table of (state word, start time) pairs, starting at a
+ * hash of the admission word it just installed (distinct for every admission), and returns the
+ * ticket [generation:32 | slot:24]. Release frees the slot by CAS, so exactly one release of a
+ * ticket wins and a second one (or a corrupted or foreign ticket) is counted as invalid; a release
+ * whose CAS fails because a milestone sample or a cost adjustment changed the word reads it again
+ * and retries. The table is sized by the work in flight, not by maxLimit. In the (unreachable in
+ * practice) case that a claim finds no free slot, the admission is undone as an IGNORED release
+ * and refused with LIMIT_REACHED, so the counts stay consistent.
  *
  * Milestone samples: sample(ticket) sets the slot's SAMPLED bit by CAS (so at most once per
  * permit, and a release racing with it frees the word it finds) and, if the permit is timed,
@@ -76,13 +65,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * grows with the work in flight as always, so it stays at most half full. Beyond MAX_UNITS even a
  * monitor-only limiter refuses (LIMIT_REACHED, not counted as monitored).
  *
- * Windows: a timed release that finds the window old enough (minWindow and minSamples samples or
- * drops, or maxWindow) tries to take the closing flag by CAS. The winner drains the aggregates,
- * runs the algorithm once, publishes the limit and the Retry-After estimate, and restarts the
- * window; the others carry on without waiting. Samples recorded while a window closes count in
- * the next one. A window without enough samples is not discarded: it stays open (merging the next
- * period's samples) until it has them or reaches maxWindow.
- *
  * Retry-After: the limiter owns a RetryAfterEstimator (io.sluice.internal, where its rule is
  * described), shared with the guards built on it. The window closer publishes the window's median
  * round-trip time to it; a refusal hands it the release count of the admission word it read (a
@@ -93,29 +75,22 @@ import java.util.concurrent.ThreadLocalRandom;
  * the limiter counts anyway; the window closer extends the release count there once per window.
  *
  * Overload detectors: a DetectorFold (see there) folds them into one volatile int, `overload`,
- * next to the limit: the worst level of the detectors that tell their changes (every shipped one
- * does, from its sampling thread), and a bit that says some detector must be polled. Only a
- * SHEDDABLE acquisition reads it, before its admission CAS: one volatile read and a compare for
- * any number of shipped detectors, whose sampling side writes the word on each change of level;
- * a detector that does not tell its changes is read there one by one. If the fold reads SEVERE
- * the work is refused with PROCESS_OVERLOADED (in monitor-only mode, counted and then admitted as
- * usual). The other levels never read it, so their admit path is unchanged. The window closer
- * reads it once per window and flags the window overloaded (WindowStats.overloaded()) if it reads
- * ELEVATED or above; the adaptive algorithms' base classes back off on that flag as on drops.
- * Detectors sample on their own threads, so a stall that lets no request complete (and so closes
- * no window) still sheds SHEDDABLE work at once.
+ * next to the limit. Only a SHEDDABLE acquisition reads it, before its admission CAS; if it reads
+ * SEVERE the work is refused with PROCESS_OVERLOADED (in monitor-only mode, counted and then
+ * admitted as usual). The other levels never read it, so their admit path is unchanged. The window
+ * closer flags the window overloaded (WindowStats.overloaded()) if it reads ELEVATED or above; the
+ * adaptive algorithms' base classes back off on that flag as on drops. Detectors sample on their
+ * own threads, so a stall that lets no request complete (and so closes no window) still sheds
+ * SHEDDABLE work at once.
  *
  * Hot fields are padded 128 bytes apart by inheritance (LimiterLayout): the admission word changes
  * on every acquire and release, the read-mostly fields (limit, cappedFrom, the detectors' word,
  * window start) only per window or under contention.
  */
-final class WindowedLimiter extends LimiterCounts
+final class WindowedLimiter extends LimiterWindows
     implements Limiter, RetryAfterEstimator.Source {
-  static final int TARGET_SAMPLES = 1024;
-
   private static final VarHandle STATE;
   private static final VarHandle MAX_IN_FLIGHT;
-  private static final VarHandle CLOSING;
 
   private static final long COMPLETION_UNIT = 1L << 32;
   private static final long BUSY = PermitTable.BUSY;
@@ -143,48 +118,23 @@ final class WindowedLimiter extends LimiterCounts
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(LimiterLayout.State.class, "state", long.class);
       MAX_IN_FLIGHT = lookup.findVarHandle(LimiterLayout.Fields.class, "maxInFlight", int.class);
-      CLOSING = lookup.findVarHandle(LimiterLayout.Fields.class, "closing", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  private final NanoClock clock;
-  private final LimitAlgorithm algorithm;
-  private final LimitListener[] listeners;
   private final RejectionListener rejectionListener;
-  private final int minLimit;
-  private final int maxLimit;
-  private final long minWindowNanos;
-  private final long maxWindowNanos;
-  private final int minWindowSamples;
-  private final int maxSamplingPeriod;
   private final RetryAfterEstimator retryAfter;
   private final OverloadDetector[] detectors;
   /** Folds the detectors into {@code overload}; held here, since the detectors hold it weakly. */
   private final DetectorFold detectorFold;
 
   private final PermitTable permits;
-  private final RttHistogram histogram = new RttHistogram();
-
-  // Owned by the thread holding the closing flag.
-  private final WindowSnapshot window = new WindowSnapshot();
-  private int lastCompletionCount;
-  private long lastRejections;
 
   WindowedLimiter(Limiter.Builder builder, LimitAlgorithm algorithm, int minLimit,
       int initialLimit, int maxLimit) {
-    super(builder.shares);
-    this.clock = builder.clock;
-    this.algorithm = algorithm;
-    this.listeners = builder.listeners.toArray(new LimitListener[0]);
+    super(builder, algorithm, minLimit, maxLimit);
     this.rejectionListener = builder.rejectionListener;
-    this.minLimit = minLimit;
-    this.maxLimit = maxLimit;
-    this.minWindowNanos = builder.minWindowNanos;
-    this.maxWindowNanos = builder.maxWindowNanos;
-    this.minWindowSamples = builder.minWindowSamples;
-    this.maxSamplingPeriod = builder.maxSamplingPeriod;
     this.retryAfter = new RetryAfterEstimator(this, clock, builder.minRetryAfterNanos,
         builder.maxRetryAfterNanos, builder.retryAfterJitter);
     List<OverloadDetector> detectorList = List.copyOf(builder.detectors);
@@ -266,8 +216,8 @@ final class WindowedLimiter extends LimiterCounts
     return word != 0 && detectorFold.severe(word);
   }
 
-  /** Whether a detector reads ELEVATED or SEVERE. */
-  private boolean overloaded() {
+  @Override
+  boolean overloaded() {
     int word = overload;
     return word != 0 && detectorFold.overloaded(word);
   }
@@ -542,89 +492,6 @@ final class WindowedLimiter extends LimiterCounts
     this.monitorOnly = monitorOnly;
   }
 
-  /**
-   * A release or milestone that reads the clock: records the sample, if any, and closes the window
-   * when due.
-   */
-  private void onClockedEvent(long startNanos, boolean sample) {
-    long now = clock.nanoTime();
-    if (sample) {
-      histogram.record(now - startNanos);
-    }
-    long start = windowStart;
-    long elapsed = now - start;
-    if (elapsed >= minWindowNanos
-        && (elapsed >= maxWindowNanos
-            || histogram.liveCount() + (drops.sum() - lastDropsSeen) >= minWindowSamples)) {
-      tryCloseWindow(start, now);
-    }
-  }
-
-  private void tryCloseWindow(long start, long now) {
-    if (!CLOSING.compareAndSet(this, 0, 1)) {
-      return;
-    }
-    try {
-      if (windowStart == start) {
-        closeWindow(start, now);
-      }
-    } finally {
-      CLOSING.setRelease(this, 0);
-    }
-  }
-
-  private void closeWindow(long start, long now) {
-    WindowSnapshot w = window;
-    w.startNanos = start;
-    w.endNanos = now;
-    long word = state;
-    int completionCount = (int) (word >>> 32);
-    w.completions = Integer.toUnsignedLong(completionCount - lastCompletionCount);
-    lastCompletionCount = completionCount;
-    addReleases(w.completions);
-    w.inFlight = (int) word;
-    long dropTotal = drops.sum();
-    w.drops = dropTotal - lastDropsSeen;
-    lastDropsSeen = dropTotal;
-    long rejectionTotal = rejections();
-    w.rejections = rejectionTotal - lastRejections;
-    lastRejections = rejectionTotal;
-    w.rttSum = histogram.drainInto(w.rttCounts);
-    rttTotals.add(w.rttCounts, w.rttSum);
-    long samples = 0;
-    for (long c : w.rttCounts) {
-      samples += c;
-    }
-    w.samples = samples;
-    w.maxInFlight = (int) MAX_IN_FLIGHT.getAndSet(this, w.inFlight);
-    w.limit = limit;
-    w.overloaded = overloaded();
-
-    // Restart the window before running user code, so a failure there is not retried per release.
-    samplingMask = samplingMaskFor(w.completions);
-    if (w.samples > 0) {
-      retryAfter.publishService(w.rttNanos(0.5));
-    }
-    long closed = windowsClosed + 1;
-    windowsClosed = closed;
-    relaxShares(closed);
-    windowStart = now;
-
-    int newLimit = Math.max(minLimit, Math.min(maxLimit, algorithm.update(w)));
-    limit = newLimit;
-    for (LimitListener listener : listeners) {
-      listener.onWindowClosed(w, newLimit);
-    }
-  }
-
-  private int samplingMaskFor(long completionsPerWindow) {
-    long period = completionsPerWindow / TARGET_SAMPLES;
-    if (period <= 1) {
-      return 0;
-    }
-    return (int) Math.min(maxSamplingPeriod, Long.highestOneBit(period)) - 1;
-  }
-
   @Override
   public int limit() {
     return limit;
@@ -651,18 +518,9 @@ final class WindowedLimiter extends LimiterCounts
     return retryAfter;
   }
 
-  long windowsClosed() {
-    return windowsClosed;
-  }
-
-  /** Returns the algorithm's smallest limit. */
-  int minLimit() {
-    return minLimit;
-  }
-
-  /** Returns the algorithm's largest limit. */
-  int maxLimit() {
-    return maxLimit;
+  @Override
+  void publishService(long medianRttNanos) {
+    retryAfter.publishService(medianRttNanos);
   }
 
   /**

@@ -15,9 +15,9 @@ import io.sluice.Priority;
  * whose caller most likely still waits. A task of a lower level is refused at submission while a
  * higher level's regular queue stands: the capacity it would wait for is already spoken for.
  *
- * The dispatch loops that apply these rules (QueueingAdmissionExecutor.pass) own the order of
- * events; this class holds only the queues and the rules, and reads nothing but the queues' state
- * (counts, when each was last empty) and the reading of the clock it is given.
+ * The dispatch loop that applies these rules (DispatchLoop.pass) owns the order of events; this
+ * class holds only the queues and the rules, and reads nothing but the queues' state (counts,
+ * when each was last empty) and the reading of the clock it is given.
  */
 final class QueueDiscipline {
   private static final int LEVELS = Priority.LEVELS;

@@ -1,18 +1,13 @@
 package io.sluice.examples.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.sluice.AdmissionRejectedException;
 import io.sluice.Limiter;
-import io.sluice.Outcome;
-import io.sluice.Ticket;
 import io.sluice.examples.http.ConnectionPool.Connection;
 import io.sluice.examples.observability.HealthHandler;
 import io.sluice.examples.observability.Observability;
 import io.sluice.examples.observability.PrometheusMetricsHandler;
 import io.sluice.executor.AdmissionExecutor;
-import io.sluice.executor.TaskOptions;
 import io.sluice.http.HttpRefusals;
-import io.sluice.http.MalformedHeaderException;
 import io.sluice.http.PriorityHeader;
 import io.sluice.http.Tenant;
 import io.sluice.http.TenantHeader;
@@ -22,7 +17,6 @@ import io.sluice.limit.VegasLimit;
 import io.sluice.metrics.OverloadMonitor;
 import io.sluice.metrics.OverloadStatus;
 import io.sluice.micrometer.SluiceMeterBinder;
-import io.sluice.pool.Lease;
 import io.sluice.pool.PoolGuard;
 import io.sluice.rate.KeyedRateLimiter;
 import java.io.IOException;
@@ -143,29 +137,20 @@ public final class ProtectedServer implements DemoServer {
   private final ThreadPoolExecutor workers;
   private final AdmissionExecutor executor;
   private final PoolGuard<Connection> poolGuard;
-  private final KeyedRateLimiter<Tenant> quotas;
-  private final HttpRefusals refusals;
-  private final PriorityHeader priorities;
-  private final TenantHeader tenants = TenantHeader.newBuilder().build();
-  private final long requestTimeoutNanos;
-  private final long expectedQueryNanos;
   /** Held here because meters reference the monitor weakly; null without observability. */
   private final OverloadMonitor monitor;
 
   private ProtectedServer(Builder b) throws IOException {
     this.pool = b.pool;
-    this.requestTimeoutNanos = b.requestTimeoutNanos;
-    this.expectedQueryNanos = pool.meanServiceTime().toNanos();
-    this.quotas = b.quotaPerSecond == 0 ? null : KeyedRateLimiter.newBuilder()
-        .rate(b.quotaPerSecond, Duration.ofSeconds(1))
-        .burst(b.quotaBurst)
-        .build();
+    KeyedRateLimiter<Tenant> quotas = b.quotaPerSecond == 0 ? null
+        : KeyedRateLimiter.newBuilder()
+            .rate(b.quotaPerSecond, Duration.ofSeconds(1))
+            .burst(b.quotaBurst)
+            .build();
     HttpRefusals.Builder refusals = HttpRefusals.newBuilder();
     if (quotas != null) {
       refusals.quotaPolicy("tenant", b.quotaPerSecond, Duration.ofSeconds(1));
     }
-    this.refusals = refusals.build();
-    this.priorities = PriorityHeader.newBuilder().trustedSources(b.trustedSources).build();
     // A query refused by the pool guard is answered 503 and then rethrown, so that the executor's
     // FailureClassifier reads the refusal; the executor hands what an execute() task throws to the
     // thread's handler, which must not print a refusal that was already answered.
@@ -181,15 +166,18 @@ public final class ProtectedServer implements DemoServer {
     // answered on whichever thread sheds it.
     this.executor = AdmissionExecutor.newBuilder(workers)
         .limiter(limiter)
-        .shedListener((task, rejection) -> refuse((Query) task, rejection))
+        .shedListener(QueryRoute::shed)
         .build();
     this.poolGuard = PoolGuard.newBuilder(pool)
         .limiter(Limiter.newBuilder().algorithm(FixedLimit.of(b.maxLimit)).build())
-        .maxWait(Duration.ofNanos(requestTimeoutNanos))
+        .maxWait(Duration.ofNanos(b.requestTimeoutNanos))
         .build();
+    QueryRoute queries = new QueryRoute(executor, poolGuard, quotas, refusals.build(),
+        PriorityHeader.newBuilder().trustedSources(b.trustedSources).build(),
+        b.requestTimeoutNanos, pool.meanServiceTime().toNanos());
 
     Map<String, Routes.Mount> mounts = new LinkedHashMap<>();
-    mounts.put(QUERY_PATH, new Routes.Mount(Routes.READ_ONLY, this::handle));
+    mounts.put(QUERY_PATH, new Routes.Mount(Routes.READ_ONLY, queries::handle));
     b.contexts.forEach((path, handler) -> mounts.put(path, new Routes.Mount(null, handler)));
     if (b.registry != null) {
       this.monitor = OverloadMonitor.newBuilder(executor).build();
@@ -291,41 +279,6 @@ public final class ProtectedServer implements DemoServer {
     return "ProtectedServer[" + queryUri() + ", limit " + limit() + ", " + pool + "]";
   }
 
-  /** Runs on a front thread: decides at once, answers refusals, hands admitted work over. */
-  private boolean handle(Request request, Response response, Callback callback) {
-    if (quotas != null) {
-      Tenant tenant;
-      try {
-        tenant = tenants.resolve(request.getHeaders().getValuesList(tenants.name()));
-      } catch (MalformedHeaderException e) {
-        JettyWriter.send(refusals.badRequest(e), response, callback);
-        return true;
-      }
-      long ticket = quotas.tryAcquire(tenant);
-      if (Ticket.isRejection(ticket)) {
-        JettyWriter.send(refusals.refuse(ticket, limit(), tenant), response, callback);
-        return true;
-      }
-    }
-    long deadline = System.nanoTime() + requestTimeoutNanos;
-    String priority = request.getHeaders().get(priorities.name());
-    TaskOptions options = TaskOptions.of(priority == null ? priorities.defaultPriority()
-        : priorities.resolve(request.getHeaders().getValuesList(priorities.name()),
-            priorities.trustedSources().contains(Request.getRemoteAddr(request))))
-        .withDeadline(deadline);
-    Query query = new Query(request, response, callback, deadline);
-    try {
-      executor.execute(query, options);
-    } catch (AdmissionRejectedException e) {
-      refuse(query, e);
-    }
-    return true;
-  }
-
-  private void refuse(Query query, AdmissionRejectedException rejection) {
-    JettyWriter.send(refusals.refuse(rejection, limit()), query.response, query.callback);
-  }
-
   private static boolean answer(Response response, Callback callback, int status,
       String contentType, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -334,56 +287,6 @@ public final class ProtectedServer implements DemoServer {
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
     response.write(true, ByteBuffer.wrap(bytes), callback);
     return true;
-  }
-
-  /** The admitted part of a request: a checkout, a query and the 200, or a 503 from the pool. */
-  private final class Query implements Runnable {
-    final Request request;
-    final Response response;
-    final Callback callback;
-    private final long deadline;
-
-    Query(Request request, Response response, Callback callback, long deadline) {
-      this.request = request;
-      this.response = response;
-      this.callback = callback;
-      this.deadline = deadline;
-    }
-
-    @Override
-    public void run() {
-      Lease<Connection> lease;
-      try {
-        lease = poolGuard.acquireBy(deadline - expectedQueryNanos);
-      } catch (AdmissionRejectedException e) {
-        refuse(this, e);
-        // Not a success sample: the executor's FailureClassifier reads the refusal. Its default
-        // rule ignores DEADLINE (the request's own time ran out waiting for a connection), so the
-        // executor's limit does not shrink for it.
-        throw e;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        callback.failed(e); // the server is stopping: Jetty aborts the exchange
-        return;
-      }
-      try {
-        lease.resource().query();
-      } catch (InterruptedException e) {
-        lease.release(Outcome.IGNORED);
-        Thread.currentThread().interrupt();
-        callback.failed(e);
-        return;
-      }
-      lease.close();
-      // If the client has gone, Jetty fails the write; the query itself succeeded, which is what
-      // the limiter has just learnt.
-      LoopbackHttp.answerOk(response, callback);
-    }
-
-    @Override
-    public String toString() {
-      return "Query[" + request.getHttpURI().getPathQuery() + "]";
-    }
   }
 
   /**
