@@ -1,48 +1,28 @@
 package io.sluice.examples.llm;
 
 import io.sluice.Limiter;
-import io.sluice.NanoClock;
 import io.sluice.Outcome;
 import io.sluice.Priority;
 import io.sluice.Ticket;
 import io.sluice.examples.http.Checks;
 import io.sluice.fair.FairShare;
-import io.sluice.http.HttpField;
-import io.sluice.http.HttpRefusal;
 import io.sluice.http.HttpRefusals;
 import io.sluice.http.PriorityHeader;
 import io.sluice.http.TrustedSources;
-import io.sluice.limit.AimdLimit;
 import io.sluice.limit.FixedLimit;
-import io.sluice.rate.TokenQuota;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Invocable;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * An OpenAI-compatible LLM gateway in front of a {@link SimulatedModel}, on embedded Jetty bound
@@ -109,12 +89,10 @@ public final class LlmGateway implements AutoCloseable {
   private final int tokensPerUnit;
   private final int defaultMaxTokens;
   private final int maxBodyBytes;
-  private final Limiter limiter;
-  private final FairShare<ApiKeys.Key> fair;
-  private final PriorityHeader priorities;
+  private final GatewayAdmission admissions;
+  private final GatewayReplies replies;
   private final HttpRefusals overloadRefusals = HttpRefusals.standard();
-  private final Server server;
-  private final ServerConnector connector;
+  private final GatewayServer server;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicInteger active = new AtomicInteger();
   private final LongAdder admitted = new LongAdder();
@@ -124,9 +102,6 @@ public final class LlmGateway implements AutoCloseable {
   private final LongAdder refusedFairShare = new LongAdder();
   private final LongAdder refusedQuota = new LongAdder();
   private final LongAdder refusedSpend = new LongAdder();
-  private final LongAdder badRequests = new LongAdder();
-  private final LongAdder costCorrections = new LongAdder();
-  private final Histogram refusalNanos = new Histogram();
   private final GatewayPhases phases = new GatewayPhases();
 
   private LlmGateway(Builder b) throws IOException {
@@ -137,70 +112,11 @@ public final class LlmGateway implements AutoCloseable {
     this.tokensPerUnit = b.tokensPerUnit;
     this.defaultMaxTokens = b.defaultMaxTokens;
     this.maxBodyBytes = b.maxBodyBytes;
-    this.priorities = PriorityHeader.newBuilder().trustedSources(b.trustedSources).build();
-    switch (protection) {
-      case REQUEST_LIMIT:
-        this.limiter = b.limiter != null ? b.limiter
-            : Limiter.newBuilder().algorithm(FixedLimit.of(b.requestLimit)).build();
-        this.fair = null;
-        break;
-      case SLUICE:
-        this.limiter = b.limiter != null ? b.limiter : defaultLimiter(model.config(), b);
-        this.fair = FairShare.newBuilder(limiter).reserve(b.reserve).build();
-        break;
-      default:
-        this.limiter = null;
-        this.fair = null;
-    }
-    QueuedThreadPool threads = new QueuedThreadPool(b.frontThreads + 2, b.frontThreads + 2,
-        60_000, 0, null, null);
-    threads.setName("llm-gateway");
-    threads.setDaemon(true);
-    // Daemon scheduler too: a demo's JVM exits when main ends, even with a gateway left open.
-    this.server = new Server(threads, new ScheduledExecutorScheduler("llm-gateway-timer", true),
-        null);
-    server.setStopTimeout(0);
-    HttpConfiguration config = new HttpConfiguration();
-    config.setSendServerVersion(false);
-    this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
-    connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
-    connector.setPort(b.port);
-    connector.setAcceptQueueSize(4096);
-    connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
-    server.addConnector(connector);
-    server.setHandler(new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        return LlmGateway.this.handle(request, response, callback);
-      }
-    });
-    try {
-      server.start();
-    } catch (IOException | RuntimeException e) {
-      close();
-      throw e;
-    } catch (Exception e) {
-      close();
-      throw new IllegalStateException("the gateway did not start", e);
-    }
-  }
-
-  /**
-   * Returns the default limiter of {@link Protection#SLUICE}: AIMD against an explicit
-   * time-to-first-token objective ({@link Builder#ttftObjective}, held at its 95th percentile),
-   * from a limit of one context window's worth of units up to 64 times the KV cache.
-   */
-  private static Limiter defaultLimiter(ModelConfig model, Builder b) {
-    int oneRequest = units(model.contextTokens(), b.tokensPerUnit);
-    int ceiling = Math.max(oneRequest, units(64L * model.kvCacheTokens(), b.tokensPerUnit));
-    return Limiter.newBuilder()
-        .algorithm(AimdLimit.newBuilder()
-            .minLimit(oneRequest)
-            .initialLimit(Math.min(ceiling, 2 * oneRequest))
-            .maxLimit(Math.min(ceiling, 1 << 20))
-            .timeout(b.ttftObjective)
-            .latencyQuantile(0.95))
-        .build();
+    this.admissions = new GatewayAdmission(protection, model.config(), b.limiter, b.requestLimit,
+        b.ttftObjective, b.tokensPerUnit, b.reserve,
+        PriorityHeader.newBuilder().trustedSources(b.trustedSources).build());
+    this.replies = new GatewayReplies(maxBodyBytes, phases);
+    this.server = new GatewayServer(b.frontThreads, b.port, this::handle);
   }
 
   /** Returns a builder of a gateway in front of {@code model}, for {@code keys}. */
@@ -210,7 +126,7 @@ public final class LlmGateway implements AutoCloseable {
 
   /** Returns the URI of {@code /v1/chat/completions}. */
   public URI uri() {
-    return URI.create("http://" + connector.getHost() + ":" + connector.getLocalPort() + PATH);
+    return server.uri(PATH);
   }
 
   /** Returns the gateway's protection. */
@@ -220,12 +136,12 @@ public final class LlmGateway implements AutoCloseable {
 
   /** Returns the admission limiter, or null without one ({@link Protection#NONE}). */
   public Limiter limiter() {
-    return limiter;
+    return admissions.limiter();
   }
 
   /** Returns the fair-share gate, or null unless {@link Protection#SLUICE}. */
   public FairShare<ApiKeys.Key> fairShare() {
-    return fair;
+    return admissions.fairShare();
   }
 
   /** Returns the model behind the gateway. */
@@ -285,12 +201,12 @@ public final class LlmGateway implements AutoCloseable {
 
   /** Returns the requests answered 400, 401, 404, 405, 413 or 415. */
   public long badRequests() {
-    return badRequests.sum();
+    return replies.badRequests();
   }
 
   /** Returns how many admitted costs were corrected to the model's true prompt count. */
   public long costCorrections() {
-    return costCorrections.sum();
+    return admissions.costCorrections();
   }
 
   /**
@@ -298,12 +214,12 @@ public final class LlmGateway implements AutoCloseable {
    * quota (from the handler's start to the refusal handed to Jetty), in nanoseconds (within 9%).
    */
   public long refusalNanos(double q) {
-    return refusalNanos.quantileNanos(q);
+    return replies.refusalNanos(q);
   }
 
   /** Returns how many refusals {@link #refusalNanos} measured. */
   public long refusalsTimed() {
-    return refusalNanos.count();
+    return replies.refusalsTimed();
   }
 
   /** Returns where the time goes, since the last {@link GatewayPhases#reset()}. */
@@ -314,18 +230,14 @@ public final class LlmGateway implements AutoCloseable {
   /** Stops the server at once; streams in progress are cut (and settled). */
   @Override
   public void close() {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("the gateway did not stop cleanly", e);
-    }
+    server.close();
   }
 
   @Override
   public String toString() {
     return "LlmGateway[" + protection + ", " + uri() + ", active " + active.get()
-        + (limiter == null ? "" : ", limit " + limiter.limit() + ", in flight "
-        + limiter.inFlight()) + "]";
+        + (limiter() == null ? "" : ", limit " + limiter().limit() + ", in flight "
+        + limiter().inFlight()) + "]";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -343,48 +255,44 @@ public final class LlmGateway implements AutoCloseable {
       }
     }
     if (!PATH.equals(request.getHttpURI().getPath())) {
-      return error(response, callback, new ApiError(404, ApiError.INVALID_REQUEST, null,
+      return replies.error(response, callback, new ApiError(404, ApiError.INVALID_REQUEST, null,
           "unknown_url", "Unknown request URL: " + request.getMethod() + " "
-          + truncate(request.getHttpURI().getPath()) + "."));
+          + RequestText.truncate(request.getHttpURI().getPath()) + "."));
     }
     if (!"POST".equals(request.getMethod())) {
       response.getHeaders().put(HttpHeader.ALLOW, "POST");
-      return error(response, callback, new ApiError(405, ApiError.INVALID_REQUEST, null,
+      return replies.error(response, callback, new ApiError(405, ApiError.INVALID_REQUEST, null,
           "method_not_allowed", "Only POST is allowed on " + PATH + "."));
     }
-    ApiKeys.Key key = keys.lookup(bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION)));
+    ApiKeys.Key key = keys.lookup(RequestText.bearer(
+        request.getHeaders().get(HttpHeader.AUTHORIZATION)));
     if (key == null) {
       boolean missing = request.getHeaders().get(HttpHeader.AUTHORIZATION) == null;
-      return error(response, callback, new ApiError(401, ApiError.INVALID_REQUEST, null,
+      return replies.error(response, callback, new ApiError(401, ApiError.INVALID_REQUEST, null,
           missing ? null : "invalid_api_key", missing
           ? "You didn't provide an API key: send Authorization: Bearer <key>."
           : "Incorrect API key provided."));
     }
     String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    if (contentType != null && !mediaType(contentType).equals("application/json")) {
-      return error(response, callback, new ApiError(415, ApiError.INVALID_REQUEST, null,
+    if (contentType != null && !RequestText.mediaType(contentType).equals("application/json")) {
+      return replies.error(response, callback, new ApiError(415, ApiError.INVALID_REQUEST, null,
           "unsupported_media_type", "The body must be application/json."));
     }
     long length = request.getLength();
     if (length > maxBodyBytes) {
-      return error(response, callback, tooLarge());
+      return replies.error(response, callback, replies.tooLarge());
     }
     // Parsing and admission run on a pool thread (BLOCKING: never on the selector).
     Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(
         Invocable.InvocationType.BLOCKING, (byte[] bytes, Throwable failure) -> {
           if (failure != null) {
             // Over the limit, or the client went away while sending.
-            error(response, callback, tooLarge());
+            replies.error(response, callback, replies.tooLarge());
             return;
           }
           onBody(request, response, callback, key, bytes, received);
         }));
     return true;
-  }
-
-  private ApiError tooLarge() {
-    return new ApiError(413, ApiError.INVALID_REQUEST, null, "request_too_large",
-        "The body must be at most " + maxBodyBytes + " bytes.");
   }
 
   private void onBody(Request request, Response response, Callback callback, ApiKeys.Key key,
@@ -393,19 +301,19 @@ public final class LlmGateway implements AutoCloseable {
     phases.toBody.record(bodyRead - received);
     ChatRequest chat;
     try {
-      chat = ChatRequest.parse(utf8(bytes), defaultMaxTokens, maxTokensLimit());
+      chat = ChatRequest.parse(RequestText.utf8(bytes), defaultMaxTokens, maxTokensLimit());
       if (!modelName.equals(chat.model())) {
         throw new ApiError(404, ApiError.INVALID_REQUEST, "model", "model_not_found",
-            "The model '" + truncate(chat.model()) + "' does not exist.");
+            "The model '" + RequestText.truncate(chat.model()) + "' does not exist.");
       }
     } catch (ApiError e) {
-      error(response, callback, e);
+      replies.error(response, callback, e);
       return;
     }
     int promptEstimate = Message.estimatedPromptTokens(chat.messages());
     long estimate = (long) promptEstimate + chat.maxTokens();
     if (estimate > model.config().contextTokens()) {
-      error(response, callback, ApiError.invalid("messages", "context_length_exceeded",
+      replies.error(response, callback, ApiError.invalid("messages", "context_length_exceeded",
           "This model's context is " + model.config().contextTokens() + " tokens; the messages ("
           + promptEstimate + " tokens, estimated) and max_tokens (" + chat.maxTokens()
           + ") exceed it."));
@@ -413,14 +321,14 @@ public final class LlmGateway implements AutoCloseable {
     }
     if (key.spendExhausted()) {
       refusedSpend.increment();
-      error(response, callback, new ApiError(429, ApiError.INSUFFICIENT_QUOTA, null,
+      replies.error(response, callback, new ApiError(429, ApiError.INSUFFICIENT_QUOTA, null,
           ApiError.INSUFFICIENT_QUOTA, "You exceeded your current quota: the key's spending "
           + "limit of " + key.spendLimit() + " tokens is reached."));
       return;
     }
     ApiKeys.TierQuotas quotas = key.quotas();
     if (estimate > quotas.tier.tokensPerMinute()) {
-      error(response, callback, ApiError.invalid("max_tokens", "request_too_large",
+      replies.error(response, callback, ApiError.invalid("max_tokens", "request_too_large",
           "The request's " + estimate + " tokens (estimated) exceed the key's "
           + quotas.tier.tokensPerMinute() + " tokens per minute: it could never be served."));
       return;
@@ -436,10 +344,10 @@ public final class LlmGateway implements AutoCloseable {
       refuseQuota(response, callback, key, quotas.tokenRefusals, tokenReservation, received);
       return;
     }
-    Priority priority = priority(request, key);
+    Priority priority = admissions.priority(request, key);
     Admission admission = new Admission(key, priority, requestReservation, tokenReservation,
         chat.maxTokens(), (int) estimate, received);
-    long ticket = admit(admission);
+    long ticket = admissions.admit(admission);
     phases.decision.record(System.nanoTime() - bodyRead);
     if (Ticket.isRejection(ticket)) {
       quotas.requests.reconcile(requestReservation, 0);
@@ -447,8 +355,8 @@ public final class LlmGateway implements AutoCloseable {
       if (ticket != Long.MIN_VALUE) {
         boolean fairShare = Ticket.reason(ticket) == io.sluice.RejectReason.FAIR_SHARE;
         (fairShare ? refusedFairShare : refusedOverload).increment();
-        refuse(response, callback, overloadRefusals.refuse(ticket, limiter.limit()),
-            Ticket.retryAfterNanos(ticket), null, received);
+        replies.refuse(response, callback, overloadRefusals.refuse(ticket,
+            admissions.limiter().limit()), Ticket.retryAfterNanos(ticket), null, received);
       }
       return;
     }
@@ -464,73 +372,32 @@ public final class LlmGateway implements AutoCloseable {
       // The model's true count is over the context although the estimate was not. Settled
       // through the completion, whose failure listener may be settling it at the same time.
       completion.abandon();
-      error(response, callback, ApiError.invalid("messages", "context_length_exceeded",
+      replies.error(response, callback, ApiError.invalid("messages", "context_length_exceeded",
           e.getMessage() + "."));
       return;
     }
     completion.start(sequence);
   }
 
-  /** Returns the admission ticket (0 without protection), or a rejection. */
-  private long admit(Admission admission) {
-    switch (protection) {
-      case REQUEST_LIMIT: {
-        long permit = limiter.tryAcquire();
-        admission.permit = permit;
-        return permit;
-      }
-      case SLUICE: {
-        int units = units(admission.estimatedTokens, tokensPerUnit);
-        long ticket = fair.tryAcquire(admission.key, units, admission.priority);
-        admission.permit = ticket;
-        admission.units = units;
-        return ticket;
-      }
-      default:
-        return 0;
-    }
-  }
-
-  /** The first token: the milestone the limiter's latency sample is taken at. */
+  /** The first token: the limiter's latency sample, and the phases' record. */
   void firstToken(Admission admission, Sequence sequence) {
     phases.firstToken(admission.receivedNanos, sequence, System.nanoTime());
-    if (protection == Protection.SLUICE) {
-      fair.sample(admission.permit);
-    }
+    admissions.firstToken(admission);
   }
 
-  /**
-   * Corrects the admitted cost to the model's prompt count plus max_tokens; returns false if an
-   * extra charge must wait (the limit is full now), true once nothing is left to correct.
-   */
+  /** Corrects the admitted cost; see {@link GatewayAdmission#correctCost}. */
   boolean correctCost(Admission admission, int promptTokens) {
-    if (protection != Protection.SLUICE) {
-      return true;
-    }
-    int units = units((long) promptTokens + admission.maxTokens, tokensPerUnit);
-    if (units == admission.units) {
-      return true;
-    }
-    if (!fair.adjust(admission.permit, units)) {
-      return false;
-    }
-    admission.units = units;
-    costCorrections.increment();
-    return true;
+    return admissions.correctCost(admission, promptTokens);
+  }
+
+  /** Puts the key's x-ratelimit-* fields (OpenAI's names) on a response. */
+  void rateLimitFields(Response response, Admission admission) {
+    GatewayReplies.rateLimitFields(response.getHeaders(), admission.key);
   }
 
   /** Settles an admitted request: permit, quotas, spend, counters. Called once per request. */
   void settle(Admission admission, Outcome outcome, long actualTokens, boolean finished) {
-    switch (protection) {
-      case REQUEST_LIMIT:
-        limiter.release(admission.permit, outcome);
-        break;
-      case SLUICE:
-        fair.release(admission.permit, outcome);
-        break;
-      default:
-        break;
-    }
+    admissions.release(admission, outcome);
     ApiKeys.TierQuotas quotas = admission.key.quotas();
     quotas.requests.reconcile(admission.requestReservation, 1);
     quotas.tokens.reconcile(admission.tokenReservation, (int) Math.min(Integer.MAX_VALUE,
@@ -540,86 +407,11 @@ public final class LlmGateway implements AutoCloseable {
     active.decrementAndGet();
   }
 
-  /** Puts the key's x-ratelimit-* fields (OpenAI's names) on a response. */
-  void rateLimitFields(Response response, Admission admission) {
-    rateLimitFields(response.getHeaders(), admission.key);
-  }
-
-  private void rateLimitFields(HttpFields.Mutable fields, ApiKeys.Key key) {
-    ApiKeys.TierQuotas quotas = key.quotas();
-    ApiKeys.Tier tier = quotas.tier;
-    field(fields, "requests", tier.requestsPerMinute(), quotas.requests, key);
-    field(fields, "tokens", tier.tokensPerMinute(), quotas.tokens, key);
-  }
-
-  private static void field(HttpFields.Mutable fields, String what, int perMinute,
-      TokenQuota<ApiKeys.Key> quota, ApiKeys.Key key) {
-    long available = quota.availableCost(key);
-    long missing = perMinute - available + quota.debt(key);
-    long resetNanos = (long) Math.ceil(missing * 60e9 / perMinute);
-    fields.put("x-ratelimit-limit-" + what, perMinute);
-    fields.put("x-ratelimit-remaining-" + what, available);
-    fields.put("x-ratelimit-reset-" + what, duration(resetNanos));
-  }
-
-  /** Returns a duration as providers write reset fields: {@code "20ms"}, {@code "1.5s"}. */
-  static String duration(long nanos) {
-    if (nanos < 1_000_000_000L) {
-      return (nanos + 999_999) / 1_000_000 + "ms";
-    }
-    return String.format(Locale.ROOT, "%.3fs", nanos / 1e9);
-  }
-
-  private Priority priority(Request request, ApiKeys.Key key) {
-    String field = request.getHeaders().get(priorities.name());
-    if (field == null) {
-      return key.priority();
-    }
-    boolean trusted = priorities.trustedSources().contains(Request.getRemoteAddr(request));
-    Priority asked = priorities.resolve(request.getHeaders().getValuesList(priorities.name()),
-        trusted);
-    // An untrusted client may lower its key's priority, never raise it.
-    return trusted || asked.compareTo(key.priority()) > 0 ? asked : key.priority();
-  }
-
   private void refuseQuota(Response response, Callback callback, ApiKeys.Key key,
       HttpRefusals refusals, long rejection, long received) {
     refusedQuota.increment();
-    refuse(response, callback, refusals.refuse(rejection, HttpRefusals.UNKNOWN_LIMIT,
+    replies.refuse(response, callback, refusals.refuse(rejection, HttpRefusals.UNKNOWN_LIMIT,
         key.tenant()), Ticket.retryAfterNanos(rejection), key, received);
-  }
-
-  private void refuse(Response response, Callback callback, HttpRefusal refusal,
-      long retryAfterNanos, ApiKeys.Key key, long received) {
-    response.setStatus(refusal.status());
-    HttpFields.Mutable headers = response.getHeaders();
-    for (HttpField field : refusal.fields()) {
-      headers.put(field.name(), field.value());
-    }
-    // Retry-After rounds up to whole seconds; retry-after-ms (read by OpenAI's client libraries)
-    // gives the hint to the millisecond, rounded up.
-    headers.put("retry-after-ms", Long.toString(Math.max(1, (retryAfterNanos + 999_999)
-        / 1_000_000)));
-    if (key != null) {
-      rateLimitFields(headers, key);
-    }
-    headers.put(HttpHeader.CONTENT_LENGTH, refusal.bodyLength());
-    response.write(true, ByteBuffer.wrap(refusal.body()), callback);
-    long took = System.nanoTime() - received;
-    refusalNanos.record(took);
-    phases.refusal.record(took);
-  }
-
-  private boolean error(Response response, Callback callback, ApiError error) {
-    if (error.status() != 429) {
-      badRequests.increment();
-    }
-    byte[] body = error.body();
-    response.setStatus(error.status());
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, ByteBuffer.wrap(body), callback);
-    return true;
   }
 
   private int maxTokensLimit() {
@@ -630,38 +422,6 @@ public final class LlmGateway implements AutoCloseable {
   static int units(long tokens, int tokensPerUnit) {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE,
         (tokens + tokensPerUnit - 1) / tokensPerUnit));
-  }
-
-  /** Returns the key of an {@code Authorization: Bearer <key>} field, or null. */
-  static String bearer(String authorization) {
-    if (authorization == null || authorization.length() < 8
-        || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String key = authorization.substring(7).strip();
-    return key.isEmpty() ? null : key;
-  }
-
-  private static String mediaType(String contentType) {
-    int semicolon = contentType.indexOf(';');
-    return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
-        .toLowerCase(Locale.ROOT);
-  }
-
-  private static String utf8(byte[] bytes) throws ApiError {
-    try {
-      CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes));
-      return chars.toString();
-    } catch (CharacterCodingException e) {
-      throw ApiError.invalid(null, "invalid_json", "The body is not valid UTF-8.");
-    }
-  }
-
-  private static String truncate(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 60) + "...";
   }
 
   /**
