@@ -5,7 +5,6 @@ import io.sluice.NanoClock;
 import io.sluice.examples.http.Checks;
 import io.sluice.examples.http.DaemonThreads;
 import io.sluice.examples.llm.LlmGateway.Protection;
-import io.sluice.examples.llm.LlmLoadGenerator.Kind;
 import io.sluice.examples.llm.LlmLoadGenerator.Sample;
 import io.sluice.examples.llm.LlmLoadGenerator.TenantLoad;
 import io.sluice.limit.AimdLimit;
@@ -13,18 +12,17 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,7 +48,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Options (all optional): {@code --level-seconds S} (default 5), {@code --objective-ms MS}
  * (the TTFT objective of goodput, 1000), {@code --light-keys N} (9), {@code --seed N},
- * {@code --chart FILE}.
+ * {@code --chart FILE}, {@code --gateways LIST} (which gateways run, comma-separated of {@code
+ * none}, {@code request-limit}, {@code sluice}; all by default: one alone runs in a third of the
+ * time, for iterating).
  */
 public final class LlmGatewayDemo {
   private static final double[] LOADS = {0.5, 1, 3, 10};
@@ -72,15 +72,20 @@ public final class LlmGatewayDemo {
    * @param lightKeys the number of well-behaved API keys (one more floods)
    * @param seed the seed of the requests (the same for every gateway)
    * @param chart where the HTML chart is written
+   * @param gateways the gateways that run, in the order of {@link Protection}
    */
   public record Settings(double levelSeconds, Duration objective, int lightKeys, long seed,
-      Path chart) {
+      Path chart, Set<Protection> gateways) {
     /** Checks the ranges. */
     public Settings {
       Checks.inRange("levelSeconds", levelSeconds, 0.5, 600);
       Checks.inRange("objective", objective, Duration.ofMillis(10), Duration.ofMinutes(1));
       Checks.inRange("lightKeys", lightKeys, 1, 1000);
       Checks.notNull("chart", chart);
+      if (Checks.notNull("gateways", gateways).isEmpty()) {
+        throw new IllegalArgumentException("gateways must name at least one gateway");
+      }
+      gateways = Collections.unmodifiableSet(EnumSet.copyOf(gateways));
     }
 
     /** Parses command-line options over the defaults. */
@@ -90,6 +95,7 @@ public final class LlmGatewayDemo {
       int lightKeys = 9;
       long seed = 42;
       Path chart = defaultChart();
+      Set<Protection> gateways = EnumSet.allOf(Protection.class);
       for (int i = 0; i < args.length; i++) {
         String option = args[i];
         if (i + 1 >= args.length) {
@@ -112,13 +118,20 @@ public final class LlmGatewayDemo {
           case "--chart":
             chart = Path.of(value);
             break;
+          case "--gateways":
+            gateways = EnumSet.noneOf(Protection.class);
+            for (String name : value.split(",", -1)) {
+              gateways.add(Protection.valueOf(name.trim().replace('-', '_')
+                  .toUpperCase(Locale.ROOT)));
+            }
+            break;
           default:
             throw new IllegalArgumentException("unknown option " + option + "; known: "
-                + "--level-seconds, --objective-ms, --light-keys, --seed, --chart");
+                + "--level-seconds, --objective-ms, --light-keys, --seed, --chart, --gateways");
         }
       }
       return new Settings(levelSeconds, Duration.ofMillis(objectiveMillis), lightKeys, seed,
-          chart);
+          chart, gateways);
     }
 
     private static Path defaultChart() {
@@ -229,7 +242,7 @@ public final class LlmGatewayDemo {
 
     Map<Protection, List<LlmLevelReport>> levels = new EnumMap<>(Protection.class);
     Map<Protection, LlmTimeline> timelines = new EnumMap<>(Protection.class);
-    for (Protection protection : Protection.values()) {
+    for (Protection protection : settings.gateways()) {
       out.println(describe(protection, requestLimit, limiterTarget));
       LlmTimeline timeline = new LlmTimeline(protection.name(), settings.lightKeys());
       levels.put(protection, drive(protection, requestLimit, limiterTarget, capacity,
@@ -238,13 +251,14 @@ public final class LlmGatewayDemo {
       out.println();
     }
 
-    List<String> targets = targets(levels.get(Protection.SLUICE), noLoad[1]);
+    List<String> targets = LlmTargets.of(levels.getOrDefault(Protection.SLUICE, List.of()),
+        noLoad[1]);
     String notes = legend();
     out.printf("Sluice's targets at 3x and 10x:%n");
     targets.forEach(t -> out.println("  " + t));
     out.printf("%n%s", notes);
     StringBuilder tables = new StringBuilder();
-    for (Protection p : Protection.values()) {
+    for (Protection p : settings.gateways()) {
       tables.append(describe(p, requestLimit, limiterTarget)).append('\n')
           .append(LlmLevelReport.table(levels.get(p))).append('\n');
     }
@@ -252,7 +266,7 @@ public final class LlmGatewayDemo {
     targets.forEach(t -> tables.append("  ").append(t).append('\n'));
     tables.append('\n').append(notes);
     List<LlmChart.Column> columns = new ArrayList<>();
-    for (Protection p : Protection.values()) {
+    for (Protection p : settings.gateways()) {
       LlmTimeline t = timelines.get(p);
       columns.add(new LlmChart.Column(title(p), t.points(BUCKET_NANOS,
           settings.objective().toNanos()), t.bands(), t.lengthSeconds()));
@@ -359,7 +373,8 @@ public final class LlmGatewayDemo {
         }
         for (int i = 0; i < LOADS.length; i++) {
           out.printf(Locale.ROOT, "  %4s server p50/p99 ms: %s%n       light keys: %s%n",
-              label(LOADS[i]), phases[i], lightKeys(levels.get(i)));
+              label(LOADS[i]), phases[i], LightKeyFates.describe(levels.get(i),
+                  settings.lightKeys(), settings.objective()));
         }
         awaitQuiet(gateway, model);
       } finally {
@@ -379,68 +394,6 @@ public final class LlmGatewayDemo {
     return gateway.phases().describe() + String.format(Locale.ROOT, "; client send to refusal "
         + "headers %.1f/%.1f", load.refusalHeadersNanos(0.5) / 1e6,
         load.refusalHeadersNanos(0.99) / 1e6);
-  }
-
-  /**
-   * Returns where the light keys' demand went at one level: for all of them and for the worst,
-   * the share of asked-for tokens served in time, refused to the end (by the last refusal's kind),
-   * admitted but late, or lost otherwise (abandoned, cut, not sent), with the request counts.
-   */
-  private String lightKeys(List<Sample> level) {
-    int keys = settings.lightKeys();
-    double[][] tokens = new double[keys + 1][5]; // served, refused 429, refused 503, late, other
-    int[][] requests = new int[keys + 1][5];
-    StringBuilder gaveUp = new StringBuilder();
-    long objective = settings.objective().toNanos();
-    for (Sample s : level) {
-      if (s.tenant() >= keys) {
-        continue;
-      }
-      int fate;
-      if (s.admitted() && s.firstTokenNanos() != 0) {
-        fate = s.ttftNanos() <= objective ? 0 : 3;
-      } else if (s.kind() == Kind.REFUSED && s.refusals() > 0) {
-        fate = s.status() == 429 ? 1 : 2;
-        gaveUp.append(String.format(Locale.ROOT, " %d:%d/%dx/%.1fs", s.tenant(),
-            s.maxTokens(), s.attempts(), s.retryAfterNanos() / 1e9));
-      } else {
-        fate = 4;
-      }
-      double asked = s.plannedTokens();
-      for (int row : new int[] {s.tenant(), keys}) {
-        tokens[row][fate] += fate == 0 ? s.tokens() : asked;
-        requests[row][fate]++;
-      }
-    }
-    int worst = -1;
-    double worstRatio = Double.MAX_VALUE;
-    for (int k = 0; k < keys; k++) {
-      double demand = sum(tokens[k]);
-      if (demand > 0 && tokens[k][0] / demand < worstRatio) {
-        worstRatio = tokens[k][0] / demand;
-        worst = k;
-      }
-    }
-    return fates("all", tokens[keys], requests[keys]) + (worst < 0 ? ""
-        : "; worst, key " + worst + ": " + fates("", tokens[worst], requests[worst]))
-        + (gaveUp.length() == 0 ? "" : "; gave up (key:max_tokens/attempts/last Retry-After):"
-        + gaveUp);
-  }
-
-  private static String fates(String who, double[] tokens, int[] requests) {
-    double demand = Math.max(1, sum(tokens));
-    return String.format(Locale.ROOT, "%sserved %.2f (%d req), gave up on 429 %.2f (%d), on 503 "
-        + "%.2f (%d), late %.2f (%d), other %.2f (%d)", who.isEmpty() ? "" : who + " ",
-        tokens[0] / demand, requests[0], tokens[1] / demand, requests[1], tokens[2] / demand,
-        requests[2], tokens[3] / demand, requests[3], tokens[4] / demand, requests[4]);
-  }
-
-  private static double sum(double[] values) {
-    double sum = 0;
-    for (double v : values) {
-      sum += v;
-    }
-    return sum;
   }
 
   private static String label(double multiple) {
@@ -536,80 +489,6 @@ public final class LlmGatewayDemo {
     }
   }
 
-  /**
-   * Returns the TTFT p50 and p99 (milliseconds) of workload requests with max_tokens 1 sent one
-   * at a time over HTTP to an idle, unprotected gateway.
-   */
-  private double[] noLoadTtftMillis() throws IOException, InterruptedException {
-    SplittableRandom random = new SplittableRandom(settings.seed() + 100);
-    long[] ttft = new long[NO_LOAD_REQUESTS];
-    try (SimulatedModel model = SimulatedModel.start(modelConfig);
-        LlmGateway gateway = gateway(model, Protection.NONE, 1, Duration.ofMillis(200))) {
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      for (int i = 0; i < NO_LOAD_REQUESTS; i++) {
-        Workload.Request r = workload.next(random, "no-load " + i);
-        StringBuilder body = new StringBuilder("{\"model\":\"").append(LlmGateway.DEFAULT_MODEL)
-            .append("\",\"max_tokens\":1,\"stream\":true,\"messages\":[");
-        for (int m = 0; m < r.messages().size(); m++) {
-          body.append(m == 0 ? "" : ",").append("{\"role\":")
-              .append(Json.quote(r.messages().get(m).role())).append(",\"content\":")
-              .append(Json.quote(r.messages().get(m).content())).append('}');
-        }
-        body.append("]}");
-        HttpRequest request = HttpRequest.newBuilder(gateway.uri())
-            .header("Authorization", "Bearer " + apiKey(0))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
-        long sent = System.nanoTime();
-        long[] first = {0};
-        Sse.StreamReader reader = new Sse.StreamReader();
-        HttpResponse<java.util.stream.Stream<String>> response =
-            http.send(request, HttpResponse.BodyHandlers.ofLines());
-        response.body().forEach(line -> {
-          if (reader.line(line) && first[0] == 0) {
-            first[0] = System.nanoTime();
-          }
-        });
-        if (response.statusCode() != 200 || first[0] == 0) {
-          throw new IllegalStateException("no-load request " + i + " failed: "
-              + response.statusCode());
-        }
-        ttft[i] = first[0] - sent;
-      }
-    }
-    Arrays.sort(ttft);
-    return new double[] {LlmLevelReport.millis(ttft, 0.5), LlmLevelReport.millis(ttft, 0.99)};
-  }
-
-  /** Returns each of Sluice's targets at 3x and 10x, with what was measured and a verdict. */
-  static List<String> targets(List<LlmLevelReport> sluice, double noLoadP99Millis) {
-    List<String> lines = new ArrayList<>();
-    for (LlmLevelReport r : sluice) {
-      if (!r.label().equals("3x") && !r.label().equals("10x")) {
-        continue;
-      }
-      lines.add(String.format(Locale.ROOT, "%-4s goodput %.2f of capacity (target >= 0.9): %s",
-          r.label(), r.goodputOfCapacity(), verdict(r.goodputOfCapacity() >= 0.9)));
-      lines.add(String.format(Locale.ROOT, "%-4s TTFT p99 %.0f ms = %.2fx the no-load p99 "
-          + "(target <= 2x): %s", r.label(), r.ttftP99Millis(), r.ttftP99Millis()
-          / noLoadP99Millis, verdict(r.ttftP99Millis() <= 2 * noLoadP99Millis)));
-      lines.add(String.format(Locale.ROOT, "%-4s light keys (within their share) served %.2f of "
-          + "their demand in time, the worst key %.2f (target >= 0.9): %s", r.label(),
-          r.lightServed(), r.worstLightServed(), verdict(r.worstLightServed() >= 0.9)));
-      lines.add(String.format(Locale.ROOT, "%-4s admitted streams cut off: %d (target 0): %s",
-          r.label(), r.cutOff(), verdict(r.cutOff() == 0)));
-      lines.add(String.format(Locale.ROOT, "%-4s refusals at the client in p50 %.1f ms, p99 %.1f "
-          + "ms (target < 5 ms): %s", r.label(), r.refusalP50Millis(), r.refusalP99Millis(),
-          verdict(r.refusalP99Millis() < 5)));
-    }
-    return lines;
-  }
-
-  private static String verdict(boolean met) {
-    return met ? "met" : "MISSED";
-  }
-
   private static String sweepTable(List<CapacitySweep.Point> sweep) {
     StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
         "  %11s %9s %10s %13s %13s %12s%n", "concurrency", "tokens/s", "mean batch",
@@ -620,6 +499,15 @@ public final class LlmGatewayDemo {
           p.ttftP99Millis(), p.preemptionsPerSecond()));
     }
     return table.toString();
+  }
+
+  /** Returns the no-load TTFT p50 and p99 (milliseconds), over an idle unprotected gateway. */
+  private double[] noLoadTtftMillis() throws IOException, InterruptedException {
+    try (SimulatedModel model = SimulatedModel.start(modelConfig);
+        LlmGateway gateway = gateway(model, Protection.NONE, 1, Duration.ofMillis(200))) {
+      return NoLoadTtft.millis(gateway.uri(), apiKey(0), workload, NO_LOAD_REQUESTS,
+          settings.seed() + 100);
+    }
   }
 
   /** Waits until the gateway holds nothing and the model is idle, for at most MAX_DRAIN. */
