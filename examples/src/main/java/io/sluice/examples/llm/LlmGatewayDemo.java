@@ -21,10 +21,12 @@ import java.util.EnumSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -169,6 +171,8 @@ public final class LlmGatewayDemo {
   private final PrintStream out;
   private final ModelConfig modelConfig = ModelConfig.standard();
   private final Workload workload = Workload.standard();
+  /** The gateway's own p99 refusal time (ms) by protection and level, from its phases. */
+  private final Map<String, Double> serverRefusals = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sampler =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("llm-demo-sampler-"));
 
@@ -251,8 +255,12 @@ public final class LlmGatewayDemo {
       out.println();
     }
 
+    Map<String, Double> sluiceRefusals = new HashMap<>();
+    for (double load : LOADS) {
+      sluiceRefusals.put(label(load), serverRefusals.get(Protection.SLUICE.name() + load));
+    }
     List<String> targets = LlmTargets.of(levels.getOrDefault(Protection.SLUICE, List.of()),
-        noLoad[1]);
+        noLoad[1], sluiceRefusals);
     String notes = legend();
     out.printf("Sluice's targets at 3x and 10x:%n");
     targets.forEach(t -> out.println("  " + t));
@@ -341,6 +349,8 @@ public final class LlmGatewayDemo {
           starts[i] = System.nanoTime();
           if (i > 0) {
             phases[i - 1] = describe(gateway, load);
+            serverRefusals.put(protection.name() + LOADS[i - 1],
+                gateway.phases().refusal.quantileNanos(0.99) / 1e6);
           }
           gateway.phases().reset();
           load.resetRefusalHeaders();
@@ -353,6 +363,8 @@ public final class LlmGatewayDemo {
           TimeUnit.NANOSECONDS.sleep(lastWait);
         }
         phases[LOADS.length - 1] = describe(gateway, load);
+        serverRefusals.put(protection.name() + LOADS[LOADS.length - 1],
+            gateway.phases().refusal.quantileNanos(0.99) / 1e6);
         List<List<Sample>> levels = new ArrayList<>();
         List<Sample> all = new ArrayList<>();
         for (CompletableFuture<List<Sample>> run : runs) {
