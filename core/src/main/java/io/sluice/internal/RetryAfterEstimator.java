@@ -30,10 +30,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * at 2x load, nothing completes for 200-300 ms at a time while the median round trip is 35 ms).
  * The refusals of a stall fall evenly over it; the one at D waits G - D, and its jittered hint
  * k * D * (1 + jitter) covers that when D >= G / (1 + k * (1 + jitter)). With k = 2 and the
- * default jitter a quarter of a long stall's refusals were told less than their wait divided by
- * the jitter, more than the tenth the targets allow once such stalls hold half the refusals
- * (that cell's p10 was 0.64 of the truth); with k = 3, 2/11 of them (p10 0.80), while the
- * median hint stays within 1.4 of its reference on every steady cell. The clients of a hang come
+ * default jitter a quarter of a long stall's refusals are told less than their wait over
+ * (1 + jitter), more than the tenth the targets allow wherever such stalls hold over two fifths
+ * of the refusals (that cell's p10 was 0.64 of the truth); with k = 3, 2/11 of them (p10 0.80;
+ * a miss would take stalls holding over 55% of the refusals), while the median hint stays
+ * within 1.4 of its reference on every steady cell. The clients of a hang come
  * back after 4 to 5.5 times the time it has lasted: a geometric backoff.
  *
  * A request that would join a guard's queue behind Q queued units waits about Q * T / limit more
@@ -61,11 +62,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * six fields written racily by refusals: sinceNanos (opaque) is written before sinceProgress
  * (release) and read after it (acquire), so a reader that sees a release count sees the time its
  * stall clock started, or a moment later (two refusals that restart it at once may interleave
- * their writes). stallNanos, readNanos, readGapNanos and leadStallNanos (opaque) are what the last clock
- * reading computed; a delayed thread may overwrite them with older values, of this stall or of
- * the last one, which stand until the next clock reading: an error of the hint, within its range,
- * for at most about 64 refusals. The release count is a wrapping 32-bit count: progress is missed
- * only if exactly a multiple of 2^32 releases happen between two refusals.
+ * their writes). stallNanos, readNanos, readGapNanos and leadStallNanos (opaque) are what the
+ * last clock reading computed; a delayed thread may overwrite them with older values, of this
+ * stall or of the last one, which stand until the next clock reading: an error of the hint,
+ * within its range, for at most about 64 refusals. The release count is a wrapping 32-bit
+ * count: progress is missed only if exactly a multiple of 2^32 releases happen between two
+ * refusals.
  *
  * Cost. The limiter's reject path reads the clock on the first refusal after a release (to start
  * the stall clock there) and otherwise on one refusal in 64 (chosen by the low bits of the jitter
