@@ -148,14 +148,15 @@ class LimiterRetryAfterTest {
     assertThat(Ticket.retryAfterNanos(limiter.tryAcquire())).isEqualTo(10 * MS);
     assertThat(limiter.retryAfterNanos()).isEqualTo(10 * MS);
 
-    // Requests that take 150 ms: while they run, refused clients are told twice their age, not a
-    // fixed 10 ms.
-    for (long age : new long[] {20 * MS, 50 * MS, 120 * MS}) {
+    // Requests that take 150 ms: while they run, refused clients (one a millisecond) are told
+    // three times their age, not a fixed 10 ms; the tickets, which read the clock on few
+    // refusals, tell what the estimate tells at the same moment.
+    for (long age = MS; age <= 120 * MS; age += MS) {
       clock.setNanos(age);
-      assertThat(limiter.retryAfterNanos()).isEqualTo(2 * age);
-      for (int i = 0; i < 100; i++) {
-        assertThat(Ticket.retryAfterNanos(limiter.tryAcquire())).isEqualTo(2 * age);
-      }
+      long told = Math.max(10 * MS, 3 * age);
+      assertThat(Ticket.retryAfterNanos(limiter.tryAcquire())).as("at %d ms", age / MS)
+          .isEqualTo(told);
+      assertThat(limiter.retryAfterNanos()).isEqualTo(told);
     }
 
     // The first completion: a release is progress, and once a window closes its median is the
@@ -210,6 +211,32 @@ class LimiterRetryAfterTest {
     assertThat(quantile(toReference, 0.5)).isBetween(0.5, 2.0);
     assertThat(quantile(toTruth, 0.1)).as("at p10, short of the truth by no more than the jitter")
         .isGreaterThanOrEqualTo(1 / 1.5);
+  }
+
+  @Test
+  void inAStallTheTicketOfARefusalThatReadsNoClockTellsWhatTheEstimateTells() {
+    Limiter limiter = limiter(0.0);
+    Server server = new Server(limiter);
+    server.run(2 * SECOND, 2_500_000L);
+    long median = publishedMedian;
+    server.hung = true;
+    // A refusal every 2.5 ms, each followed by a reading of the estimate at the same moment: the
+    // refusals that read no clock must not lag it (by the stall times the factor, since the last
+    // reading: beyond the jitter once the stall dominates the hint).
+    long compared = 0;
+    for (long t = clock.nanoTime() + 2_500_000L; t <= 2 * SECOND + 500 * MS; t += 2_500_000L) {
+      clock.setNanos(t);
+      long ticket = limiter.tryAcquire();
+      if (Ticket.isPermit(ticket)) {
+        continue;
+      }
+      long estimate = limiter.retryAfterNanos();
+      assertThat(Ticket.retryAfterNanos(ticket)).as("at %d us", t / 1_000).isEqualTo(estimate);
+      if (estimate > median) {
+        compared++;
+      }
+    }
+    assertThat(compared).as("refusals whose hint the stall set").isGreaterThan(100);
   }
 
   @Test
@@ -283,10 +310,13 @@ class LimiterRetryAfterTest {
     for (long t = clock.nanoTime(); t <= stallStart + 60 * SECOND; t += MS) {
       clock.setNanos(t);
       long hint = Ticket.retryAfterNanos(limiter.tryAcquire());
-      long grown = Math.max(median, Math.min(60 * SECOND, 2 * (t - stallStart)));
-      // The reject path reads the clock on one refusal in 16 once the stall clock runs: its view
-      // of the hang lags by a few refusals, never by a second.
-      assertThat(hint).isBetween(Math.max(median, grown - 2 * SECOND), grown);
+      long grown = Math.max(median, Math.min(60 * SECOND, 3 * (t - stallStart)));
+      // The reject path reads the clock on one refusal in 64 once the stall clock runs, and
+      // between two readings adds the time between the last two to the stall it last read: its
+      // view of the hang is early or late by at most the time between two readings, here at most
+      // the second between two reads of the estimate.
+      assertThat(hint).isBetween(Math.max(median, grown - 3 * SECOND),
+          Math.min(60 * SECOND, grown + 3 * SECOND));
       if (t % SECOND == 0) {
         assertThat(limiter.retryAfterNanos()).isEqualTo(grown);
       }

@@ -23,13 +23,19 @@ import java.util.concurrent.ThreadLocalRandom;
  *      the guards) count D only while every permit is held: one that finds room stops the
  *      stall clock, so polling an idle limiter neither grows the hint nor starts a clock that
  *      the next burst would read as a stall.
- *   T = max(min, S, 2 * D)      (min: the configured minimum hint)
- * D counts twice because a stall's length is unknown while it lasts, and work that has held every
- * permit for D often holds it for longer: a heavy tail now and then clogs all the permits with
- * long requests. In the control matrix's heaviest tail (5% of requests 100x longer, 2x load), D
- * alone told a tenth of the refusals less than 0.45 of their wait, below what the jitter covers
- * (1 / 1.5); 2 * D, 0.72. The clients of a hang come back after 3 to 4 times the time it has
- * lasted: a geometric backoff.
+ *   T = max(min, S, 3 * D)      (min: the configured minimum hint)
+ * D counts three times because a stall's length G is unknown while it lasts, and work that has
+ * held every permit for D often holds it much longer: a heavy tail now and then clogs all the
+ * permits with long requests (in the control matrix's heaviest tail, 5% of requests 100x longer
+ * at 2x load, nothing completes for 200-300 ms at a time while the median round trip is 35 ms).
+ * The refusals of a stall fall evenly over it; the one at D waits G - D, and its jittered hint
+ * k * D * (1 + jitter) covers that when D >= G / (1 + k * (1 + jitter)). With k = 2 and the
+ * default jitter a quarter of a long stall's refusals are told less than their wait over
+ * (1 + jitter), more than the tenth the targets allow wherever such stalls hold over two fifths
+ * of the refusals (that cell's p10 was 0.64 of the truth); with k = 3, 2/11 of them (p10 0.80;
+ * a miss would take stalls holding over 55% of the refusals), while the median hint stays
+ * within 1.4 of its reference on every steady cell. The clients of a hang come
+ * back after 4 to 5.5 times the time it has lasted: a geometric backoff.
  *
  * A request that would join a guard's queue behind Q queued units waits about Q * T / limit more
  * before it is admitted, so one estimate serves the limiter (Q = 0) and the guards:
@@ -43,33 +49,44 @@ import java.util.concurrent.ThreadLocalRandom;
  * hint of one completion interval to every refused client sends all of them after the next free
  * permit. S is the reference instead, and a floor once it is known.
  *
- * Cold start: until the first window closes S is 0 and T = max(min, 2 * D). The first refusals of
+ * Cold start: until the first window closes S is 0 and T = max(min, 3 * D). The first refusals of
  * a burst on a fresh limiter are told the floor; those that come back while the first requests
- * still run are told twice how long those have been running, until the first window publishes S.
+ * still run are told three times how long those have been running, until the first window
+ * publishes S.
  *
  * After an overload nothing has accumulated, so nothing has to decay: T is max(min, S) as soon as
  * a refusal sees one release (or at once, for a reader that reads the clock), and S follows the
  * next window's median.
  *
  * Memory ordering. S is a volatile with a single writer (the window closer). The stall clock is
- * three fields written racily by refusals: sinceNanos (opaque) is written before sinceProgress
+ * six fields written racily by refusals: sinceNanos (opaque) is written before sinceProgress
  * (release) and read after it (acquire), so a reader that sees a release count sees the time its
  * stall clock started, or a moment later (two refusals that restart it at once may interleave
- * their writes). stallNanos (opaque) is what the last clock-reading refusal computed; a delayed
- * thread may overwrite it with an older value, of this stall or of the last one, which stands
- * until the next clock-reading refusal: an error of the hint, within its range, for at most
- * about 64 refusals. The release count is a wrapping 32-bit count: progress is missed only if
- * exactly a multiple of 2^32 releases happen between two refusals.
+ * their writes). stallNanos, readNanos, readGapNanos and leadStallNanos (opaque) are what the
+ * last clock reading computed; a delayed thread may overwrite them with older values, of this
+ * stall or of the last one, which stand until the next clock reading: an error of the hint,
+ * within its range, for at most about 64 refusals. The release count is a wrapping 32-bit
+ * count: progress is missed only if exactly a multiple of 2^32 releases happen between two
+ * refusals.
  *
  * Cost. The limiter's reject path reads the clock on the first refusal after a release (to start
  * the stall clock there) and otherwise on one refusal in 64 (chosen by the low bits of the jitter
  * draw it makes anyway): at most one clock reading per release plus one per 64 refusals, so a
- * refusal stays a few nanoseconds however long the overload, and the D it advertises lags by at
- * most the time between 64 refusals. A clock reading is dear next to the rest of a refusal
- * (System.nanoTime() took about 75 ns on the loaded 2-core VM of the benchmarks, where a
- * bulkhead's whole refusal takes 5 to 15 ns): read on one refusal in 16, it was a large share of
- * the reject path. The other readers (Limiter.retryAfterNanos(), the guards' refusals, which
- * allocate an exception anyway) read the clock each time. No lock, no allocation.
+ * refusal stays a few nanoseconds however long the overload. A clock reading is dear next to the
+ * rest of a refusal (System.nanoTime() took about 75 ns on the loaded 2-core VM of the
+ * benchmarks, where a bulkhead's whole refusal takes 5 to 15 ns): read on one refusal in 16, it
+ * was a large share of the reject path. The other readers (Limiter.retryAfterNanos(), the
+ * guards' refusals, which allocate an exception anyway) read the clock each time.
+ *
+ * Staleness. A refusal that reads no clock cannot know how long ago the last reading was, and a
+ * D taken as of that reading lags the truth by up to the time between two readings: with a
+ * factor of 3 that lag alone (3 x the time between two refusals in a short stall) can exceed
+ * what the jitter covers. Such a refusal therefore advertises the last reading's D plus the time
+ * between the last two readings made at distinct moments (leadStallNanos): the D it would read
+ * when readings come at a steady pace, so that its value is about that of a refusal that reads
+ * the clock, early or late by the irregularity of the readings rather than always late. The
+ * first reading of a stall counts the whole stall so far as that interval. No lock, no
+ * allocation, no clock reading more than before.
  */
 /**
  * The Retry-After estimate of one limiter, shared by the guards built on it. Internal; the design
@@ -101,11 +118,14 @@ public final class RetryAfterEstimator {
   /** The reject path reads the clock when these bits of its random draw are all zero. */
   static final int CLOCK_SAMPLING_MASK = 63;
   /** T counts D this many times (see the design comment). */
-  static final long STALL_FACTOR = 2;
+  static final long STALL_FACTOR = 3;
 
   private static final VarHandle SINCE_NANOS;
   private static final VarHandle SINCE_PROGRESS;
   private static final VarHandle STALL_NANOS;
+  private static final VarHandle READ_NANOS;
+  private static final VarHandle READ_GAP_NANOS;
+  private static final VarHandle LEAD_STALL_NANOS;
 
   static {
     try {
@@ -113,6 +133,11 @@ public final class RetryAfterEstimator {
       SINCE_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "sinceNanos", long.class);
       SINCE_PROGRESS = lookup.findVarHandle(RetryAfterEstimator.class, "sinceProgress", int.class);
       STALL_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "stallNanos", long.class);
+      READ_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "readNanos", long.class);
+      READ_GAP_NANOS =
+          lookup.findVarHandle(RetryAfterEstimator.class, "readGapNanos", long.class);
+      LEAD_STALL_NANOS =
+          lookup.findVarHandle(RetryAfterEstimator.class, "leadStallNanos", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -134,8 +159,17 @@ public final class RetryAfterEstimator {
   private long sinceNanos;
   /** The release count the stall clock belongs to; -1 before the first refusal. */
   private int sinceProgress = -1;
-  /** D as the last clock-reading refusal computed it. */
+  /** D as the last clock reading computed it. */
   private long stallNanos;
+  /** When the last clock reading of this stall was made (the stall clock's start at first). */
+  private long readNanos;
+  /** The time between the last two clock readings of this stall made at distinct moments. */
+  private long readGapNanos;
+  /**
+   * D as the reject path advertises it between clock readings: the last reading's D plus the
+   * time between the last two readings, the staleness a refusal that reads no clock may have.
+   */
+  private long leadStallNanos;
 
   /**
    * Creates the estimator of {@code source}, which reads time from {@code clock} and advertises
@@ -180,7 +214,7 @@ public final class RetryAfterEstimator {
         || progress != (int) SINCE_PROGRESS.getAcquire(this)) {
       stall = refresh(progress, clock.nanoTime());
     } else {
-      stall = (long) STALL_NANOS.getOpaque(this);
+      stall = (long) LEAD_STALL_NANOS.getOpaque(this);
     }
     long base = clampBase(turnover(stall));
     long span = Math.multiplyHigh(base, jitterFraction) << 2; // base * jitter, rounded down
@@ -239,7 +273,7 @@ public final class RetryAfterEstimator {
   }
 
   /**
-   * Returns T = max(min, S, 2D), D first capped at the largest estimate so that 2D cannot
+   * Returns T = max(min, S, 3D), D first capped at the largest estimate so that 3D cannot
    * overflow.
    */
   private long turnover(long stallNanos) {
@@ -263,6 +297,7 @@ public final class RetryAfterEstimator {
     int progress = source.completions();
     if (source.inFlight() < source.limit()) {
       STALL_NANOS.setOpaque(this, 0L);
+      LEAD_STALL_NANOS.setOpaque(this, 0L);
       SINCE_PROGRESS.setRelease(this, progress - 1);
       return 0L;
     }
@@ -279,15 +314,26 @@ public final class RetryAfterEstimator {
       return 0L;
     }
     long stall = Math.max(0L, now - (long) SINCE_NANOS.getOpaque(this));
+    long gap = (long) READ_GAP_NANOS.getOpaque(this);
+    long sinceRead = now - (long) READ_NANOS.getOpaque(this);
+    if (sinceRead > 0) { // readings at one moment (a burst of refusals) tell nothing of the pace
+      gap = Math.min(sinceRead, stall);
+      READ_GAP_NANOS.setOpaque(this, gap);
+      READ_NANOS.setOpaque(this, now);
+    }
     STALL_NANOS.setOpaque(this, stall);
+    LEAD_STALL_NANOS.setOpaque(this, stall + gap);
     return stall;
   }
 
   /** Starts the stall clock of release count {@code progress} at {@code now}. */
   private void restart(int progress, long now) {
     SINCE_NANOS.setOpaque(this, now);
+    READ_NANOS.setOpaque(this, now);
+    READ_GAP_NANOS.setOpaque(this, 0L);
     SINCE_PROGRESS.setRelease(this, progress);
     STALL_NANOS.setOpaque(this, 0L);
+    LEAD_STALL_NANOS.setOpaque(this, 0L);
   }
 
   @Override

@@ -128,9 +128,9 @@ class ExecutorRetryAfterTest {
     assertJittered(RejectReason.DEADLINE, estimate,
         () -> refusal(queueing, TaskOptions.defaults().withTimeout(Duration.ofMillis(40))));
     clock.advanceNanos(100 * MS); // the CRITICAL queue has stood for 100 ms
-    // Nothing has completed for 100 ms either: the turnover is twice that now.
+    // Nothing has completed for 100 ms either: the turnover is three times that now.
     long stalled = 2 * limiter.retryAfterNanos();
-    assertThat(stalled).isEqualTo(2 * 200 * MS);
+    assertThat(stalled).isEqualTo(2 * 300 * MS);
     assertJittered(RejectReason.PRIORITY_SHED, stalled,
         () -> refusal(queueing, TaskOptions.of(Priority.SHEDDABLE)));
 
