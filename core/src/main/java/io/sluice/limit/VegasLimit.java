@@ -44,9 +44,9 @@ import java.util.function.Supplier;
  *
  * <p>Where it must not be used: no cell of the control matrix rules it out. Its narrowest cell is a
  * latency objective as tight as the resource's own p99 with few slow workers (4 workers of 50 ms,
- * objective 150 ms, p99 141 ms, 2x load): the limits that meet the objective (6 to 7) lie just
- * below those the same backend needs to stay busy (8), and Vegas, holding 7.4 on average, keeps
- * 0.977 of the best fixed limit's goodput. With an objective that tight and fewer than 8 workers,
+ * objective 150 ms, p99 141 ms, 2x load): the best limits under that objective (6 and 7) lie just
+ * below the 8 the same backend needs without it, and Vegas, holding 7.4 on average, keeps 0.977
+ * of the best fixed limit's goodput. With an objective that tight and fewer than 8 workers,
  * a {@code FixedLimit} tuned in the simulator keeps a few percent more.
  *
  * <table>
