@@ -32,14 +32,15 @@ import java.util.SplittableRandom;
  * - A probe's result replaces the estimate only when it differs by more than three standard errors
  *   of its own noise, and when higher, only when the probe before found it higher too: a slower
  *   resource is followed within two probes, a single unlucky measurement never lets the estimate,
- *   and with it the queue, creep up. A result within three standard errors is averaged into the
- *   estimate, their logs weighted by precision (one over the relative variance; the estimate's
- *   weight capped at POOLED_MEASUREMENTS results', so that it still follows a drift): otherwise
- *   one measurement's error stays until a probe happens to differ by three standard errors (with
- *   4 workers of 50 ms a first estimate 20% low held the limit a request too low for nine minutes
- *   while twenty re-measurements, each within its noise, said so). If the result is lower and so
- *   would be the probe level, the level still held part of a queue: the probe goes on at half
- *   that level ("chained").
+ *   and with it the queue, creep up. For Vegas, a result within three standard errors is averaged
+ *   into the estimate, their logs weighted by precision (one over the relative variance; the
+ *   estimate's weight capped at POOLED_MEASUREMENTS results', so that it still follows a drift):
+ *   otherwise one measurement's error stays until a probe happens to differ by three standard
+ *   errors (with 4 workers of 50 ms a first estimate 20% low held the limit a request too low for
+ *   nine minutes while twenty re-measurements, each within its noise, said so). Vegas's band is a
+ *   few requests wide; Gradient and AIMD judge latency by a ratio and keep the result out. If the
+ *   result is lower and so would be the probe level, the level still held part of a queue: the
+ *   probe goes on at half that level ("chained").
  * - At start-up the first estimate may hold a queue many times the resource's concurrency (initial
  *   limit 20 over one worker). The first draining probe therefore halves its level while each quick
  *   10-sample measurement falls by more than three standard errors and the level is not yet well
@@ -94,6 +95,8 @@ final class RttBaseline {
   private final long intervalNanos;
   private final double jitter;
   private final SplittableRandom random;
+  /** Whether consistent re-measurements are averaged into the estimate (Vegas) or left out. */
+  private final boolean averaging;
 
   private long baselineNanos;
   /** The estimate's precision: one over its relative variance. */
@@ -127,7 +130,8 @@ final class RttBaseline {
   /** Whether the last re-measurement found the estimate significantly too low. */
   private boolean higherBefore;
 
-  RttBaseline(long intervalNanos, double jitter, long seed) {
+  RttBaseline(long intervalNanos, double jitter, long seed, boolean averaging) {
+    this.averaging = averaging;
     this.intervalNanos = intervalNanos;
     this.jitter = jitter;
     this.random = new SplittableRandom(seed);
@@ -374,7 +378,7 @@ final class RttBaseline {
       fell = measuredNanos < baselineNanos;
       baselineNanos = measuredNanos;
       baselineWeight = weight;
-    } else if (!higher) {
+    } else if (!higher && averaging) {
       // Consistent with the estimate: average the two, weighted by their precision, so that the
       // estimate sheds the error of any one measurement instead of keeping it until a probe
       // happens to differ by three standard errors.

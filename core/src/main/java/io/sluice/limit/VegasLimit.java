@@ -23,14 +23,14 @@ import java.util.function.Supplier;
  * interquartile range and sample count, with the 3% precision of the percentiles); {@code mid} is
  * the middle of {@code [alpha, beta + slack]}. If {@code q > beta + slack} the limit falls to
  * {@code min(limit, peak in-flight) - (q - mid)}, at most by half: the excess queue is removed in
- * one step. If {@code q < alpha} and the peak demand reached half the limit, the limit grows by
- * {@code max(1, sqrt(limit))} when no queue is measurable ({@code q <= slack}) and otherwise by the
- * requests missing to the middle, {@code max(1, floor(mid - q))}. Raising the lower edge by the
- * noise too, as before, held the limit a noise's worth above the band: a whole request where 4
- * workers of 50 ms close windows of 40 samples. Drops above {@code dropThreshold} multiply the
- * limit by {@code min(backoffRatio, 1 - dropRatio)}, at least 0.5. Latency and drops never shrink
- * a limit that the window did not reach (nothing refused, peak in-flight below the limit): such a
- * limit holds no queue, and refusing more would not help.
+ * one step. If {@code q < alpha} or no queue is measurable ({@code q <= slack}), and the peak
+ * demand reached half the limit, the limit grows by {@code max(1, sqrt(limit))} when no queue is
+ * measurable and otherwise by the requests missing to the middle, {@code max(1, floor(mid - q))}.
+ * Raising the lower edge by the noise too, as before, held the limit a noise's worth above the
+ * band: a whole request where 4 workers of 50 ms close windows of 40 samples. Drops above {@code
+ * dropThreshold} multiply the limit by {@code min(backoffRatio, 1 - dropRatio)}, at least 0.5.
+ * Latency and drops never shrink a limit that the window did not reach (nothing refused, peak
+ * in-flight below the limit): such a limit holds no queue, and refusing more would not help.
  *
  * <p>The baseline is robust: it follows window medians (never single samples, so one fast request
  * cannot collapse the limit), discounts their noise, falls at most 10% per window, and is
@@ -108,8 +108,9 @@ public final class VegasLimit extends BaselineLimit {
     dispersion = dispersion == 0 ? ratio : dispersion + DISPERSION_WEIGHT * (ratio - dispersion);
     double depth = Math.max(1.0, Math.min(2.0, Math.sqrt(dispersion / LOG_NORMAL_HALF)));
     // The noise widens the band upwards only: the limit shrinks only on a queue significantly
-    // above the band, and grows only on an estimate below it. Shifting the lower edge up by the
-    // noise too held the limit a noise's worth above the band: with 4 workers of 50 ms and
+    // above the band, and grows on an estimate below it, or on no measurable queue where the
+    // noise exceeds the band (thousands of workers, sampled windows). Shifting the lower edge up
+    // by the noise too held the limit a noise's worth above the band: with 4 workers of 50 ms and
     // 40-sample windows a whole request, a queue as deep as the workers instead of half as deep.
     double low = floor * Math.min(alpha, depth * Math.max(MIN_ALPHA, BAND_LOW * served));
     double high = floor * Math.min(beta, depth * Math.max(MIN_BETA, BAND_HIGH * served)) + slack;
@@ -118,7 +119,7 @@ public final class VegasLimit extends BaselineLimit {
       double from = Math.min(limit, window.maxInFlight());
       return Math.max(limit * 0.5, from - (queue - mid));
     }
-    if (queue < low && LimitBounds.mayGrow(window)) {
+    if ((queue < low || queue <= slack) && LimitBounds.mayGrow(window)) {
       // No measurable queue at all: the resource has room of unknown size, so climb fast. A queue
       // short of the band: add the requests missing to its middle (at least one), as a queue above
       // it is removed in one step, so that a limit that shrank with capacity returns with it.
@@ -157,7 +158,10 @@ public final class VegasLimit extends BaselineLimit {
     private double alpha = 3;
     private double beta = 6;
 
-    private Builder() {}
+    private Builder() {
+      // Its band is a few requests wide, so the baseline's error matters: average it away.
+      averagesReMeasurements = true;
+    }
 
     /**
      * Sets the queue the limit aims for, in requests: it grows below {@code alpha} and shrinks
