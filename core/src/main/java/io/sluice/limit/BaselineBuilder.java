@@ -13,6 +13,8 @@ abstract class BaselineBuilder<B extends BaselineBuilder<B>> extends AdaptiveBui
   long probeIntervalNanos = Duration.ofSeconds(30).toNanos();
   double probeJitter = 0.2;
   long seed = 0x5EED;
+  /** Whether the baseline averages consistent re-measurements into its estimate (Vegas). */
+  boolean averagesReMeasurements;
 
   BaselineBuilder() {}
 
@@ -36,6 +38,6 @@ abstract class BaselineBuilder<B extends BaselineBuilder<B>> extends AdaptiveBui
   }
 
   RttBaseline newBaseline() {
-    return new RttBaseline(probeIntervalNanos, probeJitter, seed);
+    return new RttBaseline(probeIntervalNanos, probeJitter, seed, averagesReMeasurements);
   }
 }

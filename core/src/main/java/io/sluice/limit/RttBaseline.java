@@ -32,8 +32,15 @@ import java.util.SplittableRandom;
  * - A probe's result replaces the estimate only when it differs by more than three standard errors
  *   of its own noise, and when higher, only when the probe before found it higher too: a slower
  *   resource is followed within two probes, a single unlucky measurement never lets the estimate,
- *   and with it the queue, creep up. If the result is lower and so would be the probe level, the
- *   level still held part of a queue: the probe goes on at half that level ("chained").
+ *   and with it the queue, creep up. For Vegas, a result within three standard errors is averaged
+ *   into the estimate, their logs weighted by precision (one over the relative variance; the
+ *   estimate's weight capped at POOLED_MEASUREMENTS results', so that it still follows a drift):
+ *   otherwise one measurement's error stays until a probe happens to differ by three standard
+ *   errors (with 4 workers of 50 ms a first estimate 20% low held the limit a request too low for
+ *   nine minutes while twenty re-measurements, each within its noise, said so). Vegas's band is a
+ *   few requests wide; Gradient and AIMD judge latency by a ratio and keep the result out. If the
+ *   result is lower and so would be the probe level, the level still held part of a queue: the
+ *   probe goes on at half that level ("chained").
  * - At start-up the first estimate may hold a queue many times the resource's concurrency (initial
  *   limit 20 over one worker). The first draining probe therefore halves its level while each quick
  *   10-sample measurement falls by more than three standard errors and the level is not yet well
@@ -78,6 +85,8 @@ final class RttBaseline {
   /** A window holding fewer samples than this was not sampled: it timed every success. */
   private static final long FEWER_THAN_SAMPLED = 512;
   private static final double CHAINED_FRACTION = 0.5;
+  /** The most measurements' worth of precision the estimate keeps: it must still follow drift. */
+  private static final double POOLED_MEASUREMENTS = 4;
   /** The relative precision of the limiter's window percentiles: 1/32 of the value. */
   private static final double RESOLUTION = 1.0 / 32;
 
@@ -86,8 +95,12 @@ final class RttBaseline {
   private final long intervalNanos;
   private final double jitter;
   private final SplittableRandom random;
+  /** Whether consistent re-measurements are averaged into the estimate (Vegas) or left out. */
+  private final boolean averaging;
 
   private long baselineNanos;
+  /** The estimate's precision: one over its relative variance. */
+  private double baselineWeight;
   private Phase phase = Phase.TRACKING;
   private long sinceProbeNanos;
   private long windowsSinceProbe;
@@ -117,7 +130,8 @@ final class RttBaseline {
   /** Whether the last re-measurement found the estimate significantly too low. */
   private boolean higherBefore;
 
-  RttBaseline(long intervalNanos, double jitter, long seed) {
+  RttBaseline(long intervalNanos, double jitter, long seed, boolean averaging) {
+    this.averaging = averaging;
     this.intervalNanos = intervalNanos;
     this.jitter = jitter;
     this.random = new SplittableRandom(seed);
@@ -196,6 +210,7 @@ final class RttBaseline {
       if (settling) {
         if (pooledSamples >= MIN_SAMPLES) {
           baselineNanos = pooledMedian();
+          baselineWeight = poolWeight();
         }
         return finishProbe();
       }
@@ -206,6 +221,7 @@ final class RttBaseline {
         long measured = pooledMedian();
         fell = measured < baselineNanos * Math.exp(-REPLACE_CONFIDENCE * pooledNoise());
         baselineNanos = measured;
+        baselineWeight = poolWeight();
       }
       boolean belowCapacity = probeLimit <= CHAINED_FRACTION * drainLevelServed();
       if (fell && !belowCapacity && probeLimit > minLimit && chained < MAX_CHAINED) {
@@ -220,13 +236,15 @@ final class RttBaseline {
       return pooledNoise() <= MEASURE_NOISE && pooledSamples >= MEASURE_SAMPLES
           ? measured(minLimit) : probeLimit;
     }
+    boolean fell = false;
     if (pooledSamples >= MIN_SAMPLES) {
-      remeasured(pooledMedian(), pooledNoise());
+      fell = remeasured(pooledMedian(), pooledNoise());
     }
-    if (chained < MAX_CHAINED && drainLevel(minLimit, chained > 0) < probeLimit) {
+    if (fell && chained < MAX_CHAINED && drainLevel(minLimit, chained > 0) < probeLimit) {
       // The estimate fell, and with it the work the resource serves without queueing: the probe
       // level computed from the old estimate let part of a queue stay. Probe again, lower, from
-      // the corrected estimate.
+      // the corrected estimate. Not after a result averaged in: that moves the estimate by
+      // noise, not by a queue, and a chained probe at half the level costs throughput.
       chained++;
       probeLimit = drainLevel(minLimit, true);
       startDrain();
@@ -251,6 +269,7 @@ final class RttBaseline {
     if (baselineNanos == 0) {
       if (pool(window) && pooledNoise() <= MEASURE_NOISE || pooledSamples >= MAX_FIRST_SAMPLES) {
         baselineNanos = pooledMedian();
+        baselineWeight = poolWeight();
         resetPool();
       }
       return;
@@ -326,6 +345,12 @@ final class RttBaseline {
     return Math.max(1L, Math.round(Math.exp(pooledLogSum / pooledSamples)));
   }
 
+  /** The precision of the pooled median: one over its relative variance. */
+  private double poolWeight() {
+    double noise = pooledNoise();
+    return 1 / Math.max(1e-6, noise * noise);
+  }
+
   /** The relative standard error of the pooled median. */
   private double pooledNoise() {
     return pooledSamples == 0 ? 1.0
@@ -334,22 +359,36 @@ final class RttBaseline {
 
   /**
    * Takes a re-measurement: it replaces the estimate when the two differ by more than the
-   * measurement's own noise allows, and leaves it otherwise, so that a re-measurement from a few
-   * dozen heavy-tailed samples does not throw away a better estimate. A higher value replaces it
+   * measurement's own noise allows, and otherwise averages the two (weighted by precision) or,
+   * for a first significantly higher value, leaves it, so that a re-measurement from a few dozen
+   * heavy-tailed samples does not throw away a better estimate. A higher value replaces it
    * only when the re-measurement before found it higher too: the estimate rises only for a real
    * change (a slower resource), never for one unlucky measurement, since a too-high estimate is
    * what lets the queue, and then the estimate, creep up. The first re-measurement
    * always replaces the start-up estimate: the first windows' completions are the requests that
    * finished soonest (the long ones are still running when the window closes), and at start-up
-   * under load they also queued.
+   * under load they also queued. Returns whether a significantly lower value replaced it.
    */
-  private void remeasured(long measuredNanos, double noise) {
+  private boolean remeasured(long measuredNanos, double noise) {
     double distance = Math.log((double) measuredNanos / baselineNanos);
     boolean higher = distance > REPLACE_CONFIDENCE * noise;
+    double weight = 1 / Math.max(1e-6, noise * noise);
+    boolean fell = false;
     if (provisional || distance < -REPLACE_CONFIDENCE * noise || higher && higherBefore) {
+      fell = measuredNanos < baselineNanos;
       baselineNanos = measuredNanos;
+      baselineWeight = weight;
+    } else if (!higher && averaging) {
+      // Consistent with the estimate: average the two, weighted by their precision, so that the
+      // estimate sheds the error of any one measurement instead of keeping it until a probe
+      // happens to differ by three standard errors.
+      double pooled = (baselineWeight * Math.log(baselineNanos) + weight * Math.log(measuredNanos))
+          / (baselineWeight + weight);
+      baselineNanos = Math.max(1L, Math.round(Math.exp(pooled)));
+      baselineWeight = Math.min(baselineWeight + weight, POOLED_MEASUREMENTS * weight);
     }
     higherBefore = higher;
+    return fell;
   }
 
   private void resetPool() {

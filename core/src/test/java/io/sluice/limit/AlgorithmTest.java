@@ -121,6 +121,29 @@ class AlgorithmTest {
       assertThat(vegas.update(TestWindow.of(40).samples(100, 14 * MS))).isEqualTo(40);
     }
 
+    /**
+     * 2.8 queued (1000/s, 2.8 ms above the baseline) lies inside the band (2.5 to 5 requests for
+     * the 10 served at once) but within the median's noise (0.8 requests) of its lower edge: the
+     * limit holds. Growing there, as when the noise shifted the lower edge up too, held the limit
+     * a noise's worth above the band: with 4 workers of 50 ms a whole request.
+     */
+    @Test
+    void aQueueInsideTheBandButWithinTheNoiseOfItsLowerEdgeHoldsTheLimit() {
+      learnBaseline(40);
+      assertThat(vegas.update(TestWindow.of(40).samples(100, 12_800_000L))).isEqualTo(40);
+    }
+
+    /**
+     * 1 queued, measurably (above the 0.7 requests of noise) but short of the band's middle, 4.1
+     * (2.5 to 5 plus the noise): the limit grows by the 3 whole requests missing, as a queue above
+     * the band is removed in one step, so that a limit that shrank with capacity returns with it.
+     */
+    @Test
+    void aQueueShortOfTheBandGrowsTheLimitByTheRequestsMissingToItsMiddle() {
+      learnBaseline(40);
+      assertThat(vegas.update(TestWindow.of(40).samples(100, 11 * MS))).isEqualTo(43);
+    }
+
     @Test
     void oneFastRequestDoesNotMoveTheBaseline() {
       learnBaseline(40);
@@ -160,6 +183,32 @@ class AlgorithmTest {
       assertThat(probing.update(TestWindow.of(40).samples(100, 11 * MS).maxInFlight(10)))
           .isEqualTo(40);
       assertThat(probing.baselineRttNanos()).isEqualTo(11 * MS);
+    }
+
+    /**
+     * A re-measurement within three standard errors of the estimate (45 ms against 50, noise 5%)
+     * is averaged into it, weighted by precision: one measurement's error no longer stays until a
+     * probe happens to differ by three standard errors (a first estimate 20% low once held a limit
+     * of 4 workers of 50 ms a request too low for 9 minutes).
+     */
+    @Test
+    void aConsistentReMeasurementIsAveragedIntoTheBaseline() {
+      VegasLimit probing = VegasLimit.newBuilder()
+          .probeInterval(Duration.ofSeconds(1)).probeJitter(0.0).build();
+      // The first estimate, then the first probe (due after 1 s of windows), which replaces it.
+      for (int i = 0; i < 9; i++) {
+        probing.update(spread(50 * MS));
+      }
+      assertThat(probing.baselineRttNanos()).isEqualTo(50 * MS);
+      // The second probe falls due on the ninth window and measures the next one.
+      probing.update(spread(45 * MS));
+      assertThat(probing.baselineRttNanos()).isStrictlyBetween(46 * MS, 49 * MS);
+    }
+
+    /** 40 samples around {@code median} (a quarter 30% faster), below a limit never reached. */
+    private TestWindow spread(long median) {
+      return TestWindow.of(40).samples(10, median * 7 / 10).samples(30, median).maxInFlight(10)
+          .duration(250 * MS);
     }
 
     /**

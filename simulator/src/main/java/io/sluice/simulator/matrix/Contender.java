@@ -50,10 +50,8 @@ enum Contender {
    */
   boolean serves(Cell cell) {
     return switch (this) {
-      // A latency objective within 1.1x of the resource's own p99, with few workers, under 2-5x
-      // overload: the best fixed limit is one permit wide, Vegas's band holds one more.
-      case VEGAS -> !(cell.workers() < 8 && cell.load() >= 2 && cell.load() < 5
-          && cell.objective().toNanos() < 1.1 * cell.serviceQuantile(0.99));
+      // Vegas's Javadoc rules out no cell.
+      case VEGAS -> true;
       // Latency-holding algorithms keep too shallow a queue for heavy tails and few workers.
       case GRADIENT, AIMD -> cell.workers() >= 8 && cell.dispersion() < 2;
     };
