@@ -331,6 +331,32 @@ class LimiterRetryAfterTest {
   }
 
   @Test
+  void theTicketsOfAShortStallsSparseRefusalsCarryAHintThatGrowsWithTheStall() {
+    Limiter limiter = limiter(0.0);
+    Server server = new Server(limiter);
+    server.run(2 * SECOND, 2_500_000L);
+    long median = publishedMedian;
+    // Long requests hold every permit and nothing completes for 300 ms; a refusal arrives every
+    // 5 ms (60 in all), and nothing else reads the limiter's clock.
+    server.hung = true;
+    server.run(2 * SECOND + 30 * MS, 5 * MS);
+    long stallStart = server.refusals.stream().mapToLong(r -> r.atNanos)
+        .filter(t -> t >= server.lastReleaseNanos).min().orElseThrow();
+    int grown = 0;
+    for (long t = clock.nanoTime() + 5 * MS; t <= stallStart + 300 * MS; t += 5 * MS) {
+      clock.setNanos(t);
+      long hint = Ticket.retryAfterNanos(limiter.tryAcquire());
+      long truth = Math.max(median, 3 * (t - stallStart));
+      // Refusals this sparse each read the clock: the hint is the stall's length so far.
+      assertThat(hint).as("at %d ms of the stall", (t - stallStart) / MS).isEqualTo(truth);
+      if (truth > median) {
+        grown++;
+      }
+    }
+    assertThat(grown).as("refusals whose hint the stall set").isGreaterThan(40);
+  }
+
+  @Test
   void jitterNeverTakesAHintBeyondTheMaximum() {
     Limiter limiter = Limiter.newBuilder()
         .clock(clock)
