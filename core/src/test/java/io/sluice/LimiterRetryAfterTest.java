@@ -311,10 +311,10 @@ class LimiterRetryAfterTest {
       clock.setNanos(t);
       long hint = Ticket.retryAfterNanos(limiter.tryAcquire());
       long grown = Math.max(median, Math.min(60 * SECOND, 3 * (t - stallStart)));
-      // The reject path reads the clock on one refusal in 64 once the stall clock runs, and
-      // between two readings adds the time between the last two to the stall it last read: its
-      // view of the hang is early or late by at most the time between two readings, here at most
-      // the second between two reads of the estimate.
+      // The reject path reads the clock as often as about once a millisecond, and between two
+      // readings adds the time between the last two to the stall it last read: its view of the
+      // hang is early or late by at most the time between two readings, well within the bounds
+      // (the second between two reads of the estimate).
       assertThat(hint).isBetween(Math.max(median, grown - 3 * SECOND),
           Math.min(60 * SECOND, grown + 3 * SECOND));
       if (t % SECOND == 0) {

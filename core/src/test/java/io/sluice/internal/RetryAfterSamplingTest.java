@@ -80,16 +80,28 @@ class RetryAfterSamplingTest {
 
   @Test
   void atAnyRefusalRateTheClockIsReadAboutOncePerSamplingInterval() {
-    // 20,000 refusals a second (one every 50 us), a second long: about one reading per 1 to 2 ms.
-    for (int i = 0; i < 20_000; i++) {
-      clock.advanceNanos(50_000);
+    // 2,000 refusals a second (one every 500 us), a second long: about one reading per 1 to 2 ms,
+    // where one refusal in 64 would read the clock 31 times.
+    for (int i = 0; i < 2_000; i++) {
+      clock.advanceNanos(500_000);
       estimator.advertise(7, random.nextLong());
     }
     long before = reads;
-    for (int i = 0; i < 20_000; i++) {
-      clock.advanceNanos(50_000);
+    for (int i = 0; i < 2_000; i++) {
+      clock.advanceNanos(500_000);
       estimator.advertise(7, random.nextLong());
     }
-    assertThat(reads - before).as("clock readings in one second").isBetween(300L, 1_500L);
+    assertThat(reads - before).as("clock readings in one second").isBetween(400L, 1_200L);
+    // At 200,000 refusals a second (one every 5 us) the mask is at its cap: one in 64 reads.
+    for (int i = 0; i < 200_000; i++) {
+      clock.advanceNanos(5_000);
+      estimator.advertise(7, random.nextLong());
+    }
+    before = reads;
+    for (int i = 0; i < 200_000; i++) {
+      clock.advanceNanos(5_000);
+      estimator.advertise(7, random.nextLong());
+    }
+    assertThat(reads - before).as("clock readings in one second").isBetween(3_000L, 3_300L);
   }
 }
