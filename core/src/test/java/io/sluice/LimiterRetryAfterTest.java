@@ -311,10 +311,10 @@ class LimiterRetryAfterTest {
       clock.setNanos(t);
       long hint = Ticket.retryAfterNanos(limiter.tryAcquire());
       long grown = Math.max(median, Math.min(60 * SECOND, 3 * (t - stallStart)));
-      // The reject path reads the clock on one refusal in 64 once the stall clock runs, and
-      // between two readings adds the time between the last two to the stall it last read: its
-      // view of the hang is early or late by at most the time between two readings, here at most
-      // the second between two reads of the estimate.
+      // The reject path reads the clock as often as about once a millisecond, and between two
+      // readings adds the time between the last two to the stall it last read: its view of the
+      // hang is early or late by at most the time between two readings, well within the bounds
+      // (the second between two reads of the estimate).
       assertThat(hint).isBetween(Math.max(median, grown - 3 * SECOND),
           Math.min(60 * SECOND, grown + 3 * SECOND));
       if (t % SECOND == 0) {
@@ -328,6 +328,32 @@ class LimiterRetryAfterTest {
     // the few samples of its first moments), and the hint is the median again.
     limiter.release(server.completions.poll()[1], Outcome.DROPPED);
     assertThat(limiter.retryAfterNanos()).isEqualTo(Math.max(10 * MS, publishedMedian));
+  }
+
+  @Test
+  void theTicketsOfAShortStallsSparseRefusalsCarryAHintThatGrowsWithTheStall() {
+    Limiter limiter = limiter(0.0);
+    Server server = new Server(limiter);
+    server.run(2 * SECOND, 2_500_000L);
+    long median = publishedMedian;
+    // Long requests hold every permit and nothing completes for 300 ms; a refusal arrives every
+    // 5 ms (60 in all), and nothing else reads the limiter's clock.
+    server.hung = true;
+    server.run(2 * SECOND + 30 * MS, 5 * MS);
+    long stallStart = server.refusals.stream().mapToLong(r -> r.atNanos)
+        .filter(t -> t >= server.lastReleaseNanos).min().orElseThrow();
+    int grown = 0;
+    for (long t = clock.nanoTime() + 5 * MS; t <= stallStart + 300 * MS; t += 5 * MS) {
+      clock.setNanos(t);
+      long hint = Ticket.retryAfterNanos(limiter.tryAcquire());
+      long truth = Math.max(median, 3 * (t - stallStart));
+      // Refusals this sparse each read the clock: the hint is the stall's length so far.
+      assertThat(hint).as("at %d ms of the stall", (t - stallStart) / MS).isEqualTo(truth);
+      if (truth > median) {
+        grown++;
+      }
+    }
+    assertThat(grown).as("refusals whose hint the stall set").isGreaterThan(40);
   }
 
   @Test

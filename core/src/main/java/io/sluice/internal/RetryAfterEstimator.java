@@ -65,18 +65,35 @@ import java.util.concurrent.ThreadLocalRandom;
  * their writes). stallNanos, readNanos, readGapNanos and leadStallNanos (opaque) are what the
  * last clock reading computed; a delayed thread may overwrite them with older values, of this
  * stall or of the last one, which stand until the next clock reading: an error of the hint,
- * within its range, for at most about 64 refusals. The release count is a wrapping 32-bit
+ * within its range, for at most about 2I or 64 refusals. The release count is a wrapping 32-bit
  * count: progress is missed only if exactly a multiple of 2^32 releases happen between two
  * refusals.
  *
  * Cost. The limiter's reject path reads the clock on the first refusal after a release (to start
- * the stall clock there) and otherwise on one refusal in 64 (chosen by the low bits of the jitter
- * draw it makes anyway): at most one clock reading per release plus one per 64 refusals, so a
- * refusal stays a few nanoseconds however long the overload. A clock reading is dear next to the
- * rest of a refusal (System.nanoTime() took about 75 ns on the loaded 2-core VM of the
- * benchmarks, where a bulkhead's whole refusal takes 5 to 15 ns): read on one refusal in 16, it
- * was a large share of the reject path. The other readers (Limiter.retryAfterNanos(), the
- * guards' refusals, which allocate an exception anyway) read the clock each time.
+ * the stall clock there) and otherwise when the low bits of the jitter draw it makes anyway,
+ * masked by samplingMask, are all zero: on about one refusal in samplingMask + 1. The mask
+ * follows time, not a count of refusals. On each reading the mask chose, with I an eighth of the
+ * minimum hint (within 0.1 to 1 ms): if the previous such reading is less than I ago, the mask
+ * doubles (mask + 1), up to 63; if it is more than 2I ago, the mask halves, down to 0 (every
+ * refusal reads), once per doubling of that time beyond 2I, so that refusals turning sparse
+ * after a flood narrow it in one reading rather than one halving per 64 refusals. Readings
+ * after a release neither count nor move the mask: they come anyway, and a mask widened by
+ * frequent releases would leave the start of the next stall unread. So the readings the mask
+ * chooses come about one per I to 2I whatever the refusal rate: below about 1 / (2I) refusals
+ * a second every refusal reads the clock (at most about 500 readings a second with the default
+ * 10 ms minimum: cheap), above 64 / I the mask stays at its cap, one reading per 64 refusals,
+ * as the fixed mask did. A fixed count could not do both: one refusal in 64 is one reading per
+ * 64 refusals whatever their pace, and a short stall (200-300 ms, 40 refusals) was advertised
+ * mostly as read at its start. In all, at most one reading per release plus about one per I or
+ * per 64 refusals, whichever is more: a refusal stays a few nanoseconds however long the
+ * overload. A clock reading is dear next to the rest of a refusal (System.nanoTime() took about
+ * 75 ns on the loaded 2-core VM of the benchmarks, where a bulkhead's whole refusal takes 5 to
+ * 15 ns): read on one refusal in 16, it was a large share of the reject path. The mask and the
+ * time of its last reading (sampledNanos) are opaque fields written only by the readings the
+ * mask chose (a racy update loses a step of the mask, no more); any other refusal reads the mask
+ * and writes nothing. The mask's first reading after a flood still waits for its draw: up to
+ * about 64 refusals. The other readers (Limiter.retryAfterNanos(), the guards' refusals, which
+ * allocate an exception anyway) read the clock each time and leave the mask alone.
  *
  * Staleness. A refusal that reads no clock cannot know how long ago the last reading was, and a
  * D taken as of that reading lags the truth by up to the time between two readings: with a
@@ -115,8 +132,11 @@ public final class RetryAfterEstimator {
   static final long FOREIGN_MAX_NANOS = Duration.ofSeconds(60).toNanos();
   /** The jitter of a guard without its own over a limiter of another kind: the default, 0.5. */
   static final double FOREIGN_JITTER = 0.5;
-  /** The reject path reads the clock when these bits of its random draw are all zero. */
-  static final int CLOCK_SAMPLING_MASK = 63;
+  /** The largest sampling mask: in a flood of refusals one in 64 reads the clock. */
+  static final int MAX_SAMPLING_MASK = 63;
+  /** The bounds of the sampling interval I (see the design comment). */
+  static final long MIN_SAMPLING_INTERVAL_NANOS = 100_000L;
+  static final long MAX_SAMPLING_INTERVAL_NANOS = 1_000_000L;
   /** T counts D this many times (see the design comment). */
   static final long STALL_FACTOR = 3;
 
@@ -126,6 +146,8 @@ public final class RetryAfterEstimator {
   private static final VarHandle READ_NANOS;
   private static final VarHandle READ_GAP_NANOS;
   private static final VarHandle LEAD_STALL_NANOS;
+  private static final VarHandle SAMPLING_MASK;
+  private static final VarHandle SAMPLED_NANOS;
 
   static {
     try {
@@ -138,6 +160,8 @@ public final class RetryAfterEstimator {
           lookup.findVarHandle(RetryAfterEstimator.class, "readGapNanos", long.class);
       LEAD_STALL_NANOS =
           lookup.findVarHandle(RetryAfterEstimator.class, "leadStallNanos", long.class);
+      SAMPLING_MASK = lookup.findVarHandle(RetryAfterEstimator.class, "samplingMask", int.class);
+      SAMPLED_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "sampledNanos", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -152,6 +176,8 @@ public final class RetryAfterEstimator {
   private final double jitter;
   /** The jitter as a fraction of 2^62, for the reject path's integer arithmetic. */
   private final long jitterFraction;
+  /** I: the reject path aims at one clock reading per I to 2I (see the design comment). */
+  private final long samplingIntervalNanos;
 
   /** S: the median round-trip time of the last window with samples; 0 until one closes. */
   private volatile long serviceNanos;
@@ -170,6 +196,10 @@ public final class RetryAfterEstimator {
    * time between the last two readings, the staleness a refusal that reads no clock may have.
    */
   private long leadStallNanos;
+  /** The reject path reads the clock when these bits of its random draw are all zero. */
+  private int samplingMask;
+  /** When the reject path last read the clock. */
+  private long sampledNanos;
 
   /**
    * Creates the estimator of {@code source}, which reads time from {@code clock} and advertises
@@ -185,6 +215,9 @@ public final class RetryAfterEstimator {
     this.jitter = jitter;
     this.maxBaseNanos = Math.max(minNanos, (long) (maxNanos / (1.0 + jitter)));
     this.jitterFraction = (long) (jitter * 0x1.0p62);
+    this.samplingIntervalNanos = Math.max(MIN_SAMPLING_INTERVAL_NANOS,
+        Math.min(MAX_SAMPLING_INTERVAL_NANOS, minNanos / 8));
+    this.sampledNanos = clock.nanoTime() - 4 * samplingIntervalNanos;
   }
 
   /** Publishes the median round-trip time of a closed window that had samples. */
@@ -204,14 +237,18 @@ public final class RetryAfterEstimator {
 
   /**
    * Returns the value the limiter's reject path advertises, jitter included: {@code progress} is
-   * the release count the refusal read, {@code random} a fresh uniform draw (its low bits decide
-   * whether a refusal that finds no release since the last one reads the clock, its high bits
-   * draw the jitter).
+   * the release count the refusal read, {@code random} a fresh uniform draw (its low bits, under
+   * the sampling mask, decide whether a refusal that finds no release since the last one reads
+   * the clock; its high bits draw the jitter).
    */
   public long advertise(int progress, long random) {
     long stall;
-    if ((random & CLOCK_SAMPLING_MASK) == 0
-        || progress != (int) SINCE_PROGRESS.getAcquire(this)) {
+    int mask = (int) SAMPLING_MASK.getOpaque(this);
+    if ((random & mask) == 0) {
+      long now = clock.nanoTime();
+      adaptSampling(mask, now);
+      stall = refresh(progress, now);
+    } else if (progress != (int) SINCE_PROGRESS.getAcquire(this)) {
       stall = refresh(progress, clock.nanoTime());
     } else {
       stall = (long) LEAD_STALL_NANOS.getOpaque(this);
@@ -219,6 +256,33 @@ public final class RetryAfterEstimator {
     long base = clampBase(turnover(stall));
     long span = Math.multiplyHigh(base, jitterFraction) << 2; // base * jitter, rounded down
     return base + Math.multiplyHigh(random >>> 1, span << 1); // uniform in [0, span)
+  }
+
+  /**
+   * Adjusts the sampling mask at a reject path's clock reading {@code now}: wider when the last
+   * reading is less than I ago, halved once per doubling of that time beyond 2I (see the design
+   * comment).
+   */
+  private void adaptSampling(int mask, long now) {
+    long sinceSampled = now - (long) SAMPLED_NANOS.getOpaque(this);
+    SAMPLED_NANOS.setOpaque(this, now);
+    if (sinceSampled < samplingIntervalNanos) {
+      if (mask < MAX_SAMPLING_MASK) {
+        SAMPLING_MASK.setOpaque(this, mask << 1 | 1);
+      }
+    } else if (sinceSampled > 2 * samplingIntervalNanos && mask > 0) {
+      int narrowed = mask;
+      for (long since = sinceSampled; since > 2 * samplingIntervalNanos && narrowed > 0;
+          since >>>= 1) {
+        narrowed >>>= 1;
+      }
+      SAMPLING_MASK.setOpaque(this, narrowed);
+    }
+  }
+
+  /** Returns the reject path's sampling mask: it reads the clock on one refusal in mask + 1. */
+  int samplingMask() {
+    return (int) SAMPLING_MASK.getOpaque(this);
   }
 
   /**
@@ -339,6 +403,7 @@ public final class RetryAfterEstimator {
   @Override
   public String toString() {
     return "RetryAfterEstimator[service=" + serviceNanos + "ns, stall=" + stallNanos
-        + "ns, range=[" + minNanos + ", " + maxNanos + "]ns, jitter=" + jitter + "]";
+        + "ns, samplingMask=" + samplingMask + ", range=[" + minNanos + ", " + maxNanos
+        + "]ns, jitter=" + jitter + "]";
   }
 }

@@ -20,9 +20,14 @@ import org.HdrHistogram.Histogram;
  * A deterministic, virtual-time model of a server: open-loop arrivals, a limiter in front, and a
  * backend of {@code c} workers with a FIFO queue and a service-time distribution. It runs in a
  * single thread on an {@link EventLoop}, so a minute of overload takes a fraction of a second and
- * the same seed gives the same result, every figure included: Retry-After hints are recorded before
- * their jitter (the limiter's {@link Limiter#retryAfterNanos()}), because limiters draw that jitter
- * from a thread-local generator so that concurrent rejections spread.
+ * the same seed gives the same result, every figure but the recorded Retry-After hints included.
+ * Those are recorded as a client receives them, from the refusal's ticket, and a limiter draws
+ * their jitter (build it with {@code retryAfterJitter(0)} to record the value before jitter) and,
+ * when refusals come faster than one a millisecond or so, the choice of the refusals that read
+ * the clock, from a thread-local generator so that concurrent rejections spread: they may differ
+ * a little from run to run. Clients that honour Retry-After are given the limiter's
+ * {@link Limiter#retryAfterNanos()} (the estimate before jitter, read from the clock), so that
+ * the run itself stays reproducible.
  *
  * <p>Arrivals form a Poisson process at the configured rate, whatever happens to earlier requests
  * (open loop: rejected or slow requests do not slow the arrivals, as with real clients). An
@@ -223,14 +228,15 @@ public final class Simulation {
         }
         return;
       }
-      long hint = limiter.retryAfterNanos();
+      long hint = Ticket.retryAfterNanos(ticket);
       m.rejection(now, hint);
       if (measuring) {
         noteRefusal(now, hint);
       }
       if (retry < maxRetries) {
         long delay = honourRetryAfter
-            ? (long) (hint * (1.0 + CLIENT_RETRY_JITTER * clientRandom.nextDouble()))
+            ? (long) (limiter.retryAfterNanos()
+                * (1.0 + CLIENT_RETRY_JITTER * clientRandom.nextDouble()))
             : retryBackoffNanos;
         retryLater(now, retry + 1, delay);
       }
@@ -472,8 +478,9 @@ public final class Simulation {
 
     /**
      * Makes clients retry: a refused request comes back after the Retry-After hint (when
-     * {@code honourRetryAfter}; the hint before the limiter's jitter, times a uniform factor in
-     * [1, 1.5) drawn from the seeded generator) or after {@code backoff} (when not); a request
+     * {@code honourRetryAfter}; the limiter's estimate before jitter, read then, times a uniform
+     * factor in [1, 1.5) drawn from the seeded generator: reproducible, where the ticket's value
+     * is not quite) or after {@code backoff} (when not); a request
      * that outlives the client's timeout is abandoned by its client, which tries again
      * {@code backoff} later while the server finishes the abandoned work. Each arrival is tried
      * at most {@code 1 + maxRetries} times. Default: no retries.

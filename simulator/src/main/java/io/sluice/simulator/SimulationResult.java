@@ -116,7 +116,9 @@ public final class SimulationResult {
 
   /**
    * Returns the Retry-After hint of rejections at quantile {@code q}, in ns; 0 with no rejections.
-   * Hints are recorded before the limiter's jitter, so that runs are reproducible.
+   * Hints are recorded as refused clients receive them: the value on the refusal's ticket
+   * (jitter included, unless the limiter is built with {@code retryAfterJitter(0)}); they may
+   * differ a little from run to run (see {@link Simulation}).
    */
   public long retryAfterNanos(double q) {
     return m.retryAfter.getTotalCount() == 0 ? 0 : m.retryAfter.getValueAtPercentile(q * 100.0);
@@ -133,7 +135,7 @@ public final class SimulationResult {
   }
 
   /**
-   * Returns the ratio of each refusal's hint (before jitter) to its measured truth at quantile
+   * Returns the ratio of each refusal's hint (as on its ticket) to its measured truth at quantile
    * {@code q}: 1 is exact, above 1 tells clients to wait longer than needed; NaN with no refusals.
    */
   public double retryAfterRatio(double q) {
@@ -153,7 +155,7 @@ public final class SimulationResult {
   }
 
   /**
-   * Returns the ratio of each refusal's hint (before jitter) to its reference at quantile
+   * Returns the ratio of each refusal's hint (as on its ticket) to its reference at quantile
    * {@code q}; NaN with no refusals.
    */
   public double retryAfterReferenceRatio(double q) {
@@ -162,9 +164,10 @@ public final class SimulationResult {
   }
 
   /**
-   * Returns the ratio of each refusal's hint (before jitter) to the median round-trip time of the
-   * last whole second before it (raised to the floor), at quantile {@code q}: below 1, the hint
-   * was shorter than the work takes; NaN with no refusal after the first second of completions.
+   * Returns the ratio of each refusal's hint (as on its ticket) to the median round-trip time of
+   * the last whole second before it (raised to the floor), at quantile {@code q}: below 1, the
+   * hint was shorter than the work takes; NaN with no refusal after the first second of
+   * completions.
    */
   public double retryAfterMedianRatio(double q) {
     return m.retryAfterMedianRatio.getTotalCount() == 0

@@ -46,7 +46,8 @@ final class Scenarios {
 
   static LimiterFactory factory(Supplier<? extends LimitAlgorithm> algorithm) {
     return (clock, listener) ->
-        Limiter.newBuilder().clock(clock).listener(listener).algorithm(algorithm).build();
+        Limiter.newBuilder().clock(clock).listener(listener).algorithm(algorithm)
+            .retryAfterJitter(0).build();
   }
 
   static LimiterFactory fixed(int limit) {

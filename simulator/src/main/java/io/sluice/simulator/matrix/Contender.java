@@ -26,10 +26,16 @@ enum Contender {
     this.algorithm = algorithm;
   }
 
-  /** Returns a factory of fresh limiters with this contender's algorithm. */
+  /**
+   * Returns a factory of fresh limiters with this contender's algorithm and no Retry-After
+   * jitter: the matrix judges the hint before jitter on the tickets clients receive, and only
+   * then is a run deterministic by seed (a limiter draws its jitter from a thread-local
+   * generator). Nothing else of the limiter depends on its jitter, short of hints beyond 40 s;
+   * clients that honour the hint add a seeded jitter of their own.
+   */
   LimiterFactory factory() {
     return (clock, listener) -> Limiter.newBuilder().clock(clock).listener(listener)
-        .algorithm(algorithm).build();
+        .algorithm(algorithm).retryAfterJitter(0).build();
   }
 
   /** Returns the contender whose algorithm {@code Limiter.newBuilder().build()} uses. */

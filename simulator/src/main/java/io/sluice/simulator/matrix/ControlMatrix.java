@@ -131,8 +131,9 @@ public final class ControlMatrix {
         + "-Dmatrix.threads=2\n```\n\n");
     md.append(String.format(Locale.ROOT, "%s grid: %d cells, each swept by fixed limits to find "
             + "its oracle (%d simulations in all), then guarded by each algorithm with its "
-            + "defaults. Seed %d; every figure is reproducible. How the grid is built, the targets "
-            + "and how to read the tables: [Choosing a limit algorithm](algorithms.md#the-control-"
+            + "defaults. Seed %d; every figure is reproducible but the Retry-After hints' (see "
+            + "there). How the grid is built, the targets and how to read the tables: [Choosing "
+            + "a limit algorithm](algorithms.md#the-control-"
             + "matrix).\n\n", reduced ? "Reduced" : "Full", results.size(),
         results.stream().mapToInt(r -> r.oracle().size() + r.verdicts().size()).sum(), SEED));
     md.append("## Summary\n\n");
@@ -202,8 +203,13 @@ public final class ControlMatrix {
         + "median round-trip time of the last second and the limiter's minimum hint ("
         + RetryAfterVerdict.FLOOR.toMillis() + " ms by default): a refused client should come "
         + "back no sooner than the server turns its work in flight over once, and no later than "
-        + "needed. The hint is the value advertised before jitter. Ratios are taken "
-        + "per refusal: 1 is exact, 2 tells clients to wait twice as long as needed. Targets, in "
+        + "needed. The hint is the value a refused client receives, on its refusal's ticket, from "
+        + "limiters built without jitter (retryAfterJitter(0); the default jitter of 0.5 would "
+        + "multiply it by 1 to 1.5, at random): the value before jitter. These figures alone "
+        + "may differ a little from run to run: where refusals come faster than one a "
+        + "millisecond or so, the limiter picks the refusals that read the clock by a "
+        + "thread-local random draw. Ratios are taken per refusal: 1 is exact, 2 tells clients "
+        + "to wait twice as long as needed. Targets, in "
         + "steady overload (constant load of 2x to 10x): hint / reference within "
         + fmt(RetryAfterVerdict.LOW) + " to " + fmt(RetryAfterVerdict.HIGH) + " at the median, "
         + "and hint / truth at the 10th percentile no lower than the jitter reaches (1 / (1 + "

@@ -102,6 +102,6 @@ final class Oracle {
 
   static LimiterFactory fixed(int limit) {
     return (clock, listener) -> Limiter.newBuilder().clock(clock).listener(listener)
-        .algorithm(FixedLimit.of(limit)).build();
+        .algorithm(FixedLimit.of(limit)).retryAfterJitter(0).build();
   }
 }

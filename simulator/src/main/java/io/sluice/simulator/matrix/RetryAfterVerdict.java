@@ -12,7 +12,8 @@ import java.util.Locale;
  * reference (the largest of the truth, the median round-trip time of the last second and the
  * limiter's configured minimum hint: a refused client should come back no sooner than the server
  * turns its work in flight over once, and no later than needed). In steady overload (the cells with an {@link Check.Kind#OVERLOAD} check:
- * constant load of 2x to 10x), the hint before jitter must lie within {@link #LOW} to
+ * constant load of 2x to 10x), the hint before jitter (as the tickets of limiters without jitter
+ * carry it) must lie within {@link #LOW} to
  * {@link #HIGH} times its reference at the median, and at the 10th percentile it must not fall
  * below the truth by more than the jitter reaches: {@code hint * (1 + jitter) >= truth}. Other
  * cells are reported, not judged: an event (a stall, capacity halving) makes the truth jump in a

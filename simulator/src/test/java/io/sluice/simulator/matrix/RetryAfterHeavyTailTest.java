@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Timeout;
  * 2x load. Now and then the long requests hold all the permits and nothing completes for 200 to
  * 300 ms while the median round trip is about 35 ms; the refusals of such a stall must be told
  * enough of their wait (the stall counted three times: with twice, a tenth of the refusals were
- * told less than 0.64 of it, below what the jitter covers).
+ * told less than 0.64 of it, below what the jitter covers). The hints judged are those the
+ * refusals' tickets carried, as clients receive them: with the clock read on one refusal in 64
+ * whatever their pace, many of a stall's refusals were told the stall as read near its start
+ * (p10 0.30).
  */
 @Tag("simulation")
 @Timeout(120)
