@@ -225,8 +225,10 @@ public interface Limiter {
   int inFlight();
 
   /**
-   * Returns the current Retry-After estimate in nanoseconds, before jitter: rejections advertise a
-   * value in {@code [estimate, estimate * (1 + jitter))}.
+   * Returns the current Retry-After estimate in nanoseconds, before jitter, reading the clock:
+   * rejections advertise about {@code estimate * [1, 1 + jitter)}, where a refusal that reads no
+   * clock (the reject path reads it about once a millisecond under a flood) counts a stall as of
+   * its last reading.
    */
   long retryAfterNanos();
 
