@@ -2,9 +2,7 @@ package io.sluice.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
@@ -36,7 +34,7 @@ class AdmitPathAllocationTest {
   private final AdmissionServerInterceptor admission = AdmissionServerInterceptor
       .newBuilder(limiter).service("other.Service", limiter).bypass("grpc.health.v1.Health")
       .build();
-  private final StubCall call = new StubCall();
+  private final SilentCall call = new SilentCall();
   private final Metadata headers = new Metadata();
   private final Metadata trailers = new Metadata();
   private ServerCall<String, String> started;
@@ -110,38 +108,6 @@ class AdmitPathAllocationTest {
       return "true".equals(option.getClass().getMethod("getValue").invoke(option));
     } catch (ReflectiveOperationException e) {
       return false;
-    }
-  }
-
-  /** A server call that goes nowhere: what the interceptor sees of a unary call. */
-  private static final class StubCall extends ServerCall<String, String> {
-    private static final MethodDescriptor<String, String> METHOD = Echo.SAY;
-
-    @Override
-    public void request(int numMessages) {}
-
-    @Override
-    public void sendHeaders(Metadata headers) {}
-
-    @Override
-    public void sendMessage(String message) {}
-
-    @Override
-    public void close(Status status, Metadata trailers) {}
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return Attributes.EMPTY;
-    }
-
-    @Override
-    public MethodDescriptor<String, String> getMethodDescriptor() {
-      return METHOD;
     }
   }
 }

@@ -2,9 +2,7 @@ package io.sluice.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.sluice.Limiter;
@@ -136,7 +134,7 @@ class ListenerReuseStressTest {
   private Started start() {
     int id = ids.incrementAndGet();
     Handler handler = new Handler(id);
-    Call call = new Call();
+    SilentCall call = new SilentCall();
     ServerCall.Listener<String> listener = admission.interceptCall(call, new Metadata(),
         (c, headers) -> {
           handler.call = c;
@@ -218,38 +216,6 @@ class ListenerReuseStressTest {
       if (ends.get() > 0) {
         afterEnd.incrementAndGet();
       }
-    }
-  }
-
-  /** A server call that goes nowhere. */
-  private static final class Call extends ServerCall<String, String> {
-    private static final MethodDescriptor<String, String> METHOD = Echo.SAY;
-
-    @Override
-    public void request(int numMessages) {}
-
-    @Override
-    public void sendHeaders(Metadata headers) {}
-
-    @Override
-    public void sendMessage(String message) {}
-
-    @Override
-    public void close(Status status, Metadata trailers) {}
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return Attributes.EMPTY;
-    }
-
-    @Override
-    public MethodDescriptor<String, String> getMethodDescriptor() {
-      return METHOD;
     }
   }
 }

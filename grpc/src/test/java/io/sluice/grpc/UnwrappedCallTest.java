@@ -3,9 +3,7 @@ package io.sluice.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
@@ -33,7 +31,7 @@ class UnwrappedCallTest {
 
   @Test
   void theHandlerGetsTheCallItselfAndThePermitIsReleasedWhenGrpcReportsTheEnd() {
-    Call call = new Call(Echo.SAY);
+    SilentCall call = new SilentCall(Echo.SAY);
     ServerCall.Listener<String> listener = admission.interceptCall(call, headers, next);
     assertThat(started).isSameAs(call);
 
@@ -50,7 +48,7 @@ class UnwrappedCallTest {
   @Test
   void aCancelledCallIsReleasedWithTheCancelledOutcome() {
     ServerCall.Listener<String> listener =
-        admission.interceptCall(new Call(Echo.SAY), headers, next);
+        admission.interceptCall(new SilentCall(Echo.SAY), headers, next);
     listener.onCancel();
 
     LimiterSnapshot s = limiter.snapshot();
@@ -62,7 +60,7 @@ class UnwrappedCallTest {
   @Test
   void aHandlerThatThrowsReleasesOnceThenTheCancellationReleasesNothing() {
     ServerCall.Listener<String> listener =
-        admission.interceptCall(new Call(Echo.SAY), headers, next);
+        admission.interceptCall(new SilentCall(Echo.SAY), headers, next);
     handler.fail = true;
     assertThatThrownBy(listener::onHalfClose).isInstanceOf(IllegalStateException.class);
     assertThat(limiter.inFlight()).isZero();
@@ -79,7 +77,7 @@ class UnwrappedCallTest {
     ServerCallHandler<String, String> broken = (c, h) -> {
       throw new IllegalStateException("the handler failed");
     };
-    assertThatThrownBy(() -> admission.interceptCall(new Call(Echo.SAY), headers, broken))
+    assertThatThrownBy(() -> admission.interceptCall(new SilentCall(Echo.SAY), headers, broken))
         .isInstanceOf(IllegalStateException.class);
 
     assertThat(limiter.inFlight()).isZero();
@@ -88,7 +86,7 @@ class UnwrappedCallTest {
 
   @Test
   void aStreamingResponseDueForItsFirstMessageSampleIsStillWrapped() {
-    Call call = new Call(Echo.COUNT);
+    SilentCall call = new SilentCall(Echo.COUNT);
     ServerCall.Listener<String> listener = admission.interceptCall(call, headers, next);
     assertThat(started).isNotSameAs(call);
     started.close(Status.OK, new Metadata());
@@ -107,7 +105,7 @@ class UnwrappedCallTest {
   void differentOutcomesKeepTheCallWrapped() {
     AdmissionServerInterceptor mixed = everyStatus(Outcome.DROPPED)
         .outcome(Status.Code.OK, Outcome.SUCCESS).build();
-    Call call = new Call(Echo.SAY);
+    SilentCall call = new SilentCall(Echo.SAY);
     ServerCall.Listener<String> listener = mixed.interceptCall(call, headers, next);
     assertThat(started).isNotSameAs(call);
     started.close(Status.OK, new Metadata());
@@ -138,42 +136,6 @@ class UnwrappedCallTest {
     @Override
     public void onComplete() {
       completed = true;
-    }
-  }
-
-  /** A server call that goes nowhere. */
-  private static final class Call extends ServerCall<String, String> {
-    private final MethodDescriptor<String, String> method;
-
-    Call(MethodDescriptor<String, String> method) {
-      this.method = method;
-    }
-
-    @Override
-    public void request(int numMessages) {}
-
-    @Override
-    public void sendHeaders(Metadata headers) {}
-
-    @Override
-    public void sendMessage(String message) {}
-
-    @Override
-    public void close(Status status, Metadata trailers) {}
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return Attributes.EMPTY;
-    }
-
-    @Override
-    public MethodDescriptor<String, String> getMethodDescriptor() {
-      return method;
     }
   }
 }
