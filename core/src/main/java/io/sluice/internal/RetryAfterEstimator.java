@@ -59,12 +59,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * next window's median.
  *
  * Memory ordering. S is a volatile with a single writer (the window closer). The stall clock is
- * six fields written racily by refusals: sinceNanos (opaque) is written before sinceProgress
+ * five fields written racily by refusals: sinceNanos (opaque) is written before sinceProgress
  * (release) and read after it (acquire), so a reader that sees a release count sees the time its
  * stall clock started, or a moment later (two refusals that restart it at once may interleave
- * their writes). stallNanos, readNanos, readGapNanos and leadStallNanos (opaque) are what the
- * last clock reading computed; a delayed thread may overwrite them with older values, of this
- * stall or of the last one, which stand until the next clock reading: an error of the hint,
+ * their writes). readNanos, readGapNanos and leadStallNanos (opaque) are what the last clock
+ * reading computed; a delayed thread may overwrite them with older values, of this stall or of
+ * the last one, which stand until the next clock reading: an error of the hint,
  * within its range, for at most about 2I or 64 refusals. The release count is a wrapping 32-bit
  * count: progress is missed only if exactly a multiple of 2^32 releases happen between two
  * refusals.
@@ -142,7 +142,6 @@ public final class RetryAfterEstimator {
 
   private static final VarHandle SINCE_NANOS;
   private static final VarHandle SINCE_PROGRESS;
-  private static final VarHandle STALL_NANOS;
   private static final VarHandle READ_NANOS;
   private static final VarHandle READ_GAP_NANOS;
   private static final VarHandle LEAD_STALL_NANOS;
@@ -154,7 +153,6 @@ public final class RetryAfterEstimator {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       SINCE_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "sinceNanos", long.class);
       SINCE_PROGRESS = lookup.findVarHandle(RetryAfterEstimator.class, "sinceProgress", int.class);
-      STALL_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "stallNanos", long.class);
       READ_NANOS = lookup.findVarHandle(RetryAfterEstimator.class, "readNanos", long.class);
       READ_GAP_NANOS =
           lookup.findVarHandle(RetryAfterEstimator.class, "readGapNanos", long.class);
@@ -185,8 +183,6 @@ public final class RetryAfterEstimator {
   private long sinceNanos;
   /** The release count the stall clock belongs to; -1 before the first refusal. */
   private int sinceProgress = -1;
-  /** D as the last clock reading computed it. */
-  private long stallNanos;
   /** When the last clock reading of this stall was made (the stall clock's start at first). */
   private long readNanos;
   /** The time between the last two clock readings of this stall made at distinct moments. */
@@ -360,7 +356,6 @@ public final class RetryAfterEstimator {
   private long readStall(long now) {
     int progress = source.completions();
     if (source.inFlight() < source.limit()) {
-      STALL_NANOS.setOpaque(this, 0L);
       LEAD_STALL_NANOS.setOpaque(this, 0L);
       SINCE_PROGRESS.setRelease(this, progress - 1);
       return 0L;
@@ -385,7 +380,6 @@ public final class RetryAfterEstimator {
       READ_GAP_NANOS.setOpaque(this, gap);
       READ_NANOS.setOpaque(this, now);
     }
-    STALL_NANOS.setOpaque(this, stall);
     LEAD_STALL_NANOS.setOpaque(this, stall + gap);
     return stall;
   }
@@ -396,13 +390,12 @@ public final class RetryAfterEstimator {
     READ_NANOS.setOpaque(this, now);
     READ_GAP_NANOS.setOpaque(this, 0L);
     SINCE_PROGRESS.setRelease(this, progress);
-    STALL_NANOS.setOpaque(this, 0L);
     LEAD_STALL_NANOS.setOpaque(this, 0L);
   }
 
   @Override
   public String toString() {
-    return "RetryAfterEstimator[service=" + serviceNanos + "ns, stall=" + stallNanos
+    return "RetryAfterEstimator[service=" + serviceNanos + "ns, leadStall=" + leadStallNanos
         + "ns, samplingMask=" + samplingMask + ", range=[" + minNanos + ", " + maxNanos
         + "]ns, jitter=" + jitter + "]";
   }
